@@ -1,0 +1,1 @@
+"""The platform's services. A service never imports another (import-linter enforces it)."""

@@ -1,0 +1,1 @@
+"""notifications: messages to volunteers and operators, with a delivery ledger."""

@@ -1,0 +1,1 @@
+"""Kafka subscribers of notifications (one module per upstream topic)."""

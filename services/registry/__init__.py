@@ -1,0 +1,1 @@
+"""registry: the national volunteer register (people, places, operators)."""

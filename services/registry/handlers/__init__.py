@@ -1,0 +1,1 @@
+"""Kafka subscribers of registry (one module per upstream topic)."""

@@ -1,0 +1,1 @@
+"""training: Bimtek courses, sessions, enrolment, attendance, certificates."""

@@ -1,0 +1,1 @@
+"""Kafka subscribers of training (one module per upstream topic)."""

@@ -1,0 +1,96 @@
+"""Bearer tokens (signed JWT) carrying a role and a region scope; the same rules in every service."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.problems import Problem
+from shared.regions import is_region_code, within
+from shared.settings import ServiceSettings
+
+
+class Role(enum.StrEnum):
+    NATIONAL_ADMIN = "national_admin"
+    PROVINCE_OPERATOR = "province_operator"
+    REGENCY_OPERATOR = "regency_operator"
+    VIEWER = "viewer"
+    SERVICE = "service"  # another service of the platform (e.g. notifications reading contacts)
+
+
+WRITE_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR, Role.REGENCY_OPERATOR})
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    scope: str  # "national", a province "32" or a regency "32.76"
+
+    def sees(self, region_code: str) -> bool:
+        return within(region_code, self.scope)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITE_ROLES
+
+    @property
+    def is_national(self) -> bool:
+        return self.scope == "national"
+
+
+def mint_token(
+    settings: ServiceSettings, *, subject: str, role: Role | str, scope: str, ttl: timedelta = timedelta(hours=12)
+) -> str:
+    if scope != "national" and not is_region_code(scope):
+        raise ValueError(f"scope must be 'national' or a region code, got {scope!r}")
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "role": str(Role(role)),
+        "scope": scope,
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def decode_token(settings: ServiceSettings, token: str) -> Principal:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, settings.jwt_secret.get_secret_value(), algorithms=["HS256"], issuer=settings.jwt_issuer,
+            options={"require": ["sub", "exp", "iss"]},
+        )
+        return Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise Problem(401, "Invalid token", f"the bearer token was rejected: {type(exc).__name__}") from exc
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Problem(401, "Not authenticated", "send 'Authorization: Bearer <token>'")
+    return decode_token(request.app.state.settings, credentials.credentials)
+
+
+def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.can_write:
+        raise Problem(403, "Forbidden", f"role {principal.role} may not change data")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Writer = Annotated[Principal, Depends(require_writer)]

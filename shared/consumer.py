@@ -1,0 +1,268 @@
+"""Idempotent, acknowledged-after-commit event consumption with retries and dead letters.
+
+FastStream's Kafka defaults lose messages (auto-commit before handling, or commit on
+error). Every subscriber here uses a manual ack policy and this wrapper, which guarantees
+that each record ends in exactly one of: applied and committed, skipped as a duplicate,
+ignored (an event type this consumer does not handle), or dead-lettered — and only then is
+its offset committed. Nothing escapes the wrapper except cancellation at shutdown, which
+leaves the offset uncommitted so the record is redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.base import Event
+from shared.events.catalog import dlq_topic
+from shared.events.envelope import Envelope, EnvelopeError
+from shared.inbox import claim
+from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
+from shared.outbox import correlation_id_var
+from shared.pii import redact_text
+from shared.relay import backoff
+from shared.settings import ServiceSettings
+
+E = TypeVar("E", bound=Event)
+log = get_logger("shared.consumer")
+
+
+class PermanentError(Exception):
+    """Raised by a handler when the event can never be applied: dead-letter it at once."""
+
+
+@dataclass(frozen=True)
+class EventContext:
+    session: AsyncSession
+    envelope: Envelope
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[Any, EventContext], Awaitable[None]]
+
+
+def describe_error(exc: BaseException) -> str:
+    """Error text safe for logs and dead letters: field names and error kinds, no input values."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['type']}" for err in exc.errors()
+        )[:1000]
+    return redact_text(f"{type(exc).__name__}: {exc}")[:1000]
+
+
+class DeadLetterWriter:
+    """Writes a failed record's reference and error to `<topic>.dlq`.
+
+    The original body is deliberately not copied (a malformed message may carry personal
+    data a producer should never have sent): the dead letter names topic, partition and
+    offset, the body's size and SHA-256, and the envelope, which is enough to find and
+    replay it from the source topic.
+    """
+
+    def __init__(self, *, broker: KafkaBroker, consumer: str, metrics: ServiceMetrics, settings: ServiceSettings) -> None:
+        self._broker = broker
+        self._consumer = consumer
+        self._metrics = metrics
+        self._settings = settings
+
+    async def send(self, record: ConsumerRecord[Any, Any], *, reason: str, error: BaseException, attempts: int) -> None:
+        body = record.value or b""
+        letter = {
+            "consumer": self._consumer,
+            "reason": reason,
+            "error_type": type(error).__name__,
+            "error": describe_error(error),
+            "attempts": attempts,
+            "failed_at": datetime.now(UTC).isoformat(),
+            "original": {
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "timestamp_ms": record.timestamp,
+                "size_bytes": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            },
+            "envelope": {k: v.decode(errors="replace") for k, v in (record.headers or ()) if k.startswith("ce_")},
+        }
+        headers = {
+            **{k: v for k, v in letter["envelope"].items()},
+            "dlq_reason": reason,
+            "dlq_consumer": self._consumer,
+            "dlq_original_topic": record.topic,
+            "dlq_original_partition": str(record.partition),
+            "dlq_original_offset": str(record.offset),
+            "content-type": "application/json",
+        }
+        await self._publish_until_acknowledged(record, json.dumps(letter).encode(), headers)
+        self._metrics.dead_letters.labels(self._consumer, record.topic, reason).inc()
+        log.error("message dead-lettered", reason=reason, attempts=attempts, error=letter["error"])
+
+    async def _publish_until_acknowledged(self, record: ConsumerRecord[Any, Any], value: bytes, headers: dict[str, str]) -> None:
+        # Why retry forever: committing the offset before the dead letter is safely stored
+        # would lose the message; if the broker is down, nothing else can progress anyway.
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._broker.publish(value, topic=dlq_topic(record.topic), key=record.key, headers=headers)
+                return
+            except Exception as exc:
+                delay = backoff(attempt, self._settings.consumer_retry_backoff_s, self._settings.consumer_retry_backoff_max_s)
+                log.warning("dead-letter publish failed", error=describe_error(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+
+
+class EventConsumer:
+    """One consumer group (named after the consuming service) and its handlers per event type."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        broker: KafkaBroker,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        settings: ServiceSettings,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.name = name
+        self._broker = broker
+        self._sessionmaker = sessionmaker
+        self._inbox = inbox
+        self._settings = settings
+        self._metrics = metrics
+        self._handlers: dict[str, tuple[type[Event], Handler]] = {}
+        self._dlq = DeadLetterWriter(broker=broker, consumer=name, metrics=metrics, settings=settings)
+        self.topics: set[str] = set()
+
+    def handles(self, model: type[E]) -> Callable[[Handler], Handler]:
+        """Decorator: register `fn(event, ctx)` for an event type (the caller owns nothing: the
+        wrapper opens the transaction, records the inbox row and commits)."""
+
+        def register(fn: Handler) -> Handler:
+            self._handlers[model.event_type] = (model, fn)
+            self.topics.add(model.topic)
+            return fn
+
+        return register
+
+    def subscribe(self) -> None:
+        """Attach one FastStream subscriber per topic, with manual acknowledgement."""
+        for topic in sorted(self.topics):
+            types = sorted(t for t, (m, _) in self._handlers.items() if m.topic == topic)
+            self._broker.subscriber(
+                topic,
+                group_id=self.name,
+                ack_policy=AckPolicy.MANUAL,
+                auto_offset_reset="earliest",
+                session_timeout_ms=self._settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=self._settings.consumer_heartbeat_interval_ms,
+                decoder=_raw_body,
+                title=f"{self.name}:{topic}",
+                description=f"{self.name} consumes {', '.join(types)}",
+            )(self._on_message)
+
+    async def _on_message(self, body: bytes, msg: KafkaMessage) -> None:
+        record = msg.raw_message
+        assert isinstance(record, ConsumerRecord)
+        await self.process(record)
+        await _commit(msg, record)
+
+    async def process(self, record: ConsumerRecord[Any, Any]) -> str:
+        """Apply one record; returns the outcome. Never raises (except on cancellation)."""
+        structlog.contextvars.bind_contextvars(topic=record.topic, partition=record.partition, offset=record.offset)
+        try:
+            return await self._process(record)
+        finally:
+            structlog.contextvars.unbind_contextvars("topic", "partition", "offset", "event_id", "correlation_id")
+
+    async def _process(self, record: ConsumerRecord[Any, Any]) -> str:
+        try:
+            envelope = Envelope.from_headers(record.headers or ())
+        except EnvelopeError as exc:
+            return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
+        structlog.contextvars.bind_contextvars(event_id=str(envelope.event_id), correlation_id=envelope.correlation_id)
+        registered = self._handlers.get(envelope.event_type)
+        if registered is None:
+            self._metrics.events_handled.labels(self.name, envelope.event_type, "ignored").inc()
+            return "ignored"
+        model, handler = registered
+        try:
+            event_ = model.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            return await self._dead_letter(record, "invalid_payload", exc, 1, envelope.event_type)
+        return await self._apply_with_retries(record, envelope, event_, handler)
+
+    async def _apply_with_retries(self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler) -> str:
+        attempts = self._settings.consumer_max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                outcome = await self._apply(record, envelope, event_, handler)
+            except PermanentError as exc:
+                return await self._dead_letter(record, "rejected", exc, attempt, envelope.event_type)
+            except Exception as exc:
+                if attempt == attempts:
+                    return await self._dead_letter(record, "retries_exhausted", exc, attempt, envelope.event_type)
+                self._metrics.handler_retries.labels(self.name, envelope.event_type).inc()
+                delay = backoff(attempt, self._settings.consumer_retry_backoff_s, self._settings.consumer_retry_backoff_max_s)
+                log.warning("handler failed, will retry", attempt=attempt, error=describe_error(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                continue
+            self._metrics.events_handled.labels(self.name, envelope.event_type, outcome).inc()
+            if outcome == "duplicate":
+                self._metrics.inbox_duplicates.labels(self.name, envelope.event_type).inc()
+            return outcome
+        raise AssertionError("unreachable")
+
+    async def _apply(self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler) -> str:
+        token = correlation_id_var.set(envelope.correlation_id)
+        try:
+            # Why one transaction: the inbox row and the effect commit together, so a crash
+            # either leaves both (redelivery is skipped) or neither (redelivery applies it).
+            async with self._sessionmaker() as session, session.begin():
+                if not await claim(session, self._inbox, consumer=self.name, envelope=envelope):
+                    return "duplicate"
+                ctx = EventContext(session, envelope, record.topic, record.partition, record.offset)
+                await handler(event_, ctx)
+            return "applied"
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, exc: BaseException, attempts: int, event_type: str) -> str:
+        await self._dlq.send(record, reason=reason, error=exc, attempts=attempts)
+        self._metrics.events_handled.labels(self.name, event_type, "dead_lettered").inc()
+        return "dead_lettered"
+
+
+async def _raw_body(msg: Any) -> bytes:
+    """Hand the body over undecoded: FastStream's JSON decoding and validation would fail
+    before our wrapper runs, and a message failing there is skipped and lost."""
+    return bytes(msg.body or b"")
+
+
+async def _commit(msg: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
+    """Commit exactly this record's offset (+1) — never 'everything fetched so far'."""
+    consumer = getattr(msg, "consumer", None)
+    try:
+        if isinstance(consumer, AIOKafkaConsumer):
+            await consumer.commit({TopicPartition(record.topic, record.partition): record.offset + 1})
+        elif consumer is not None:
+            await consumer.commit()
+    except Exception as exc:  # e.g. a rebalance: the record comes back and the inbox skips it
+        log.warning("offset commit failed; record will be redelivered", error=describe_error(exc))

@@ -1,0 +1,40 @@
+"""The catalogue of public topics and event types: the published contract."""
+
+from __future__ import annotations
+
+from shared.events.base import Event
+from shared.events.registry import (
+    VOLUNTEERS_TOPIC,
+    VolunteerErased,
+    VolunteerProfileUpdated,
+    VolunteerRegistered,
+    VolunteerStatusChanged,
+    VolunteerTransferred,
+)
+
+EVENT_MODELS: tuple[type[Event], ...] = (
+    VolunteerRegistered,
+    VolunteerProfileUpdated,
+    VolunteerStatusChanged,
+    VolunteerTransferred,
+    VolunteerErased,
+)
+
+TOPICS: dict[str, tuple[type[Event], ...]] = {}
+for _model in EVENT_MODELS:
+    TOPICS.setdefault(_model.topic, ())
+    TOPICS[_model.topic] += (_model,)
+
+EVENT_TYPES: dict[str, type[Event]] = {m.event_type: m for m in EVENT_MODELS}
+
+assert VOLUNTEERS_TOPIC in TOPICS
+
+
+def dlq_topic(topic: str) -> str:
+    """Dead letters of `topic` go to `<topic>.dlq`."""
+    return f"{topic}.dlq"
+
+
+def all_topics(*, with_dlq: bool = True) -> list[str]:
+    topics = sorted(TOPICS)
+    return topics + [dlq_topic(t) for t in topics] if with_dlq else topics

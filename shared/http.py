@@ -1,0 +1,156 @@
+"""The FastAPI application every service is built on: lifespan, probes, metrics, AsyncAPI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from shared.kafka import ensure_topics
+from shared.logging import configure_logging, get_logger
+from shared.outbox import correlation_id_var, wake_relay_after_commit
+from shared.problems import install_problem_handlers
+from shared.runtime import Runtime
+
+log = get_logger("shared.http")
+Hook = Callable[[Runtime], Awaitable[None]]
+
+
+def asyncapi_document(runtime: Runtime, *, title: str, version: str, description: str) -> AsyncAPI:
+    return AsyncAPI(runtime.broker, title=title, version=version, description=description)
+
+
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+    routers: Sequence[APIRouter] = (),
+    on_startup: Sequence[Hook] = (),
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
+) -> FastAPI:
+    """Assemble a service: routes, probes, metrics, AsyncAPI, and a lifespan that starts
+    the broker and the outbox relay and stops them in the safe order."""
+    settings = runtime.settings
+    configure_logging(service=runtime.name, fmt=settings.log_format, level=settings.log_level)
+    runtime.consumer.subscribe()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await ensure_topics(settings, runtime.topics())
+        for hook in on_startup:
+            await hook(runtime)
+        remove_listener = wake_relay_after_commit(runtime.session_class, runtime.relay.notify)
+        await runtime.broker.start()
+        runtime.relay.start()
+        tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in background]
+        log.info("service started", topics=sorted(runtime.topics()))
+        try:
+            yield
+        finally:
+            # Order matters: stop consuming first (in-flight handlers finish and commit),
+            # then flush the outbox, then close the producer and the database.
+            for task in tasks:
+                task.cancel()
+            for sub in list(runtime.broker.subscribers):
+                with contextlib.suppress(Exception):
+                    await sub.stop()
+            await runtime.relay.stop()
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            remove_listener()
+            await runtime.engine.dispose()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = settings
+    install_problem_handlers(app)
+    _install_middleware(app, runtime)
+    _install_platform_routes(app, runtime, title=title, version=version, description=description)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _install_middleware(app: FastAPI, runtime: Runtime) -> None:
+    metrics = runtime.metrics
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        token = correlation_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(correlation_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["x-request-id"] = request_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            template = getattr(route, "path", "<unmatched>")
+            metrics.http_requests.labels(request.method, template, str(status)).inc()
+            metrics.http_latency.labels(request.method, template).observe(time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("correlation_id")
+            correlation_id_var.reset(token)
+
+
+def _install_platform_routes(app: FastAPI, runtime: Runtime, *, title: str, version: str, description: str) -> None:
+    spec_cache: dict[str, Any] = {}
+
+    def spec() -> Any:
+        if "spec" not in spec_cache:
+            spec_cache["spec"] = asyncapi_document(runtime, title=title, version=version, description=description).to_specification()
+        return spec_cache["spec"]
+
+    @app.get("/health", tags=["platform"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/ready", tags=["platform"], summary="Readiness: database and broker reachable")
+    async def ready() -> JSONResponse:
+        checks = {"database": await _check_db(runtime), "broker": await _check_broker(runtime)}
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["platform"], summary="Prometheus metrics", include_in_schema=True)
+    async def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["platform"], summary="AsyncAPI document of this service's topics")
+    async def asyncapi_json() -> Response:
+        return Response(spec().to_json(), media_type="application/json")
+
+    @app.get("/asyncapi", tags=["platform"], summary="AsyncAPI page", response_class=HTMLResponse)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(get_asyncapi_html(spec()))
+
+
+async def _check_db(runtime: Runtime) -> str:
+    try:
+        async with runtime.read_sessionmaker() as session:
+            await asyncio.wait_for(session.execute(text("SELECT 1")), 3)
+        return "ok"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+
+
+async def _check_broker(runtime: Runtime) -> str:
+    try:
+        return "ok" if await runtime.broker.ping(timeout=3.0) else "error: unreachable"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"

@@ -1,0 +1,42 @@
+"""Inbox: per-consumer record of applied event ids, written in the same transaction as the effect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import dialect_insert
+from shared.events.envelope import Envelope
+
+
+def define_inbox(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", Uuid, primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope: Envelope) -> bool:
+    """True if this consumer has not applied the event before (and now owns applying it).
+
+    Why ON CONFLICT DO NOTHING: two instances racing on a redelivered event both insert;
+    the database lets exactly one of them through, the other sees a duplicate.
+    """
+    stmt = (
+        dialect_insert(session)(inbox)
+        .values(
+            consumer=consumer,
+            event_id=envelope.event_id,
+            event_type=envelope.event_type,
+            processed_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)

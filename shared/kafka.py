@@ -1,0 +1,92 @@
+"""Broker factory and explicit topic management (no auto-creation, partition-count check)."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
+
+from shared.metrics import ServiceMetrics
+from shared.settings import ServiceSettings
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+class TopicMismatchError(RuntimeError):
+    """A topic exists with another partition count than configured: refuse to start."""
+
+
+def _security(settings: ServiceSettings) -> Any:
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return None
+    user = settings.kafka_sasl_username or ""
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    ctx = ssl.create_default_context() if "SSL" in settings.kafka_security_protocol else None
+    mechanism = (settings.kafka_sasl_mechanism or "SCRAM-SHA-512").upper()
+    cls = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256}.get(mechanism, SASLPlaintext)
+    return cls(username=user, password=password, ssl_context=ctx)
+
+
+def admin_kwargs(settings: ServiceSettings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers}
+    if settings.kafka_security_protocol != "PLAINTEXT":
+        kwargs |= {
+            "security_protocol": settings.kafka_security_protocol,
+            "sasl_mechanism": settings.kafka_sasl_mechanism or "SCRAM-SHA-512",
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value()
+            if settings.kafka_sasl_password
+            else None,
+        }
+        if "SSL" in settings.kafka_security_protocol:
+            kwargs["ssl_context"] = ssl.create_default_context()
+    return kwargs
+
+
+def make_broker(settings: ServiceSettings, *, service: str, metrics: ServiceMetrics) -> KafkaBroker:
+    """A FastStream Kafka broker whose producer waits for all in-sync replicas.
+
+    Why no idempotent producer: Tansu (the embedded broker) cannot start one, and the
+    inbox on every consumer makes duplicates harmless anyway.
+    """
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=False,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        client_id=service,
+        security=_security(settings),
+        middlewares=[KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service)],
+        logger=logging.getLogger(f"{service}.faststream"),
+        log_level=logging.DEBUG,
+        description=f"Events of the PSM platform's {service} service",
+    )
+
+
+async def ensure_topics(
+    settings: ServiceSettings, topics: dict[str, int], *, replication_factor: int | None = None
+) -> None:
+    """Create missing topics with their partition counts; refuse a count that differs."""
+    admin = AIOKafkaAdminClient(**admin_kwargs(settings))
+    await admin.start()
+    try:
+        rf = replication_factor or settings.topic_replication_factor
+        response = await admin.create_topics(
+            [NewTopic(name, partitions, rf) for name, partitions in topics.items()]
+        )
+        for name, code, message in response.topic_errors:
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
+        described = await admin.describe_topics(list(topics))
+        actual = {t["topic"]: len(t["partitions"]) for t in described}
+        wrong = {n: (p, actual.get(n)) for n, p in topics.items() if actual.get(n) != p}
+        if wrong:
+            details = ", ".join(f"{n} has {a} partitions, configured {p}" for n, (p, a) in wrong.items())
+            raise TopicMismatchError(f"topic partition count mismatch: {details}")
+    finally:
+        await admin.close()

@@ -1,0 +1,61 @@
+"""structlog set-up shared by all services: JSON (or console) with PII redaction."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from shared.pii import redact
+
+_SAFE_KEYS = frozenset({"timestamp", "level", "logger", "service", "event_id", "correlation_id"})
+
+
+def redact_pii(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: no NIK or phone number leaves the process in a log line."""
+    return {k: (v if k in _SAFE_KEYS else redact(v)) for k, v in event_dict.items()}
+
+
+def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -> None:
+    """Configure structlog and route stdlib logging (uvicorn, aiokafka) through it."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(),
+            # plain tracebacks: rich ones print local variables, which may hold personal data
+            exception_formatter=structlog.dev.plain_traceback,
+        )
+    )
+    shared_processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_pii,
+    ]
+    structlog.configure(
+        processors=[*shared_processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[*shared_processors[:-2], structlog.stdlib.add_logger_name, redact_pii],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "faststream", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

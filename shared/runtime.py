@@ -1,0 +1,90 @@
+"""Everything a service process runs on, built in one place from its settings."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from shared.consumer import EventConsumer
+from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from shared.events.base import Event
+from shared.events.catalog import dlq_topic
+from shared.kafka import make_broker
+from shared.metrics import ServiceMetrics
+from shared.relay import OutboxRelay
+from shared.settings import ServiceSettings
+
+
+@dataclass
+class Runtime:
+    name: str
+    settings: ServiceSettings
+    metrics: ServiceMetrics
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker
+    outbox: Table
+    inbox: Table
+    relay: OutboxRelay
+    consumer: EventConsumer
+    session_class: type[Session]
+    publishes: tuple[type[Event], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def topics(self) -> dict[str, int]:
+        """Topics this service needs (published, consumed, and their dead-letter topics)."""
+        names = {e.topic for e in self.publishes} | self.consumer.topics
+        names |= {dlq_topic(t) for t in self.consumer.topics}
+        return {n: self.settings.topic_partitions for n in sorted(names)}
+
+
+def build_runtime(
+    name: str, settings: ServiceSettings, *, metadata: MetaData, publishes: tuple[type[Event], ...] = ()
+) -> Runtime:
+    metrics = ServiceMetrics(name)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    # A session class of this runtime only, so after-commit hooks never cross services in tests.
+    session_class = type(f"{name.title()}Session", (Session,), {})
+    sessionmaker = make_sessionmaker(engine, sync_session_class=session_class)
+    read_sessionmaker = make_read_sessionmaker(engine)
+    broker = make_broker(settings, service=name, metrics=metrics)
+    outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
+
+    async def send(topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> asyncio.Future[Any]:
+        return await broker.publish(value, topic=topic, key=key, headers=headers, no_confirm=True)
+
+    relay = OutboxRelay(
+        sessionmaker=sessionmaker, read_sessionmaker=read_sessionmaker, outbox=outbox,
+        send=send, settings=settings, metrics=metrics,
+    )
+    consumer = EventConsumer(
+        name=name, broker=broker, sessionmaker=sessionmaker, inbox=inbox, settings=settings, metrics=metrics
+    )
+    for topic in sorted({e.topic for e in publishes}):
+        models = tuple(e for e in publishes if e.topic == topic)
+        broker.publisher(
+            topic,
+            title=f"{name}:{topic}",
+            description="Event types: " + ", ".join(m.event_type for m in models)
+            + ". Envelope in CloudEvents headers (ce_id, ce_type, ce_source, ce_time, "
+            "ce_schemaversion, ce_correlationid); key = aggregate id.",
+            schema=models[0] if len(models) == 1 else _union(models),
+        )
+    return Runtime(
+        name=name, settings=settings, metrics=metrics, engine=engine, sessionmaker=sessionmaker,
+        read_sessionmaker=read_sessionmaker, broker=broker, outbox=outbox, inbox=inbox, relay=relay,
+        consumer=consumer, session_class=session_class, publishes=publishes,
+    )
+
+
+def _union(models: tuple[type[Event], ...]) -> Any:
+    from typing import Union
+
+    return Union[models]  # noqa: UP007 - a runtime union of classes for the schema

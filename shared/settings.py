@@ -1,0 +1,69 @@
+"""Settings base every service extends (pydantic-settings, environment variables)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-change-me"  # noqa: S105 - the placeholder production refuses
+
+
+class ServiceSettings(BaseSettings):
+    """Fields common to every service; each service sets its own env prefix and database."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str
+    database_pool_size: int = 10
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_request_timeout_ms: int = 10_000
+    topic_partitions: int = 6
+    topic_replication_factor: int = 1
+
+    consumer_session_timeout_ms: int = 10_000
+    consumer_heartbeat_interval_ms: int = 1_000
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.2
+    consumer_retry_backoff_max_s: float = 5.0
+
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.5
+    relay_backoff_max_s: float = 10.0
+    relay_publish_timeout_s: float = 15.0
+    outbox_retention_hours: int = 24
+    max_event_bytes: int = 512 * 1024
+
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+
+    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_issuer: str = "psm-platform"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> ServiceSettings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.jwt_secret.get_secret_value() == DEV_SECRET or len(
+            self.jwt_secret.get_secret_value()
+        ) < 32:
+            problems.append("jwt_secret must be set to a random value of at least 32 characters")
+        if self.kafka_security_protocol != "SASL_SSL":
+            problems.append("kafka_security_protocol must be SASL_SSL in production")
+        if self.database_url.startswith("sqlite"):
+            problems.append("database_url must point to PostgreSQL in production")
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
