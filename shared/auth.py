@@ -47,7 +47,12 @@ class Principal:
 
 
 def mint_token(
-    settings: ServiceSettings, *, subject: str, role: Role | str, scope: str, ttl: timedelta = timedelta(hours=12)
+    settings: ServiceSettings,
+    *,
+    subject: str,
+    role: Role | str,
+    scope: str,
+    ttl: timedelta = timedelta(hours=12),
 ) -> str:
     if scope != "national" and not is_region_code(scope):
         raise ValueError(f"scope must be 'national' or a region code, got {scope!r}")
@@ -67,12 +72,17 @@ def mint_token(
 def decode_token(settings: ServiceSettings, token: str) -> Principal:
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, settings.jwt_secret.get_secret_value(), algorithms=["HS256"], issuer=settings.jwt_issuer,
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=["HS256"],
+            issuer=settings.jwt_issuer,
             options={"require": ["sub", "exp", "iss"]},
         )
         return Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise Problem(401, "Invalid token", f"the bearer token was rejected: {type(exc).__name__}") from exc
+        raise Problem(
+            401, "Invalid token", f"the bearer token was rejected: {type(exc).__name__}"
+        ) from exc
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -61,7 +61,8 @@ def describe_error(exc: BaseException) -> str:
     """Error text safe for logs and dead letters: field names and error kinds, no input values."""
     if isinstance(exc, ValidationError):
         return "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['type']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['type']}"
+            for err in exc.errors()
         )[:1000]
     return redact_text(f"{type(exc).__name__}: {exc}")[:1000]
 
@@ -75,15 +76,27 @@ class DeadLetterWriter:
     replay it from the source topic.
     """
 
-    def __init__(self, *, broker: KafkaBroker, consumer: str, metrics: ServiceMetrics, settings: ServiceSettings) -> None:
+    def __init__(
+        self,
+        *,
+        broker: KafkaBroker,
+        consumer: str,
+        metrics: ServiceMetrics,
+        settings: ServiceSettings,
+    ) -> None:
         self._broker = broker
         self._consumer = consumer
         self._metrics = metrics
         self._settings = settings
 
-    async def send(self, record: ConsumerRecord[Any, Any], *, reason: str, error: BaseException, attempts: int) -> None:
+    async def send(
+        self, record: ConsumerRecord[Any, Any], *, reason: str, error: BaseException, attempts: int
+    ) -> None:
         body = record.value or b""
-        letter = {
+        envelope = {
+            k: v.decode(errors="replace") for k, v in (record.headers or ()) if k.startswith("ce_")
+        }
+        letter: dict[str, Any] = {
             "consumer": self._consumer,
             "reason": reason,
             "error_type": type(error).__name__,
@@ -98,10 +111,10 @@ class DeadLetterWriter:
                 "size_bytes": len(body),
                 "sha256": hashlib.sha256(body).hexdigest(),
             },
-            "envelope": {k: v.decode(errors="replace") for k, v in (record.headers or ()) if k.startswith("ce_")},
+            "envelope": envelope,
         }
         headers = {
-            **{k: v for k, v in letter["envelope"].items()},
+            **envelope,
             "dlq_reason": reason,
             "dlq_consumer": self._consumer,
             "dlq_original_topic": record.topic,
@@ -113,18 +126,28 @@ class DeadLetterWriter:
         self._metrics.dead_letters.labels(self._consumer, record.topic, reason).inc()
         log.error("message dead-lettered", reason=reason, attempts=attempts, error=letter["error"])
 
-    async def _publish_until_acknowledged(self, record: ConsumerRecord[Any, Any], value: bytes, headers: dict[str, str]) -> None:
+    async def _publish_until_acknowledged(
+        self, record: ConsumerRecord[Any, Any], value: bytes, headers: dict[str, str]
+    ) -> None:
         # Why retry forever: committing the offset before the dead letter is safely stored
         # would lose the message; if the broker is down, nothing else can progress anyway.
         attempt = 0
         while True:
             attempt += 1
             try:
-                await self._broker.publish(value, topic=dlq_topic(record.topic), key=record.key, headers=headers)
+                await self._broker.publish(
+                    value, topic=dlq_topic(record.topic), key=record.key, headers=headers
+                )
                 return
             except Exception as exc:
-                delay = backoff(attempt, self._settings.consumer_retry_backoff_s, self._settings.consumer_retry_backoff_max_s)
-                log.warning("dead-letter publish failed", error=describe_error(exc), retry_in_s=delay)
+                delay = backoff(
+                    attempt,
+                    self._settings.consumer_retry_backoff_s,
+                    self._settings.consumer_retry_backoff_max_s,
+                )
+                log.warning(
+                    "dead-letter publish failed", error=describe_error(exc), retry_in_s=delay
+                )
                 await asyncio.sleep(delay)
 
 
@@ -148,7 +171,9 @@ class EventConsumer:
         self._settings = settings
         self._metrics = metrics
         self._handlers: dict[str, tuple[type[Event], Handler]] = {}
-        self._dlq = DeadLetterWriter(broker=broker, consumer=name, metrics=metrics, settings=settings)
+        self._dlq = DeadLetterWriter(
+            broker=broker, consumer=name, metrics=metrics, settings=settings
+        )
         self.topics: set[str] = set()
 
     def handles(self, model: type[E]) -> Callable[[Handler], Handler]:
@@ -186,18 +211,24 @@ class EventConsumer:
 
     async def process(self, record: ConsumerRecord[Any, Any]) -> str:
         """Apply one record; returns the outcome. Never raises (except on cancellation)."""
-        structlog.contextvars.bind_contextvars(topic=record.topic, partition=record.partition, offset=record.offset)
+        structlog.contextvars.bind_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset
+        )
         try:
             return await self._process(record)
         finally:
-            structlog.contextvars.unbind_contextvars("topic", "partition", "offset", "event_id", "correlation_id")
+            structlog.contextvars.unbind_contextvars(
+                "topic", "partition", "offset", "event_id", "correlation_id"
+            )
 
     async def _process(self, record: ConsumerRecord[Any, Any]) -> str:
         try:
             envelope = Envelope.from_headers(record.headers or ())
         except EnvelopeError as exc:
             return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
-        structlog.contextvars.bind_contextvars(event_id=str(envelope.event_id), correlation_id=envelope.correlation_id)
+        structlog.contextvars.bind_contextvars(
+            event_id=str(envelope.event_id), correlation_id=envelope.correlation_id
+        )
         registered = self._handlers.get(envelope.event_type)
         if registered is None:
             self._metrics.events_handled.labels(self.name, envelope.event_type, "ignored").inc()
@@ -209,19 +240,34 @@ class EventConsumer:
             return await self._dead_letter(record, "invalid_payload", exc, 1, envelope.event_type)
         return await self._apply_with_retries(record, envelope, event_, handler)
 
-    async def _apply_with_retries(self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler) -> str:
+    async def _apply_with_retries(
+        self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler
+    ) -> str:
         attempts = self._settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
                 outcome = await self._apply(record, envelope, event_, handler)
             except PermanentError as exc:
-                return await self._dead_letter(record, "rejected", exc, attempt, envelope.event_type)
+                return await self._dead_letter(
+                    record, "rejected", exc, attempt, envelope.event_type
+                )
             except Exception as exc:
                 if attempt == attempts:
-                    return await self._dead_letter(record, "retries_exhausted", exc, attempt, envelope.event_type)
+                    return await self._dead_letter(
+                        record, "retries_exhausted", exc, attempt, envelope.event_type
+                    )
                 self._metrics.handler_retries.labels(self.name, envelope.event_type).inc()
-                delay = backoff(attempt, self._settings.consumer_retry_backoff_s, self._settings.consumer_retry_backoff_max_s)
-                log.warning("handler failed, will retry", attempt=attempt, error=describe_error(exc), retry_in_s=delay)
+                delay = backoff(
+                    attempt,
+                    self._settings.consumer_retry_backoff_s,
+                    self._settings.consumer_retry_backoff_max_s,
+                )
+                log.warning(
+                    "handler failed, will retry",
+                    attempt=attempt,
+                    error=describe_error(exc),
+                    retry_in_s=delay,
+                )
                 await asyncio.sleep(delay)
                 continue
             self._metrics.events_handled.labels(self.name, envelope.event_type, outcome).inc()
@@ -230,7 +276,9 @@ class EventConsumer:
             return outcome
         raise AssertionError("unreachable")
 
-    async def _apply(self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler) -> str:
+    async def _apply(
+        self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler
+    ) -> str:
         token = correlation_id_var.set(envelope.correlation_id)
         try:
             # Why one transaction: the inbox row and the effect commit together, so a crash
@@ -244,7 +292,14 @@ class EventConsumer:
         finally:
             correlation_id_var.reset(token)
 
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, exc: BaseException, attempts: int, event_type: str) -> str:
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[Any, Any],
+        reason: str,
+        exc: BaseException,
+        attempts: int,
+        event_type: str,
+    ) -> str:
         await self._dlq.send(record, reason=reason, error=exc, attempts=attempts)
         self._metrics.events_handled.labels(self.name, event_type, "dead_lettered").inc()
         return "dead_lettered"
@@ -261,7 +316,9 @@ async def _commit(msg: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
     consumer = getattr(msg, "consumer", None)
     try:
         if isinstance(consumer, AIOKafkaConsumer):
-            await consumer.commit({TopicPartition(record.topic, record.partition): record.offset + 1})
+            await consumer.commit(
+                {TopicPartition(record.topic, record.partition): record.offset + 1}
+            )
         elif consumer is not None:
             await consumer.commit()
     except Exception as exc:  # e.g. a rebalance: the record comes back and the inbox skips it

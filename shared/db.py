@@ -6,9 +6,13 @@ from typing import Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, registry
-from sqlmodel import SQLModel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,10 +23,14 @@ NAMING_CONVENTION = {
 }
 
 
-def service_model_base(name: str) -> type[SQLModel]:
-    """A SQLModel base with its own metadata, so a service's migrations see only its tables."""
-    reg = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-    return type(f"{name.title()}Model", (SQLModel,), {"__module__": __name__}, registry=reg)
+def new_registry() -> registry:
+    """A SQLAlchemy registry with its own metadata, for one service's SQLModel base:
+
+        class RegistryModel(SQLModel, registry=new_registry()): ...
+
+    so that each service's migrations see only that service's tables.
+    """
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -65,12 +73,16 @@ def make_sessionmaker(
 
 def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for queries only: on SQLite they do not take the write lock."""
-    return async_sessionmaker(engine.execution_options(sqlite_readonly=True), expire_on_commit=False)
+    return async_sessionmaker(
+        engine.execution_options(sqlite_readonly=True), expire_on_commit=False
+    )
 
 
 def dialect_insert(session_or_engine: AsyncSession | AsyncEngine) -> Any:
     """The dialect's INSERT construct, which supports ON CONFLICT on SQLite and PostgreSQL."""
-    bind = session_or_engine.bind if isinstance(session_or_engine, AsyncSession) else session_or_engine
+    bind = (
+        session_or_engine.bind if isinstance(session_or_engine, AsyncSession) else session_or_engine
+    )
     name = bind.dialect.name if bind is not None else "sqlite"
     return postgresql.insert if name == "postgresql" else sqlite.insert
 

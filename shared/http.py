@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import structlog
@@ -39,7 +39,7 @@ def create_service_app(
     version: str = "0.1.0",
     routers: Sequence[APIRouter] = (),
     on_startup: Sequence[Hook] = (),
-    background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     """Assemble a service: routes, probes, metrics, AsyncAPI, and a lifespan that starts
     the broker and the outbox relay and stops them in the safe order."""
@@ -89,7 +89,9 @@ def _install_middleware(app: FastAPI, runtime: Runtime) -> None:
     metrics = runtime.metrics
 
     @app.middleware("http")
-    async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
         token = correlation_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(correlation_id=request_id)
@@ -104,17 +106,23 @@ def _install_middleware(app: FastAPI, runtime: Runtime) -> None:
             route = request.scope.get("route")
             template = getattr(route, "path", "<unmatched>")
             metrics.http_requests.labels(request.method, template, str(status)).inc()
-            metrics.http_latency.labels(request.method, template).observe(time.perf_counter() - started)
+            metrics.http_latency.labels(request.method, template).observe(
+                time.perf_counter() - started
+            )
             structlog.contextvars.unbind_contextvars("correlation_id")
             correlation_id_var.reset(token)
 
 
-def _install_platform_routes(app: FastAPI, runtime: Runtime, *, title: str, version: str, description: str) -> None:
+def _install_platform_routes(
+    app: FastAPI, runtime: Runtime, *, title: str, version: str, description: str
+) -> None:
     spec_cache: dict[str, Any] = {}
 
     def spec() -> Any:
         if "spec" not in spec_cache:
-            spec_cache["spec"] = asyncapi_document(runtime, title=title, version=version, description=description).to_specification()
+            spec_cache["spec"] = asyncapi_document(
+                runtime, title=title, version=version, description=description
+            ).to_specification()
         return spec_cache["spec"]
 
     @app.get("/health", tags=["platform"], summary="Liveness: the process answers")
@@ -125,13 +133,18 @@ def _install_platform_routes(app: FastAPI, runtime: Runtime, *, title: str, vers
     async def ready() -> JSONResponse:
         checks = {"database": await _check_db(runtime), "broker": await _check_broker(runtime)}
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     @app.get("/metrics", tags=["platform"], summary="Prometheus metrics", include_in_schema=True)
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/asyncapi.json", tags=["platform"], summary="AsyncAPI document of this service's topics")
+    @app.get(
+        "/asyncapi.json", tags=["platform"], summary="AsyncAPI document of this service's topics"
+    )
     async def asyncapi_json() -> Response:
         return Response(spec().to_json(), media_type="application/json")
 

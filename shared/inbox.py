@@ -39,4 +39,4 @@ async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope:
         .on_conflict_do_nothing()
     )
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))

@@ -25,10 +25,14 @@ def _security(settings: ServiceSettings) -> Any:
     if settings.kafka_security_protocol == "PLAINTEXT":
         return None
     user = settings.kafka_sasl_username or ""
-    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    password = (
+        settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    )
     ctx = ssl.create_default_context() if "SSL" in settings.kafka_security_protocol else None
     mechanism = (settings.kafka_sasl_mechanism or "SCRAM-SHA-512").upper()
-    cls = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256}.get(mechanism, SASLPlaintext)
+    cls = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256}.get(
+        mechanism, SASLPlaintext
+    )
     return cls(username=user, password=password, ssl_context=ctx)
 
 
@@ -86,7 +90,9 @@ async def ensure_topics(
         actual = {t["topic"]: len(t["partitions"]) for t in described}
         wrong = {n: (p, actual.get(n)) for n, p in topics.items() if actual.get(n) != p}
         if wrong:
-            details = ", ".join(f"{n} has {a} partitions, configured {p}" for n, (p, a) in wrong.items())
+            details = ", ".join(
+                f"{n} has {a} partitions, configured {p}" for n, (p, a) in wrong.items()
+            )
             raise TopicMismatchError(f"topic partition count mismatch: {details}")
     finally:
         await admin.close()

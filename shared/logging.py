@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -13,7 +14,7 @@ from shared.pii import redact
 _SAFE_KEYS = frozenset({"timestamp", "level", "logger", "service", "event_id", "correlation_id"})
 
 
-def redact_pii(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_pii(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: no NIK or phone number leaves the process in a log line."""
     return {k: (v if k in _SAFE_KEYS else redact(v)) for k, v in event_dict.items()}
 
@@ -47,7 +48,11 @@ def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[*shared_processors[:-2], structlog.stdlib.add_logger_name, redact_pii],
+            foreign_pre_chain=[
+                *shared_processors[:-2],
+                structlog.stdlib.add_logger_name,
+                redact_pii,
+            ],
         )
     )
     root = logging.getLogger()

@@ -16,14 +16,19 @@ class ServiceMetrics:
             "psm_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=r
         )
         self.http_latency = Histogram(
-            "psm_http_request_duration_seconds", "HTTP latency", ["method", "route"], registry=r,
+            "psm_http_request_duration_seconds",
+            "HTTP latency",
+            ["method", "route"],
+            registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.outbox_pending = Gauge(
             "psm_outbox_pending_events", "Outbox rows not yet acknowledged by Kafka", registry=r
         )
         self.outbox_oldest_age = Gauge(
-            "psm_outbox_oldest_pending_age_seconds", "Age of the oldest unpublished event", registry=r
+            "psm_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished event",
+            registry=r,
         )
         self.outbox_published = Counter(
             "psm_outbox_published_total", "Events published by the relay", ["topic"], registry=r
@@ -32,18 +37,26 @@ class ServiceMetrics:
             "psm_outbox_publish_failures_total", "Failed publish attempts", ["topic"], registry=r
         )
         self.events_handled = Counter(
-            "psm_events_handled_total", "Consumed events by outcome",
-            ["consumer", "event_type", "outcome"], registry=r,
+            "psm_events_handled_total",
+            "Consumed events by outcome",
+            ["consumer", "event_type", "outcome"],
+            registry=r,
         )
         self.inbox_duplicates = Counter(
-            "psm_inbox_duplicates_skipped_total", "Redelivered events skipped by the inbox",
-            ["consumer", "event_type"], registry=r,
+            "psm_inbox_duplicates_skipped_total",
+            "Redelivered events skipped by the inbox",
+            ["consumer", "event_type"],
+            registry=r,
         )
         self.handler_retries = Counter(
-            "psm_event_handler_retries_total", "Handler attempts that failed and were retried",
-            ["consumer", "event_type"], registry=r,
+            "psm_event_handler_retries_total",
+            "Handler attempts that failed and were retried",
+            ["consumer", "event_type"],
+            registry=r,
         )
         self.dead_letters = Counter(
-            "psm_dead_lettered_messages_total", "Messages sent to a dead-letter topic",
-            ["consumer", "topic", "reason"], registry=r,
+            "psm_dead_lettered_messages_total",
+            "Messages sent to a dead-letter topic",
+            ["consumer", "topic", "reason"],
+            registry=r,
         )

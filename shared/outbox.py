@@ -41,7 +41,9 @@ def define_outbox(metadata: MetaData) -> Table:
     table = Table(
         "outbox",
         metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
         Column("event_id", Uuid, nullable=False, unique=True),
         Column("topic", String(200), nullable=False),
         Column("key", String(200), nullable=False),
@@ -93,7 +95,11 @@ def outbox_row(
 
 
 async def stage_events(
-    session: AsyncSession, outbox: Table, events: Iterable[Event], *, source: str,
+    session: AsyncSession,
+    outbox: Table,
+    events: Iterable[Event],
+    *,
+    source: str,
     correlation_id: str | None = None,
 ) -> int:
     """Add events to the outbox inside the caller's open transaction; returns how many."""
@@ -105,14 +111,20 @@ async def stage_events(
 
 
 async def stage_event(
-    session: AsyncSession, outbox: Table, event_: Event, *, source: str,
+    session: AsyncSession,
+    outbox: Table,
+    event_: Event,
+    *,
+    source: str,
     correlation_id: str | None = None,
 ) -> None:
     """Add one event to the outbox inside the caller's open transaction."""
     await stage_events(session, outbox, [event_], source=source, correlation_id=correlation_id)
 
 
-def wake_relay_after_commit(session_class: type[Session], notify: Callable[[], None]) -> Callable[[], None]:
+def wake_relay_after_commit(
+    session_class: type[Session], notify: Callable[[], None]
+) -> Callable[[], None]:
     """Call `notify` after a commit of `session_class` that staged events (relay wakes at once).
 
     Returns a function that removes the listener (for app shutdown and tests).

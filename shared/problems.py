@@ -27,8 +27,14 @@ class Problem(Exception):
 
 
 def _response(request: Request, status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": request.url.path, **extra}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -41,11 +47,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Why no input values: a rejected NIK or phone number must not be echoed back into logs.
         errors = [
-            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"].split(",")[0]}
+            {
+                "field": ".".join(str(p) for p in err["loc"] if p != "body"),
+                "message": err["msg"].split(",")[0],
+            }
             for err in exc.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)
-        return _response(request, 422, "Invalid request", f"invalid fields: {fields}", errors=errors)
+        return _response(
+            request, 422, "Invalid request", f"invalid fields: {fields}", errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

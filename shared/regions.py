@@ -49,4 +49,6 @@ def timezone_of(province_code: str) -> str:
 
 
 def timezone_label(province_code: str) -> str:
-    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[timezone_of(province_code)]
+    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[
+        timezone_of(province_code)
+    ]

@@ -86,8 +86,14 @@ class OutboxRelay:
                 await self._housekeeping()
             except Exception as exc:  # any failure: nothing was marked, retry after a pause
                 failures += 1
-                delay = backoff(failures, self._settings.relay_poll_interval_s, self._settings.relay_backoff_max_s)
-                log.warning("relay pass failed", error=redact_text(repr(exc))[:300], retry_in_s=delay)
+                delay = backoff(
+                    failures,
+                    self._settings.relay_poll_interval_s,
+                    self._settings.relay_backoff_max_s,
+                )
+                log.warning(
+                    "relay pass failed", error=redact_text(repr(exc))[:300], retry_in_s=delay
+                )
                 await asyncio.sleep(delay)
                 continue
             if published < self._settings.relay_batch_size:
@@ -144,7 +150,12 @@ class OutboxRelay:
                 continue
             try:
                 futures.append(
-                    await self._send(row.topic, row.key.encode(), row.payload.encode(), _headers(row))
+                    await asyncio.wait_for(
+                        self._send(
+                            row.topic, row.key.encode(), row.payload.encode(), _headers(row)
+                        ),
+                        self._settings.relay_publish_timeout_s,
+                    )
                 )
                 results.append(None)
             except Exception as exc:
@@ -154,7 +165,8 @@ class OutboxRelay:
         pending = [f for f in futures if f is not None]
         if pending:
             done = await asyncio.wait_for(
-                asyncio.gather(*pending, return_exceptions=True), self._settings.relay_publish_timeout_s
+                asyncio.gather(*pending, return_exceptions=True),
+                self._settings.relay_publish_timeout_s,
             )
             it = iter(done)
             for i, f in enumerate(futures):
@@ -176,7 +188,11 @@ class OutboxRelay:
                 self._metrics.outbox_published.labels(row.topic).inc()
                 continue
             self._metrics.outbox_failures.labels(row.topic).inc()
-            delay = backoff(row.attempts + 1, self._settings.relay_poll_interval_s, self._settings.relay_backoff_max_s)
+            delay = backoff(
+                row.attempts + 1,
+                self._settings.relay_poll_interval_s,
+                self._settings.relay_backoff_max_s,
+            )
             await session.execute(
                 update(o)
                 .where(o.c.id == row.id)
@@ -198,7 +214,9 @@ class OutboxRelay:
             await self.update_backlog_gauges()
         if loop.time() - self._last_cleanup >= 300.0:
             self._last_cleanup = loop.time()
-            await self.delete_published(older_than=timedelta(hours=self._settings.outbox_retention_hours))
+            await self.delete_published(
+                older_than=timedelta(hours=self._settings.outbox_retention_hours)
+            )
 
     async def update_backlog_gauges(self) -> None:
         o = self._outbox
@@ -221,7 +239,7 @@ class OutboxRelay:
             result = await session.execute(
                 delete(o).where(o.c.published_at.is_not(None)).where(o.c.published_at < cutoff)
             )
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _headers(row: Row[Any]) -> dict[str, str]:

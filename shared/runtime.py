@@ -46,7 +46,11 @@ class Runtime:
 
 
 def build_runtime(
-    name: str, settings: ServiceSettings, *, metadata: MetaData, publishes: tuple[type[Event], ...] = ()
+    name: str,
+    settings: ServiceSettings,
+    *,
+    metadata: MetaData,
+    publishes: tuple[type[Event], ...] = (),
 ) -> Runtime:
     metrics = ServiceMetrics(name)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
@@ -57,30 +61,52 @@ def build_runtime(
     broker = make_broker(settings, service=name, metrics=metrics)
     outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
 
-    async def send(topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> asyncio.Future[Any]:
+    async def send(
+        topic: str, key: bytes, value: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
         return await broker.publish(value, topic=topic, key=key, headers=headers, no_confirm=True)
 
     relay = OutboxRelay(
-        sessionmaker=sessionmaker, read_sessionmaker=read_sessionmaker, outbox=outbox,
-        send=send, settings=settings, metrics=metrics,
+        sessionmaker=sessionmaker,
+        read_sessionmaker=read_sessionmaker,
+        outbox=outbox,
+        send=send,
+        settings=settings,
+        metrics=metrics,
     )
     consumer = EventConsumer(
-        name=name, broker=broker, sessionmaker=sessionmaker, inbox=inbox, settings=settings, metrics=metrics
+        name=name,
+        broker=broker,
+        sessionmaker=sessionmaker,
+        inbox=inbox,
+        settings=settings,
+        metrics=metrics,
     )
     for topic in sorted({e.topic for e in publishes}):
         models = tuple(e for e in publishes if e.topic == topic)
         broker.publisher(
             topic,
             title=f"{name}:{topic}",
-            description="Event types: " + ", ".join(m.event_type for m in models)
+            description="Event types: "
+            + ", ".join(m.event_type for m in models)
             + ". Envelope in CloudEvents headers (ce_id, ce_type, ce_source, ce_time, "
             "ce_schemaversion, ce_correlationid); key = aggregate id.",
             schema=models[0] if len(models) == 1 else _union(models),
         )
     return Runtime(
-        name=name, settings=settings, metrics=metrics, engine=engine, sessionmaker=sessionmaker,
-        read_sessionmaker=read_sessionmaker, broker=broker, outbox=outbox, inbox=inbox, relay=relay,
-        consumer=consumer, session_class=session_class, publishes=publishes,
+        name=name,
+        settings=settings,
+        metrics=metrics,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        read_sessionmaker=read_sessionmaker,
+        broker=broker,
+        outbox=outbox,
+        inbox=inbox,
+        relay=relay,
+        consumer=consumer,
+        session_class=session_class,
+        publishes=publishes,
     )
 
 

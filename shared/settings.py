@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-change-me"  # noqa: S105 - the placeholder production refuses
+DEV_SECRET = "dev-only-change-me"
 
 
 class ServiceSettings(BaseSettings):
@@ -52,9 +52,10 @@ class ServiceSettings(BaseSettings):
         if self.environment != "production":
             return self
         problems = []
-        if self.jwt_secret.get_secret_value() == DEV_SECRET or len(
-            self.jwt_secret.get_secret_value()
-        ) < 32:
+        if (
+            self.jwt_secret.get_secret_value() == DEV_SECRET
+            or len(self.jwt_secret.get_secret_value()) < 32
+        ):
             problems.append("jwt_secret must be set to a random value of at least 32 characters")
         if self.kafka_security_protocol != "SASL_SSL":
             problems.append("kafka_security_protocol must be SASL_SSL in production")

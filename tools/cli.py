@@ -26,7 +26,9 @@ ServiceArg = Annotated[str, typer.Argument(help=f"one of {', '.join(SERVICE_NAME
 
 def _spec(name: str):  # type: ignore[no-untyped-def]
     if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; choose from {', '.join(SERVICE_NAMES)}")
+        raise typer.BadParameter(
+            f"unknown service {name!r}; choose from {', '.join(SERVICE_NAMES)}"
+        )
     return SERVICES[name]
 
 
@@ -60,12 +62,30 @@ def topics_create() -> None:
 @tokens.command("mint")
 def token_mint(
     subject: str,
-    role: Annotated[Role, typer.Option(help="national_admin, province_operator, regency_operator, viewer, service")],
-    scope: Annotated[str, typer.Option(help="'national', a province '32' or a regency '32.76'")] = "national",
+    role: Annotated[
+        Role,
+        typer.Option(help="national_admin, province_operator, regency_operator, viewer, service"),
+    ],
+    scope: Annotated[
+        str, typer.Option(help="'national', a province '32' or a regency '32.76'")
+    ] = "national",
     service: Annotated[str, typer.Option(help="whose settings hold the signing key")] = "registry",
 ) -> None:
     """Print a development bearer token."""
     typer.echo(mint_token(_spec(service).settings(), subject=subject, role=role, scope=scope))
+
+
+def _mount_service_clis() -> None:
+    """A service may ship `services/<name>/cli.py` with a Typer `app`: it appears as `psm <name> …`."""
+    import importlib
+    import importlib.util
+
+    for name in SERVICE_NAMES:
+        if importlib.util.find_spec(f"services.{name}.cli") is not None:
+            app.add_typer(importlib.import_module(f"services.{name}.cli").app, name=name)
+
+
+_mount_service_clis()
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
-from tools.tansu import TansuBroker, free_port
+from tools.tansu import TansuBroker
 
 DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003}
 
@@ -70,12 +70,29 @@ class Stack:
 
     def start_service(self, name: str) -> subprocess.Popen[bytes]:
         log = (self.var_dir / f"{name}.log").open("ab")
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", SERVICES[name].app_factory,
-               "--host", "127.0.0.1", "--port", str(self.ports[name]), "--no-access-log",
-               "--timeout-graceful-shutdown", "10"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            SERVICES[name].app_factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports[name]),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
         out = None if self.log_format == "console" and not self.extra_env.get("PSM_QUIET") else log
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(name), stdout=out, stderr=out or subprocess.STDOUT,
-                                preexec_fn=die_with_parent)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=self.env(name),
+            stdout=out,
+            stderr=out or subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
         self.processes[name] = proc
         return proc
 
@@ -84,7 +101,9 @@ class Stack:
         while time.monotonic() < deadline:
             proc = self.processes[name]
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {proc.returncode}; see {self.var_dir / (name + '.log')}")
+                raise RuntimeError(
+                    f"{name} exited with code {proc.returncode}; see {self.var_dir / (name + '.log')}"
+                )
             try:
                 if httpx.get(self.url(name) + "/ready", timeout=1).status_code == 200:
                     return
@@ -134,13 +153,21 @@ def run() -> None:
         stack.ports[name] = int(os.environ.get(f"PSM_{name.upper()}_PORT", stack.ports[name]))
     busy = [p for p in [stack.broker_port, *stack.ports.values()] if p and not _port_free(p)]
     if busy:
-        sys.exit(f"ports already in use: {busy} (another stack running? set PSM_KAFKA_PORT / PSM_<SERVICE>_PORT)")
+        sys.exit(
+            f"ports already in use: {busy} (another stack running? set PSM_KAFKA_PORT / PSM_<SERVICE>_PORT)"
+        )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
-        print(f"\nPSM platform ready in {time.monotonic() - started:.1f}s (Kafka {stack.broker.bootstrap}, data in {stack.var_dir})")  # type: ignore[union-attr]
+        bootstrap = stack.broker.bootstrap if stack.broker else "?"
+        print(
+            f"\nPSM platform ready in {time.monotonic() - started:.1f}s "
+            f"(Kafka {bootstrap}, data in {stack.var_dir})"
+        )
         for name in SERVICE_NAMES:
-            print(f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi")
+            print(
+                f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi"
+            )
         print("Ctrl-C stops everything.\n", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(0.5)

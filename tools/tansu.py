@@ -34,7 +34,10 @@ def free_port() -> int:
 def wait_for_port(port: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.2),
+        ):
             return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
@@ -43,7 +46,13 @@ def wait_for_port(port: int, timeout: float) -> None:
 class TansuBroker:
     """One Tansu process on 127.0.0.1, in its own empty working directory (it reads .env there)."""
 
-    def __init__(self, *, port: int | None = None, workdir: Path | None = None, storage: str = "memory://tansu/") -> None:
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        workdir: Path | None = None,
+        storage: str = "memory://tansu/",
+    ) -> None:
         self.port = port or free_port()
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="tansu-"))
@@ -61,9 +70,20 @@ class TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         log = (self.workdir / "tansu.log").open("wb")
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", self.storage],
-            cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                self.storage,
+            ],
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
         wait_for_port(self.port, timeout)
         return self

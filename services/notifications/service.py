@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from services.notifications.db.tables import Notification
 from services.notifications.domain.templates import REGISTRATION_RECEIVED, render
@@ -20,19 +20,26 @@ async def notify_registration_received(
 ) -> Notification:
     """Record the welcome message; the development channel 'delivers' it to the ledger and log."""
     note = Notification(
-        trigger_event_id=trigger_event_id, recipient_id=volunteer_id, template=REGISTRATION_RECEIVED,
-        channel="dev", status="sent", body=render(REGISTRATION_RECEIVED), sent_at=datetime.now(UTC),
+        trigger_event_id=trigger_event_id,
+        recipient_id=volunteer_id,
+        template=REGISTRATION_RECEIVED,
+        channel="dev",
+        status="sent",
+        body=render(REGISTRATION_RECEIVED),
+        sent_at=datetime.now(UTC),
     )
     session.add(note)
     await session.flush()
-    log.info("notification sent", channel="dev", template=note.template, notification_id=str(note.id))
+    log.info(
+        "notification sent", channel="dev", template=note.template, notification_id=str(note.id)
+    )
     return note
 
 
 async def list_notifications(
     session: AsyncSession, *, volunteer_id: uuid.UUID | None = None, limit: int = 100
 ) -> list[Notification]:
-    stmt = select(Notification).order_by(Notification.created_at).limit(limit)
+    stmt = select(Notification).order_by(col(Notification.created_at)).limit(limit)
     if volunteer_id is not None:
-        stmt = stmt.where(Notification.recipient_id == volunteer_id)
+        stmt = stmt.where(col(Notification.recipient_id) == volunteer_id)
     return list((await session.execute(stmt)).scalars())

@@ -31,9 +31,14 @@ async def register_volunteer(
 
 def registered_event(v: Volunteer) -> VolunteerRegistered:
     return VolunteerRegistered(
-        volunteer_id=v.id, village_code=v.village_code, district_code=v.district_code,
-        regency_code=v.regency_code, province_code=v.province_code, region_dataset=v.region_dataset,
-        status=v.status, registered_at=v.registered_at,
+        volunteer_id=v.id,
+        village_code=v.village_code,
+        district_code=v.district_code,
+        regency_code=v.regency_code,
+        province_code=v.province_code,
+        region_dataset=v.region_dataset,
+        status=v.status,
+        registered_at=v.registered_at,
     )
 
 

@@ -16,13 +16,19 @@ async def record_volunteer(session: AsyncSession, event: VolunteerRegistered) ->
     known = await session.get(KnownVolunteer, event.volunteer_id)
     if known is None:
         known = KnownVolunteer(
-            volunteer_id=event.volunteer_id, village_code=event.village_code,
-            regency_code=event.regency_code, province_code=event.province_code,
-            status=event.status, registered_at=event.registered_at, updated_at=datetime.now(UTC),
+            volunteer_id=event.volunteer_id,
+            village_code=event.village_code,
+            regency_code=event.regency_code,
+            province_code=event.province_code,
+            status=event.status,
+            registered_at=event.registered_at,
+            updated_at=datetime.now(UTC),
         )
         session.add(known)
     return known
 
 
-async def get_known_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> KnownVolunteer | None:
+async def get_known_volunteer(
+    session: AsyncSession, volunteer_id: uuid.UUID
+) -> KnownVolunteer | None:
     return await session.get(KnownVolunteer, volunteer_id)

@@ -11,6 +11,17 @@ from shared.events.registry import (
     VolunteerStatusChanged,
     VolunteerTransferred,
 )
+from shared.events.training import (
+    CertificateIssued,
+    CertificateRevoked,
+    EnrolmentCancelled,
+    EnrolmentConfirmed,
+    EnrolmentWaitlisted,
+    SessionCancelled,
+    SessionCompleted,
+    SessionRescheduled,
+    SessionScheduled,
+)
 
 EVENT_MODELS: tuple[type[Event], ...] = (
     VolunteerRegistered,
@@ -18,6 +29,15 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     VolunteerStatusChanged,
     VolunteerTransferred,
     VolunteerErased,
+    SessionScheduled,
+    SessionRescheduled,
+    SessionCancelled,
+    SessionCompleted,
+    EnrolmentConfirmed,
+    EnrolmentWaitlisted,
+    EnrolmentCancelled,
+    CertificateIssued,
+    CertificateRevoked,
 )
 
 TOPICS: dict[str, tuple[type[Event], ...]] = {}

@@ -39,7 +39,9 @@ class Envelope:
         return headers
 
     @classmethod
-    def from_headers(cls, headers: Mapping[str, str | bytes] | Iterable[tuple[str, bytes]]) -> Envelope:
+    def from_headers(
+        cls, headers: Mapping[str, str | bytes] | Iterable[tuple[str, bytes]]
+    ) -> Envelope:
         items = headers.items() if isinstance(headers, Mapping) else headers
         h = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in items}
         missing = [k for k in ("ce_id", "ce_type", "ce_source") if not h.get(k)]
@@ -51,7 +53,9 @@ class Envelope:
                 event_type=h["ce_type"],
                 source=h["ce_source"],
                 schema_version=int(h.get("ce_schemaversion") or 1),
-                time=datetime.fromisoformat(h["ce_time"]) if h.get("ce_time") else datetime.now(UTC),
+                time=datetime.fromisoformat(h["ce_time"])
+                if h.get("ce_time")
+                else datetime.now(UTC),
                 correlation_id=h.get("ce_correlationid"),
             )
         except ValueError as exc:

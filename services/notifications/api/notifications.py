@@ -30,5 +30,7 @@ class NotificationPublic(BaseModel):
 async def list_notifications(
     session: ReadSession, volunteer_id: uuid.UUID | None = None, limit: int = 100
 ) -> list[NotificationPublic]:
-    rows = await service.list_notifications(session, volunteer_id=volunteer_id, limit=min(limit, 1000))
+    rows = await service.list_notifications(
+        session, volunteer_id=volunteer_id, limit=min(limit, 1000)
+    )
     return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]

@@ -6,13 +6,17 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from shared.db import service_model_base
+from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
-NotificationsModel = service_model_base("notifications")
+
+class NotificationsModel(SQLModel, registry=new_registry()):
+    """Base of notifications's tables: its own metadata."""
+
+
 metadata = NotificationsModel.metadata
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)

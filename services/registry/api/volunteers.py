@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.registry import service
-from shared.deps import ReadSession, Session
 from services.registry.domain.volunteers import InvalidVolunteer
+from shared.deps import ReadSession, Session
 from shared.problems import Problem
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
@@ -32,14 +32,21 @@ class VolunteerPublic(BaseModel):
     registered_at: datetime
 
 
-@router.post("", status_code=201, response_model=VolunteerPublic, summary="Register a volunteer (candidate)")
+@router.post(
+    "", status_code=201, response_model=VolunteerPublic, summary="Register a volunteer (candidate)"
+)
 async def register(body: VolunteerCreate, session: Session) -> VolunteerPublic:
     """Record a candidate PSM; `volunteer-registered` is published via the outbox."""
     try:
         async with session.begin():
             v = await service.register_volunteer(session, **body.model_dump())
     except InvalidVolunteer as exc:
-        raise Problem(422, "Invalid volunteer", str(exc), errors=[{"field": exc.field, "message": exc.message}]) from exc
+        raise Problem(
+            422,
+            "Invalid volunteer",
+            str(exc),
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
     return VolunteerPublic.model_validate(v, from_attributes=True)
 
 

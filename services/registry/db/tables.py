@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from shared.db import service_model_base
+from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
-RegistryModel = service_model_base("registry")
+
+class RegistryModel(SQLModel, registry=new_registry()):
+    """Base of registry's tables: its own metadata."""
+
+
 metadata = RegistryModel.metadata
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)

@@ -24,7 +24,11 @@ class KnownVolunteerPublic(BaseModel):
     registered_at: datetime
 
 
-@router.get("/{volunteer_id}", response_model=KnownVolunteerPublic, summary="A volunteer as training knows it")
+@router.get(
+    "/{volunteer_id}",
+    response_model=KnownVolunteerPublic,
+    summary="A volunteer as training knows it",
+)
 async def get_one(volunteer_id: uuid.UUID, session: ReadSession) -> KnownVolunteerPublic:
     known = await service.get_known_volunteer(session, volunteer_id)
     if known is None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from shared.db import service_model_base
+from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
-TrainingModel = service_model_base("training")
+
+class TrainingModel(SQLModel, registry=new_registry()):
+    """Base of training's tables: its own metadata."""
+
+
 metadata = TrainingModel.metadata
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)

@@ -1,0 +1,149 @@
+"""Events published by training. No personal data: ids, codes, levels, dates and counts only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.base import Event
+
+SESSIONS_TOPIC = "training.sessions"
+ENROLMENTS_TOPIC = "training.enrolments"
+CERTIFICATES_TOPIC = "training.certificates"
+
+Level = Literal["dasar", "lanjutan", "khusus"]
+
+
+class SessionEvent(Event):
+    topic: ClassVar[str] = SESSIONS_TOPIC
+    key_field: ClassVar[str] = "session_id"
+
+    session_id: uuid.UUID
+
+
+class SessionScheduled(SessionEvent):
+    """A Bimtek batch opened for enrolment (reminders are scheduled from its dates)."""
+
+    event_type: ClassVar[str] = "session-scheduled"
+
+    course_code: str
+    level: Level
+    title: str
+    organiser_agency: str = Field(description="e.g. 'Dinas Sosial Kota Depok'")
+    organiser_region_code: str
+    venue_name: str
+    venue_village_code: str
+    start_date: date
+    end_date: date
+    capacity: int
+    timezone: str = Field(
+        description="IANA zone of the venue: Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
+    )
+
+
+class SessionRescheduled(SessionEvent):
+    event_type: ClassVar[str] = "session-rescheduled"
+
+    start_date: date
+    end_date: date
+    previous_start_date: date
+    previous_end_date: date
+    venue_name: str
+    venue_village_code: str
+    timezone: str
+
+
+class SessionCancelled(SessionEvent):
+    event_type: ClassVar[str] = "session-cancelled"
+
+    reason: str = Field(description="Organiser's reason; never personal data")
+    cancelled_at: datetime
+
+
+class RegionResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    participants: int
+    passed: int
+    failed: int
+
+
+class SessionCompleted(SessionEvent):
+    event_type: ClassVar[str] = "session-completed"
+
+    course_code: str
+    level: Level
+    participants: int
+    passed: int
+    failed: int
+    by_region: dict[str, RegionResult] = Field(description="Keyed by regency code (e.g. '32.76')")
+    mean_pre_score: float | None = None
+    mean_post_score: float | None = None
+    mean_improvement: float | None = None
+    completed_at: datetime
+
+
+class EnrolmentEvent(Event):
+    topic: ClassVar[str] = ENROLMENTS_TOPIC
+    key_field: ClassVar[str] = "volunteer_id"
+
+    enrolment_id: uuid.UUID
+    session_id: uuid.UUID
+    volunteer_id: uuid.UUID
+
+
+class EnrolmentConfirmed(EnrolmentEvent):
+    event_type: ClassVar[str] = "enrolment-confirmed"
+
+    from_waitlist: bool = False
+    confirmed_at: datetime
+
+
+class EnrolmentWaitlisted(EnrolmentEvent):
+    event_type: ClassVar[str] = "enrolment-waitlisted"
+
+    position: int
+    waitlisted_at: datetime
+
+
+class EnrolmentCancelled(EnrolmentEvent):
+    event_type: ClassVar[str] = "enrolment-cancelled"
+
+    reason_code: str = Field(
+        description="withdrawn, session_cancelled, volunteer_inactive, operator"
+    )
+    cancelled_at: datetime
+
+
+class CertificateEvent(Event):
+    topic: ClassVar[str] = CERTIFICATES_TOPIC
+    key_field: ClassVar[str] = "volunteer_id"
+
+    certificate_id: uuid.UUID
+    volunteer_id: uuid.UUID
+
+
+class CertificateIssued(CertificateEvent):
+    """A volunteer passed a Bimtek; registry turns a passed `dasar` into candidate → active."""
+
+    event_type: ClassVar[str] = "certificate-issued"
+
+    session_id: uuid.UUID
+    course_code: str
+    level: Level
+    certificate_number: str
+    verification_code: str
+    issued_at: datetime
+    valid_until: date | None = None
+    supersedes: uuid.UUID | None = None
+
+
+class CertificateRevoked(CertificateEvent):
+    event_type: ClassVar[str] = "certificate-revoked"
+
+    level: Level
+    reason: str
+    revoked_at: datetime

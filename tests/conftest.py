@@ -1,0 +1,52 @@
+"""Fixtures shared by every tier. Database tests run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import fresh_database, postgres_available
+from tools.tansu import TansuBroker
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_pg_state: dict[str, bool] = {}
+
+
+@pytest.fixture
+def broker() -> Iterator[TansuBroker]:
+    """A fresh Tansu broker for one test (isolated topics, groups and offsets)."""
+    b = TansuBroker().start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+async def _require_postgres() -> None:
+    if "up" not in _pg_state:
+        _pg_state["up"] = await postgres_available()
+    if not _pg_state["up"]:
+        message = "PostgreSQL is not reachable at 127.0.0.1:5432 (set PSM_TEST_PG_URL)"
+        if IN_CI:
+            pytest.fail(message + " — required when CI=true")
+        pytest.skip(message + " — skipping the PostgreSQL variant")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database; every test using it runs once per backend."""
+    if request.param == "postgresql":
+        await _require_postgres()
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests that only make sense there (row locks, races)."""
+    await _require_postgres()
+    async with fresh_database("postgresql", tmp_path) as url:
+        yield url
