@@ -19,8 +19,13 @@ install: $(STAMP)
 run: install  ## broker + topics + migrations + three services; Ctrl-C stops all
 	@$(BIN)/python -m tools.stack run
 
-test: install lint  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
+test: install lint promtool  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: promtool
+promtool:  ## Prometheus' promtool (Debian package `prometheus`), used by tests/ops for the alert rules
+	@command -v promtool >/dev/null || { echo "installing promtool (Debian package prometheus) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 lint: install
 	@$(BIN)/ruff check shared services tools tests
