@@ -162,17 +162,21 @@ class OutboxRelay:
                 send_error = exc
                 futures.append(None)
                 results.append(exc)
-        pending = [f for f in futures if f is not None]
+        pending = {f for f in futures if f is not None}
         if pending:
-            done = await asyncio.wait_for(
-                asyncio.gather(*pending, return_exceptions=True),
-                self._settings.relay_publish_timeout_s,
-            )
-            it = iter(done)
+            # A future still unresolved at the deadline counts as not published: the row
+            # stays pending and is sent again (a late acknowledgement then means a duplicate
+            # on the topic, which every consumer's inbox absorbs).
+            await asyncio.wait(pending, timeout=self._settings.relay_publish_timeout_s)
             for i, f in enumerate(futures):
-                if f is not None:
-                    outcome = next(it)
-                    results[i] = outcome if isinstance(outcome, BaseException) else None
+                if f is None:
+                    continue
+                if not f.done():
+                    results[i] = TimeoutError("no acknowledgement from the broker in time")
+                elif f.cancelled():
+                    results[i] = asyncio.CancelledError()
+                else:
+                    results[i] = f.exception()
         return results
 
     async def _mark(

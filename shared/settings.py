@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-change-me"
+DEV_SECRET = "dev-only-signing-key-change-me-in-production"
 
 
 class ServiceSettings(BaseSettings):

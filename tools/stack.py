@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from shared.auth import Role, mint_token
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from tools.procs import die_with_parent
@@ -52,7 +54,26 @@ class Stack:
             f"{p}CONSUMER_SESSION_TIMEOUT_MS": "6000",
             f"{p}CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
             f"{p}RELAY_POLL_INTERVAL_S": "0.2",
+            **self._links(service),
             **self.extra_env,
+        }
+
+    def _links(self, service: str) -> dict[str, str]:
+        """How services find each other: notifications reads contacts from registry's
+        internal API with a service token signed by the development key."""
+        if service != "notifications":
+            return {}
+        settings = SERVICES["registry"].settings()
+        token = mint_token(
+            settings,
+            subject="notifications",
+            role=Role.SERVICE,
+            scope="national",
+            ttl=timedelta(days=30),
+        )
+        return {
+            "NOTIFICATIONS_REGISTRY_URL": self.url("registry"),
+            "NOTIFICATIONS_REGISTRY_TOKEN": token,
         }
 
     def start_broker(self) -> None:
@@ -124,7 +145,8 @@ class Stack:
             proc.wait()
 
     def start(self) -> Stack:
-        self.start_broker()
+        if self.broker is None:
+            self.start_broker()
         self.create_topics()
         self.migrate()
         for name in SERVICE_NAMES:
