@@ -52,7 +52,8 @@ async def test_relay_killed_after_commit_publishes_after_restart(stack, broker):
     stack.wait_ready("registry")
     broker.pause()  # the relay cannot publish: the event exists only in the committed outbox
     try:
-        r = httpx.post(
+        r = await asyncio.to_thread(
+            httpx.post,
             stack.url("registry") + "/volunteers",
             json=volunteer_payload(),
             headers=auth_headers(registry_settings()),

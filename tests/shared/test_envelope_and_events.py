@@ -1,0 +1,64 @@
+"""The envelope travels in Kafka headers; event models are frozen, tolerant, keyed by aggregate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from shared.events import EVENT_TYPES, TOPICS, Envelope, EnvelopeError, all_topics, dlq_topic
+from shared.events.registry import VolunteerRegistered
+
+PERSONAL_FIELDS = {"nik", "full_name", "name", "phone", "email", "address", "birth_date"}
+
+
+def test_envelope_round_trips_through_headers():
+    env = Envelope(
+        event_type="volunteer-registered",
+        source="registry",
+        schema_version=2,
+        correlation_id="req-1",
+    )
+    headers = [(k, v.encode()) for k, v in env.to_headers().items()]
+    assert Envelope.from_headers(headers) == env
+
+
+def test_envelope_missing_headers_are_named():
+    with pytest.raises(EnvelopeError, match="ce_id, ce_type"):
+        Envelope.from_headers({"ce_source": "x"})
+
+
+def test_malformed_event_id_is_an_envelope_error():
+    with pytest.raises(EnvelopeError):
+        Envelope.from_headers({"ce_id": "nope", "ce_type": "t", "ce_source": "s"})
+
+
+def test_events_are_frozen_and_ignore_unknown_fields():
+    e = VolunteerRegistered.model_validate(
+        {
+            "volunteer_id": str(uuid.uuid4()),
+            "village_code": "32.76.01.1006",
+            "district_code": "32.76.01",
+            "regency_code": "32.76",
+            "province_code": "32",
+            "region_dataset": "v",
+            "registered_at": datetime.now(UTC).isoformat(),
+            "added_in_a_future_version": True,
+        }
+    )
+    with pytest.raises(ValidationError):
+        e.status = "active"  # type: ignore[misc]
+    assert e.key() == str(e.volunteer_id)
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_no_event_carries_personal_identifiers(event_type):
+    fields = set(EVENT_TYPES[event_type].model_fields)
+    assert not fields & PERSONAL_FIELDS, f"{event_type} carries {fields & PERSONAL_FIELDS}"
+
+
+def test_every_topic_has_a_dead_letter_topic():
+    assert set(all_topics()) == set(TOPICS) | {dlq_topic(t) for t in TOPICS}
+    assert dlq_topic("registry.volunteers") == "registry.volunteers.dlq"
