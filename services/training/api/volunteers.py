@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from services.training import service
+from services.training.service import volunteers
 from shared.deps import ReadSession
 from shared.problems import Problem
 
@@ -30,7 +30,7 @@ class KnownVolunteerPublic(BaseModel):
     summary="A volunteer as training knows it",
 )
 async def get_one(volunteer_id: uuid.UUID, session: ReadSession) -> KnownVolunteerPublic:
-    known = await service.get_known_volunteer(session, volunteer_id)
+    known = await volunteers.get_known_volunteer(session, volunteer_id)
     if known is None:
         raise Problem(404, "Not found", f"training knows no volunteer {volunteer_id}")
     return KnownVolunteerPublic.model_validate(known, from_attributes=True)

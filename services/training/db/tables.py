@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import new_registry
@@ -33,3 +35,136 @@ class KnownVolunteer(TrainingModel, table=True):
     status: str = Field(max_length=20)
     registered_at: datetime
     updated_at: datetime
+
+
+class Course(TrainingModel, table=True):
+    """A Bimtek curriculum. Its rules (who organises, pass marks, prerequisites) are data."""
+
+    __tablename__ = "courses"
+
+    code: str = Field(primary_key=True, max_length=50)
+    level: str = Field(max_length=10, index=True)
+    title: str = Field(max_length=200)
+    topic: str | None = Field(default=None, max_length=100)
+    hours: int
+    modules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    min_attendance_pct: int
+    pass_mark: int
+    validity_months: int | None = None
+    prerequisite_level: str | None = Field(default=None, max_length=10)
+    organiser_levels: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    allowed_statuses: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    active: bool = True
+    updated_at: datetime
+
+
+class TrainingSession(TrainingModel, table=True):
+    """A Bimtek batch."""
+
+    __tablename__ = "sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    course_code: str = Field(max_length=50, index=True)
+    level: str = Field(max_length=10)
+    title: str = Field(max_length=200)
+    organiser_agency: str = Field(max_length=200)
+    organiser_region_code: str = Field(max_length=13, index=True)
+    province_code: str = Field(max_length=10, index=True)
+    venue_name: str = Field(max_length=200)
+    venue_village_code: str = Field(max_length=13)
+    start_date: date
+    end_date: date = Field(index=True)
+    capacity: int
+    confirmed_count: int = 0
+    quotas: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    eligible_regions: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    speakers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    agenda: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    status: str = Field(max_length=20, index=True)
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_by: str = Field(max_length=100)
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+class Enrolment(TrainingModel, table=True):
+    """A volunteer's place (or waitlist position) in a session, tests and outcome."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("session_id", "volunteer_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(index=True, foreign_key="sessions.id")
+    volunteer_id: uuid.UUID = Field(index=True)
+    regency_code: str = Field(max_length=5)
+    province_code: str = Field(max_length=2)
+    status: str = Field(max_length=20)
+    waitlist_seq: int | None = None
+    pre_score: float | None = None
+    post_score: float | None = None
+    outcome: str | None = Field(default=None, max_length=10)
+    outcome_reason: str | None = Field(default=None, max_length=300)
+    cancel_reason: str | None = Field(default=None, max_length=50)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Attendance(TrainingModel, table=True):
+    """One participant's attendance on one day of a session."""
+
+    __tablename__ = "attendance"
+
+    enrolment_id: uuid.UUID = Field(primary_key=True, foreign_key="enrolments.id")
+    day: date = Field(primary_key=True)
+    status: str = Field(max_length=20)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime
+
+
+class Certificate(TrainingModel, table=True):
+    """A signed certificate; `canonical` is exactly the signed text."""
+
+    __tablename__ = "certificates"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: str = Field(max_length=80, unique=True)
+    verification_code: str = Field(max_length=20, unique=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    enrolment_id: uuid.UUID = Field(index=True)
+    session_id: uuid.UUID = Field(index=True)
+    course_code: str = Field(max_length=50)
+    level: str = Field(max_length=10)
+    regency_code: str = Field(max_length=5, index=True)
+    province_code: str = Field(max_length=2, index=True)
+    issuer: str = Field(max_length=200)
+    issued_at: datetime
+    valid_until: date | None = None
+    status: str = Field(max_length=20, index=True)
+    supersedes: uuid.UUID | None = None
+    superseded_by: uuid.UUID | None = None
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    revoked_at: datetime | None = None
+    canonical: str = Field(sa_column=Column(Text, nullable=False))
+    signature: str = Field(max_length=200)
+    key_id: str = Field(max_length=40)
+
+
+class CertificateCounter(TrainingModel, table=True):
+    """Last serial used per number prefix (e.g. BIMTEK-DASAR/32.76/2022)."""
+
+    __tablename__ = "certificate_counters"
+
+    prefix: str = Field(primary_key=True, max_length=60)
+    last_serial: int = 0

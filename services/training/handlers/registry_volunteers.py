@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from services.training import service
+from services.training.service import volunteers
 from shared.consumer import EventConsumer, EventContext
-from shared.events.registry import VolunteerRegistered
+from shared.events.registry import (
+    VolunteerErased,
+    VolunteerRegistered,
+    VolunteerStatusChanged,
+    VolunteerTransferred,
+)
 
 
 def register(consumer: EventConsumer) -> None:
     @consumer.handles(VolunteerRegistered)
     async def on_volunteer_registered(event: VolunteerRegistered, ctx: EventContext) -> None:
         """A new candidate can now be enrolled."""
-        await service.record_volunteer(ctx.session, event)
+        await volunteers.record_volunteer(ctx.session, event)
+
+    @consumer.handles(VolunteerStatusChanged)
+    async def on_volunteer_status_changed(event: VolunteerStatusChanged, ctx: EventContext) -> None:
+        """Eligibility depends on the status (e.g. lanjutan needs an active PSM)."""
+        await volunteers.change_status(ctx.session, event)
+
+    @consumer.handles(VolunteerTransferred)
+    async def on_volunteer_transferred(event: VolunteerTransferred, ctx: EventContext) -> None:
+        """Eligible regions, quotas and reports follow the volunteer's new region."""
+        await volunteers.transfer(ctx.session, event)
+
+    @consumer.handles(VolunteerErased)
+    async def on_volunteer_erased(event: VolunteerErased, ctx: EventContext) -> None:
+        """Right to erasure: forget the volunteer's region and status."""
+        await volunteers.erase(ctx.session, event)

@@ -1,0 +1,42 @@
+"""Session dates and lifecycle rules (pure)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import lokal
+
+#: allowed lifecycle moves: draft → open → in_progress → completed; cancel before completion
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"open", "cancelled"}),
+    "open": frozenset({"in_progress", "cancelled"}),
+    "in_progress": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+STATUSES = tuple(TRANSITIONS)
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def session_days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def holiday_warnings(start: date, end: date) -> list[str]:
+    """Warnings (never errors) for days that are Indonesian public holidays."""
+    warnings: list[str] = []
+    unknown_years: set[int] = set()
+    for day in session_days(start, end):
+        try:
+            names = [h.name for h in lokal.holidays_on(day)]
+        except ValueError:
+            unknown_years.add(day.year)
+            continue
+        if names:
+            warnings.append(f"{day.isoformat()} is a public holiday: {', '.join(names)}")
+    for year in sorted(unknown_years):
+        warnings.append(f"holiday calendar for {year} is not available; dates were not checked")
+    return warnings

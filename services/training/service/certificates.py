@@ -1,0 +1,254 @@
+"""Certificates: issue (signed), revoke, re-issue, verify by code."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.training.db.tables import (
+    Certificate,
+    CertificateCounter,
+    Course,
+    Enrolment,
+    TrainingSession,
+)
+from services.training.domain import certificates as rules
+from services.training.service.common import conflict, now, stage
+from shared.auth import Principal
+from shared.events.training import CertificateIssued, CertificateRevoked
+from shared.problems import Problem
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+async def _next_serial(session: AsyncSession, prefix: str) -> int:
+    """Serial per prefix under a row lock (two sessions completing at once never collide)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(CertificateCounter)
+        .values(prefix=prefix, last_serial=0)
+        .on_conflict_do_nothing(index_elements=["prefix"])
+    )
+    counter = (
+        await session.execute(
+            sa_select(CertificateCounter)
+            .where(col(CertificateCounter.prefix) == prefix)
+            .with_for_update()
+        )
+    ).scalar_one()
+    counter.last_serial += 1
+    return counter.last_serial
+
+
+async def issue(
+    session: AsyncSession,
+    row: TrainingSession,
+    course: Course,
+    enrolment: Enrolment,
+    signer: rules.Signer,
+    *,
+    supersedes: uuid.UUID | None = None,
+) -> Certificate:
+    """Sign and store a certificate and stage `certificate-issued`."""
+    issued_at = now()
+    prefix = rules.number_prefix(row.level, row.organiser_region_code, row.end_date.year)
+    cert_id = uuid.uuid4()
+    valid_until = (
+        _add_months(row.end_date, course.validity_months) if course.validity_months else None
+    )
+    content: dict[str, Any] = {
+        "certificate_id": str(cert_id),
+        "number": rules.certificate_number(prefix, await _next_serial(session, prefix)),
+        "verification_code": rules.new_verification_code(),
+        "holder_ref": str(enrolment.volunteer_id),
+        "course_code": course.code,
+        "course_title": course.title,
+        "level": course.level,
+        "hours": course.hours,
+        "session_id": str(row.id),
+        "session_title": row.title,
+        "session_dates": [row.start_date.isoformat(), row.end_date.isoformat()],
+        "issuer": row.organiser_agency,
+        "issuer_region_code": row.organiser_region_code,
+        "issued_at": issued_at.isoformat(),
+        "valid_until": valid_until.isoformat() if valid_until else None,
+        "supersedes": str(supersedes) if supersedes else None,
+        "key_id": signer.key_id,
+    }
+    canonical = rules.canonical_json(content)
+    cert = Certificate(
+        id=cert_id,
+        number=content["number"],
+        verification_code=content["verification_code"],
+        volunteer_id=enrolment.volunteer_id,
+        enrolment_id=enrolment.id,
+        session_id=row.id,
+        course_code=course.code,
+        level=course.level,
+        regency_code=enrolment.regency_code,
+        province_code=enrolment.province_code,
+        issuer=row.organiser_agency,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        status="valid",
+        supersedes=supersedes,
+        canonical=canonical,
+        signature=signer.sign(canonical),
+        key_id=signer.key_id,
+    )
+    session.add(cert)
+    await stage(session, [_issued_event(cert, course)])
+    return cert
+
+
+def _issued_event(cert: Certificate, course: Course) -> CertificateIssued:
+    return CertificateIssued(
+        certificate_id=cert.id,
+        volunteer_id=cert.volunteer_id,
+        session_id=cert.session_id,
+        course_code=course.code,
+        level=course.level,  # type: ignore[arg-type]
+        certificate_number=cert.number,
+        verification_code=cert.verification_code,
+        issued_at=cert.issued_at,
+        valid_until=cert.valid_until,
+        supersedes=cert.supersedes,
+    )
+
+
+async def get_certificate(
+    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Certificate, TrainingSession]:
+    """A certificate the principal may see: issued in its scope or held by someone in it."""
+    query = select(Certificate).where(col(Certificate.id) == certificate_id)
+    if lock:
+        query = query.with_for_update()
+    cert = (await session.execute(query)).scalar_one_or_none()
+    row = await session.get(TrainingSession, cert.session_id) if cert else None
+    if (
+        cert is None
+        or row is None
+        or not (principal.sees(row.organiser_region_code) or principal.sees(cert.regency_code))
+    ):
+        raise Problem(404, "Not found", f"no certificate {certificate_id} in your scope")
+    return cert, row
+
+
+async def list_certificates(
+    session: AsyncSession, principal: Principal, volunteer_id: uuid.UUID
+) -> list[Certificate]:
+    rows = await session.execute(
+        select(Certificate)
+        .where(col(Certificate.volunteer_id) == volunteer_id)
+        .order_by(col(Certificate.issued_at))
+    )
+    return [c for c in rows.scalars() if principal.sees(c.regency_code)]
+
+
+async def revoke(
+    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, reason: str
+) -> Certificate:
+    """Revoke a valid certificate; verifiers see it as revoked from now on."""
+    cert, row = await get_certificate(session, principal, certificate_id, lock=True)
+    if not principal.sees(row.organiser_region_code):
+        raise Problem(403, "Forbidden", "only the issuing organiser's scope may revoke")
+    if cert.status != "valid":
+        raise conflict(f"certificate is {cert.status}")
+    cert.status, cert.revoked_reason, cert.revoked_at = "revoked", reason, now()
+    await stage(
+        session,
+        [
+            CertificateRevoked(
+                certificate_id=cert.id,
+                volunteer_id=cert.volunteer_id,
+                level=cert.level,  # type: ignore[arg-type]
+                reason=reason,
+                revoked_at=cert.revoked_at,
+            )
+        ],
+    )
+    return cert
+
+
+async def reissue(
+    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, signer: rules.Signer
+) -> Certificate:
+    """Issue a new certificate (new number and code) that supersedes a valid one."""
+    old, row = await get_certificate(session, principal, certificate_id, lock=True)
+    if not principal.sees(row.organiser_region_code):
+        raise Problem(403, "Forbidden", "only the issuing organiser's scope may re-issue")
+    if old.status != "valid":
+        raise conflict(f"only a valid certificate can be re-issued; this one is {old.status}")
+    course = await session.get(Course, old.course_code)
+    enrolment = await session.get(Enrolment, old.enrolment_id)
+    assert course is not None and enrolment is not None
+    new = await issue(session, row, course, enrolment, signer, supersedes=old.id)
+    old.status, old.superseded_by = "superseded", new.id
+    return new
+
+
+def public_status(cert: Certificate, today: date | None = None) -> str:
+    today = today or date.today()
+    if cert.status == "valid" and cert.valid_until and cert.valid_until < today:
+        return "expired"
+    return cert.status
+
+
+async def verify(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    """What a verifier needs, and nothing more (no contact details, no NIK, no name)."""
+    normalised = rules.normalise_code(code)
+    cert = (
+        await session.execute(
+            select(Certificate).where(col(Certificate.verification_code) == normalised)
+        )
+    ).scalar_one_or_none()
+    if cert is None:
+        return None
+    course = await session.get(Course, cert.course_code)
+    row = await session.get(TrainingSession, cert.session_id)
+    assert course is not None and row is not None
+    return {
+        "status": public_status(cert),
+        "certificate_number": cert.number,
+        "verification_code": rules.display_code(cert.verification_code),
+        "holder": {
+            "name": None,
+            "name_note": "name not held by training; compare with the printed certificate",
+            "reference": rules.mask_reference(str(cert.volunteer_id)),
+        },
+        "course": {"code": course.code, "title": course.title, "level": cert.level},
+        "hours": course.hours,
+        "session": {
+            "title": row.title,
+            "start_date": row.start_date.isoformat(),
+            "end_date": row.end_date.isoformat(),
+        },
+        "issuer": cert.issuer,
+        "issued_at": cert.issued_at.isoformat(),
+        "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
+        "revoked_reason": cert.revoked_reason,
+        "superseded_by_number": await _number_of(session, cert.superseded_by),
+        "signed_content": cert.canonical,
+        "signature": cert.signature,
+        "key_id": cert.key_id,
+        "algorithm": "Ed25519",
+    }
+
+
+async def _number_of(session: AsyncSession, certificate_id: uuid.UUID | None) -> str | None:
+    if certificate_id is None:
+        return None
+    other = await session.get(Certificate, certificate_id)
+    return other.number if other else None

@@ -1,0 +1,74 @@
+"""Business gauges of training, labelled by province at most (never village or person)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.training.db.tables import Certificate, TrainingSession
+from shared.logging import get_logger
+from shared.runtime import Runtime
+
+log = get_logger("training.metrics")
+
+
+class BusinessMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.sessions = Gauge(
+            "psm_sessions",
+            "Bimtek sessions by organiser province and status",
+            ["province", "status"],
+            registry=registry,
+        )
+        self.certificates = Gauge(
+            "psm_certificates_issued",
+            "Valid certificates by holder province and level",
+            ["province", "level"],
+            registry=registry,
+        )
+
+    async def refresh(self, session: AsyncSession) -> None:
+        """Recompute both gauges from the database (a full snapshot, so nothing goes stale)."""
+        sessions = await session.execute(
+            select(TrainingSession.province_code, TrainingSession.status, func.count()).group_by(
+                col(TrainingSession.province_code), col(TrainingSession.status)
+            )
+        )
+        certs = await session.execute(
+            select(Certificate.province_code, Certificate.level, func.count())
+            .where(col(Certificate.status) == "valid")
+            .group_by(col(Certificate.province_code), col(Certificate.level))
+        )
+        self.sessions.clear()
+        for province, status, count in sessions.tuples():
+            self.sessions.labels(province, status).set(count)
+        self.certificates.clear()
+        for province, level, count in certs.tuples():
+            self.certificates.labels(province, level).set(count)
+
+
+def business_metrics(runtime: Runtime) -> BusinessMetrics:
+    found = runtime.extra.get("business_metrics")
+    if found is None:
+        found = runtime.extra["business_metrics"] = BusinessMetrics(runtime.metrics.registry)
+    return found  # type: ignore[no-any-return]
+
+
+async def refresh_now(runtime: Runtime) -> None:
+    async with runtime.read_sessionmaker() as session:
+        await business_metrics(runtime).refresh(session)
+
+
+async def refresh_forever(runtime: Runtime) -> None:
+    """Background job: keep the gauges fresh (errors are logged, never fatal)."""
+    interval = getattr(runtime.settings, "metrics_refresh_s", 30.0)
+    while True:
+        try:
+            await refresh_now(runtime)
+        except Exception as exc:  # a DB hiccup must not kill the job
+            log.warning("business metrics refresh failed", error=type(exc).__name__)
+        await asyncio.sleep(interval)

@@ -1,0 +1,137 @@
+"""Reports per region and year: certified volunteers, sessions, pass rates, improvement."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.training.db.tables import Certificate, Enrolment, TrainingSession
+from services.training.domain.completion import mean_scores
+from services.training.domain.policy import LEVELS
+from shared.auth import Principal
+from shared.problems import Problem
+from shared.regions import is_region_code
+
+CSV_COLUMNS = [
+    "region_code",
+    "year",
+    "volunteers_dasar",
+    "volunteers_lanjutan",
+    "volunteers_khusus",
+    "sessions_held",
+    "participants",
+    "passed",
+    "failed",
+    "pass_rate",
+    "mean_pre_score",
+    "mean_post_score",
+    "mean_improvement",
+]
+
+
+def _in_region(column: Any, region: str) -> ColumnElement[bool]:
+    if region == "national":
+        return column.is_not(None)  # type: ignore[no-any-return]
+    return (column == region) | column.startswith(region + ".")  # type: ignore[no-any-return]
+
+
+async def region_report(
+    session: AsyncSession, principal: Principal, region: str, year: int
+) -> dict[str, Any]:
+    """Totals for a region (national, a province '32' or a regency '32.76') in a year."""
+    if region != "national" and (not is_region_code(region) or region.count(".") > 1):
+        raise Problem(422, "Invalid request", "region must be national, a province or a regency")
+    if not principal.sees(region):
+        raise Problem(403, "Forbidden", f"your scope does not include region {region}")
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    certified = await session.execute(
+        select(
+            Certificate.regency_code,
+            Certificate.level,
+            func.count(func.distinct(Certificate.volunteer_id)),
+        )
+        .where(col(Certificate.status) == "valid")
+        .where(col(Certificate.issued_at) >= start, col(Certificate.issued_at) < end)
+        .where(_in_region(col(Certificate.regency_code), region))
+        .group_by(col(Certificate.regency_code), col(Certificate.level))
+    )
+    held = await session.execute(
+        select(func.count())
+        .select_from(TrainingSession)
+        .where(col(TrainingSession.status) == "completed")
+        .where(col(TrainingSession.end_date) >= date(year, 1, 1))
+        .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
+        .where(_in_region(col(TrainingSession.organiser_region_code), region))
+    )
+    outcomes = await session.execute(
+        select(Enrolment.regency_code, Enrolment.outcome, Enrolment.pre_score, Enrolment.post_score)
+        .join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id))
+        .where(col(TrainingSession.status) == "completed")
+        .where(col(TrainingSession.end_date) >= date(year, 1, 1))
+        .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
+        .where(col(Enrolment.outcome).is_not(None))
+        .where(_in_region(col(Enrolment.regency_code), region))
+    )
+    per: dict[str, dict[str, Any]] = defaultdict(lambda: {"levels": {}, "rows": []})
+    for regency, level, count in certified.tuples():
+        per[regency]["levels"][level] = count
+    for regency, outcome, pre, post in outcomes.tuples():
+        per[regency]["rows"].append((outcome, pre, post))
+    all_rows = [r for p in per.values() for r in p["rows"]]
+    totals: dict[str, int] = defaultdict(int)
+    for p in per.values():
+        for level, count in p["levels"].items():
+            totals[level] += count
+    return {
+        **_figures(region, year, dict(totals), all_rows),
+        "sessions_held": int(held.scalar_one()),
+        "by_regency": [
+            _figures(code, year, p["levels"], p["rows"]) for code, p in sorted(per.items())
+        ],
+    }
+
+
+def _figures(
+    region: str, year: int, levels: dict[str, int], rows: list[tuple[str, Any, Any]]
+) -> dict[str, Any]:
+    passed = sum(1 for outcome, _, _ in rows if outcome == "passed")
+    pre, post, gain = mean_scores((p, q) for _, p, q in rows)
+    return {
+        "region_code": region,
+        "year": year,
+        "volunteers_certified": {level: levels.get(level, 0) for level in LEVELS},
+        "participants": len(rows),
+        "passed": passed,
+        "failed": len(rows) - passed,
+        "pass_rate": round(passed / len(rows), 4) if rows else None,
+        "mean_pre_score": pre,
+        "mean_post_score": post,
+        "mean_improvement": gain,
+    }
+
+
+def as_csv(report: dict[str, Any]) -> str:
+    """One line per regency, then the region's total (sessions held only on the total)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for figures in [
+        *report["by_regency"],
+        {**report, "region_code": f"{report['region_code']} (total)"},
+    ]:
+        writer.writerow(
+            {
+                **{k: figures.get(k) for k in CSV_COLUMNS if k in figures},
+                **{f"volunteers_{lvl}": figures["volunteers_certified"][lvl] for lvl in LEVELS},
+                "sessions_held": figures.get("sessions_held", ""),
+            }
+        )
+    return out.getvalue()

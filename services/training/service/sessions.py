@@ -1,0 +1,173 @@
+"""Sessions (Bimtek batches): scheduling, lifecycle, scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.training.db.tables import Enrolment, TrainingSession
+from services.training.domain import schedule
+from services.training.domain.policy import organiser_level
+from services.training.service import courses, enrolments
+from services.training.service.common import (
+    bad_request,
+    conflict,
+    now,
+    region_forbidden,
+    scoped_session,
+    stage,
+)
+from shared.auth import Principal
+from shared.events.training import SessionCancelled, SessionScheduled
+from shared.regions import is_region_code, timezone_of, within
+
+EDITABLE = ("draft", "open")
+
+
+def _check_region(principal: Principal, region_code: str) -> None:
+    if region_code != "national" and not is_region_code(region_code):
+        raise bad_request("organiser_region_code", "must be 'national' or a region code")
+    if region_code != "national" and region_code.count(".") > 1:
+        raise bad_request(
+            "organiser_region_code", "organisers are national, provinces or regencies"
+        )
+    if not principal.sees(region_code):
+        raise region_forbidden(region_code)
+
+
+def _check_dates_and_venue(data: dict[str, Any]) -> None:
+    if data["end_date"] < data["start_date"]:
+        raise bad_request("end_date", "must not be before start_date")
+    region = data["organiser_region_code"]
+    if region != "national" and not within(data["venue_village_code"], region):
+        raise bad_request("venue_village_code", "must lie in the organiser's region")
+
+
+async def create_session(
+    session: AsyncSession, principal: Principal, data: dict[str, Any]
+) -> tuple[TrainingSession, list[str]]:
+    """Schedule a draft session; returns it with warnings (e.g. public holidays)."""
+    _check_region(principal, data["organiser_region_code"])
+    _check_dates_and_venue(data)
+    course = await courses.get_course(session, data["course_code"])
+    if not course.active:
+        raise bad_request("course_code", "course is not active")
+    level = organiser_level(data["organiser_region_code"])
+    if level not in course.organiser_levels:
+        allowed = ", ".join(course.organiser_levels)
+        raise bad_request("organiser_region_code", f"{course.level} is organised by: {allowed}")
+    region = data["organiser_region_code"]
+    row = TrainingSession(
+        **data,
+        level=course.level,
+        title=data.get("title") or course.title,
+        province_code=region.split(".")[0],
+        status="draft",
+        created_by=principal.subject,
+        created_at=now(),
+        updated_at=now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row, schedule.holiday_warnings(row.start_date, row.end_date)
+
+
+async def update_session(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, changes: dict[str, Any]
+) -> tuple[TrainingSession, list[str]]:
+    """Edit a draft or open session (dates, venue, capacity, quotas, speakers, agenda)."""
+    row = await scoped_session(session, principal, session_id, for_update=True)
+    if row.status not in EDITABLE:
+        raise conflict(f"a session that is {row.status} cannot be edited")
+    merged = {**row.model_dump(), **changes}
+    _check_dates_and_venue(merged)
+    if "capacity" in changes and changes["capacity"] < row.confirmed_count:
+        raise bad_request("capacity", f"{row.confirmed_count} participants are confirmed already")
+    for field, value in changes.items():
+        setattr(row, field, value)
+    row.updated_at = now()
+    if "capacity" in changes:
+        await enrolments.promote_waitlist(session, row)
+    return row, schedule.holiday_warnings(row.start_date, row.end_date)
+
+
+async def move(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, target: str
+) -> TrainingSession:
+    """Open a draft for enrolment (publishes `session-scheduled`) or start an open session."""
+    row = await scoped_session(session, principal, session_id, for_update=True)
+    if not schedule.can_move(row.status, target):
+        raise conflict(f"a session that is {row.status} cannot become {target}")
+    row.status = target
+    row.updated_at = now()
+    if target == "open":
+        await stage(session, [_scheduled(row)])
+    return row
+
+
+def _scheduled(row: TrainingSession) -> SessionScheduled:
+    return SessionScheduled(
+        session_id=row.id,
+        course_code=row.course_code,
+        level=row.level,  # type: ignore[arg-type]
+        title=row.title,
+        organiser_agency=row.organiser_agency,
+        organiser_region_code=row.organiser_region_code,
+        venue_name=row.venue_name,
+        venue_village_code=row.venue_village_code,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        capacity=row.capacity,
+        timezone=timezone_of(row.venue_village_code),
+    )
+
+
+async def cancel(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, reason: str
+) -> TrainingSession:
+    """Cancel with a reason; every place and waitlist entry is cancelled with it."""
+    row = await scoped_session(session, principal, session_id, for_update=True)
+    if not schedule.can_move(row.status, "cancelled"):
+        raise conflict(f"a session that is {row.status} cannot be cancelled")
+    active = await session.execute(
+        select(Enrolment)
+        .where(col(Enrolment.session_id) == row.id)
+        .where(col(Enrolment.status).in_(("confirmed", "waitlisted")))
+    )
+    events: list[Any] = []
+    for enrolment in active.scalars():
+        enrolment.status = "cancelled"
+        enrolment.cancel_reason = "session_cancelled"
+        enrolment.updated_at = now()
+        events.append(enrolments.cancelled_event(enrolment))
+    row.status = "cancelled"
+    row.cancel_reason = reason
+    row.confirmed_count = 0
+    row.updated_at = now()
+    events.insert(0, SessionCancelled(session_id=row.id, reason=reason, cancelled_at=now()))
+    await stage(session, events)
+    return row
+
+
+async def list_sessions(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    year: int | None = None,
+) -> list[TrainingSession]:
+    """Sessions in the principal's scope (filtered in SQL)."""
+    query = select(TrainingSession).order_by(col(TrainingSession.start_date))
+    if not principal.is_national:
+        scope = principal.scope
+        query = query.where(
+            (col(TrainingSession.organiser_region_code) == scope)
+            | col(TrainingSession.organiser_region_code).startswith(scope + ".")
+        )
+    if status:
+        query = query.where(col(TrainingSession.status) == status)
+    rows = list((await session.execute(query)).scalars())
+    return [r for r in rows if year is None or r.start_date.year == year]

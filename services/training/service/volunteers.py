@@ -1,0 +1,88 @@
+"""The read model of volunteers, kept from registry's events only."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.training.db.tables import Enrolment, KnownVolunteer, TrainingSession
+from services.training.service import enrolments
+from services.training.service.common import now
+from shared.events.registry import (
+    VolunteerErased,
+    VolunteerRegistered,
+    VolunteerStatusChanged,
+    VolunteerTransferred,
+)
+from shared.logging import get_logger
+
+log = get_logger("training.volunteers")
+
+
+async def record_volunteer(session: AsyncSession, event: VolunteerRegistered) -> KnownVolunteer:
+    """Add (or refresh) a volunteer in the read model from `volunteer-registered`."""
+    known = await session.get(KnownVolunteer, event.volunteer_id)
+    if known is None:
+        known = KnownVolunteer(
+            volunteer_id=event.volunteer_id,
+            village_code=event.village_code,
+            regency_code=event.regency_code,
+            province_code=event.province_code,
+            status=event.status,
+            registered_at=event.registered_at,
+            updated_at=now(),
+        )
+        session.add(known)
+    return known
+
+
+async def change_status(session: AsyncSession, event: VolunteerStatusChanged) -> None:
+    """Follow `volunteer-status-changed`; an unknown (e.g. erased) volunteer is skipped."""
+    known = await session.get(KnownVolunteer, event.volunteer_id)
+    if known is None:
+        log.info("status change of a volunteer training does not know; skipped")
+        return
+    known.status = event.new_status
+    known.updated_at = now()
+
+
+async def transfer(session: AsyncSession, event: VolunteerTransferred) -> None:
+    """Follow `volunteer-transferred`: the volunteer's region moves."""
+    known = await session.get(KnownVolunteer, event.volunteer_id)
+    if known is None:
+        log.info("transfer of a volunteer training does not know; skipped")
+        return
+    known.village_code = event.village_code
+    known.regency_code = event.regency_code
+    known.province_code = event.province_code
+    known.updated_at = now()
+
+
+async def erase(session: AsyncSession, event: VolunteerErased) -> None:
+    """Forget the volunteer: drop the read-model row and withdraw places in open sessions.
+
+    Certificates and past outcomes stay, keyed by the opaque id only (training never held a
+    name, NIK or phone); they no longer link to any region or status of the person.
+    """
+    open_places = (
+        await session.execute(
+            select(Enrolment)
+            .join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id))
+            .where(col(Enrolment.volunteer_id) == event.volunteer_id)
+            .where(col(Enrolment.status).in_(("confirmed", "waitlisted")))
+            .where(col(TrainingSession.status).in_(("draft", "open")))
+        )
+    ).scalars()
+    for enrolment in list(open_places):
+        await enrolments.withdraw(session, enrolment.session_id, enrolment.id, "volunteer_erased")
+    known = await session.get(KnownVolunteer, event.volunteer_id)
+    if known is not None:
+        await session.delete(known)
+
+
+async def get_known_volunteer(
+    session: AsyncSession, volunteer_id: uuid.UUID
+) -> KnownVolunteer | None:
+    return await session.get(KnownVolunteer, volunteer_id)
