@@ -82,7 +82,11 @@ class Stack:
 
     def create_topics(self) -> None:
         for name in SERVICE_NAMES:
-            settings = SERVICES[name].settings(kafka_bootstrap_servers=self.broker.bootstrap)  # type: ignore[union-attr]
+            settings = SERVICES[name].settings(
+                kafka_bootstrap_servers=self.broker.bootstrap,  # type: ignore[union-attr]
+                log_format=self.log_format,
+                log_level="WARNING",
+            )
             asyncio.run(ensure_topics(settings, topics_of(name, settings)))
 
     def migrate(self) -> None:
