@@ -1,5 +1,8 @@
 """Settings of the notifications service (environment variables prefixed NOTIFICATIONS_)."""
 
+from typing import Literal
+
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -9,3 +12,44 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/notifications.db"
+
+    # Contacts come from registry's internal API (see README "Contact details").
+    registry_url: str = "http://127.0.0.1:8001"
+    registry_token: SecretStr = SecretStr("")
+    registry_timeout_s: float = 5.0
+
+    # "dev" records every message in the ledger (and the dev channel) without sending it;
+    # "live" sends through SMTP and the HTTP gateway configured below.
+    delivery_mode: Literal["dev", "live"] = "dev"
+    default_channel_order: str = "whatsapp,sms,email"
+    operator_channel_order: str = "email"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "PSM Kemensos <noreply@psm.example.id>"
+    smtp_timeout_s: float = 10.0
+
+    gateway_url: str = "http://127.0.0.1:8099"
+    gateway_token: SecretStr = SecretStr("")
+    gateway_provider: str = "generic"
+    gateway_timeout_s: float = 10.0
+
+    # Messages per second per channel (token bucket; a busy channel defers, never drops).
+    rate_limit_per_s: dict[str, float] = {"whatsapp": 20.0, "sms": 10.0, "email": 20.0}
+
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 6
+    reminder_days: tuple[int, ...] = (3, 1)
+    reminder_local_hour: int = 9
+    digest_local_hour: int = 7
+
+    dispatch_interval_s: float = 5.0
+    dispatch_batch_size: int = 100
+    delivery_max_attempts: int = 6
+    delivery_backoff_s: float = 30.0
+    delivery_backoff_max_s: float = 3600.0
+    delivery_lease_s: float = 120.0
+    public_verify_url: str = "https://psm.kemensos.example.id/sertifikat"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.notifications.api import notifications
+from services.notifications.api import broadcasts, notifications, preferences, templates
+from services.notifications.channels import Channel
 from services.notifications.config import Settings
 from services.notifications.db.tables import metadata
-from services.notifications.handlers import registry_volunteers
+from services.notifications.dispatcher import dispatcher
+from services.notifications.handlers import (
+    registry_volunteers,
+    training_certificates,
+    training_enrolments,
+    training_sessions,
+)
+from services.notifications.wiring import Clock, build_deps
 from shared.http import create_service_app
 from shared.runtime import build_runtime
 
@@ -15,16 +23,41 @@ NAME = "notifications"
 PUBLISHES: tuple = ()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    channels: dict[str, Channel] | None = None,
+    run_dispatcher: bool = True,
+) -> FastAPI:
+    """`clock` and `channels` are injectable so tests can move time and use real test servers."""
     settings = settings or Settings()
     runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES)
-    registry_volunteers.register(runtime.consumer)
-    return create_service_app(
+    deps = build_deps(
+        settings,
+        sessionmaker=runtime.sessionmaker,
+        read_sessionmaker=runtime.read_sessionmaker,
+        metrics=runtime.metrics,
+        clock=clock,
+        channels=channels,
+    )
+    runtime.extra["deps"] = deps
+    for module in (
+        registry_volunteers,
+        training_sessions,
+        training_enrolments,
+        training_certificates,
+    ):
+        module.register(runtime.consumer, deps)
+    app = create_service_app(
         runtime,
         title="PSM notifications",
         description="Messages to volunteers and operators, with a delivery ledger.",
-        routers=[notifications.router],
+        routers=[notifications.router, templates.router, broadcasts.router, preferences.router],
+        background=[dispatcher(deps)] if run_dispatcher else [],
     )
+    app.state.deps = deps
+    return app
 
 
 def __getattr__(name: str) -> FastAPI:

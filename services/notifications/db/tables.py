@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import new_registry
@@ -27,10 +27,17 @@ def _now() -> datetime:
 
 
 class Notification(NotificationsModel, table=True):
-    """The delivery ledger: one row per (triggering event, recipient, template)."""
+    """The delivery ledger: one row per (triggering event, recipient, template).
+
+    Status: pending → sending → sent | failed | suppressed | cancelled; `deferred`
+    (quiet hours, rate limit) and `retry` (transient failure) wait for next_attempt_at.
+    """
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("trigger_event_id", "recipient_id", "template"),)
+    __table_args__ = (
+        UniqueConstraint("trigger_event_id", "recipient_id", "template"),
+        Index("ix_notifications_due", "status", "next_attempt_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     trigger_event_id: uuid.UUID
@@ -41,3 +48,127 @@ class Notification(NotificationsModel, table=True):
     body: str
     created_at: datetime = Field(default_factory=_now)
     sent_at: datetime | None = None
+    recipient_kind: str = Field(default="volunteer", max_length=20)
+    template_version: int = 1
+    category: str = Field(default="account", max_length=30)
+    session_id: uuid.UUID | None = Field(default=None, index=True)
+    region_code: str | None = Field(default=None, max_length=20, index=True)
+    context: str = "{}"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+    provider_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = None
+    resent_count: int = 0
+
+
+class DeliveryAttempt(NotificationsModel, table=True):
+    """Each try on one channel: what was tried, the provider's id, the outcome."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    notification_id: uuid.UUID = Field(index=True)
+    channel: str = Field(max_length=20)
+    outcome: str = Field(max_length=20)  # sent, transient, permanent
+    provider_id: str | None = Field(default=None, max_length=200)
+    error: str | None = None
+    attempted_at: datetime = Field(default_factory=_now)
+
+
+class Contact(NotificationsModel, table=True):
+    """Local copy of the contact details registry handed us (personal data: erased on request)."""
+
+    __tablename__ = "contacts"
+
+    volunteer_id: uuid.UUID = Field(primary_key=True)
+    full_name: str
+    phone: str | None = None
+    email: str | None = None
+    province_code: str = Field(max_length=2)
+    fetched_at: datetime = Field(default_factory=_now)
+
+
+class Recipient(NotificationsModel, table=True):
+    """Read model of volunteers from registry events (no personal data): for segments."""
+
+    __tablename__ = "recipients"
+
+    volunteer_id: uuid.UUID = Field(primary_key=True)
+    village_code: str = Field(max_length=20, index=True)
+    regency_code: str = Field(max_length=10)
+    province_code: str = Field(max_length=2)
+    status: str = Field(max_length=20)
+    training_level: str | None = Field(default=None, max_length=20)
+    channel_order: str | None = Field(default=None, max_length=100)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class OptOut(NotificationsModel, table=True):
+    """A volunteer does not want `category` on `channel` ('*' = every channel)."""
+
+    __tablename__ = "opt_outs"
+
+    volunteer_id: uuid.UUID = Field(primary_key=True)
+    category: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=20)
+
+
+class TrainingSession(NotificationsModel, table=True):
+    """Read model of Bimtek sessions (what a message about a session needs to say)."""
+
+    __tablename__ = "sessions"
+
+    session_id: uuid.UUID = Field(primary_key=True)
+    title: str = ""
+    level: str = Field(default="dasar", max_length=20)
+    venue_name: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    timezone: str = Field(default="Asia/Jakarta", max_length=40)
+    status: str = Field(default="scheduled", max_length=20)
+
+
+class Enrolment(NotificationsModel, table=True):
+    """Read model of enrolments: who is to be reminded of, or told about, a session."""
+
+    __tablename__ = "enrolments"
+
+    enrolment_id: uuid.UUID = Field(primary_key=True)
+    session_id: uuid.UUID = Field(index=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    status: str = Field(max_length=20)  # confirmed, waitlisted, cancelled
+    reason_code: str | None = Field(default=None, max_length=40)
+
+
+class ScheduledMessage(NotificationsModel, table=True):
+    """A message due later (session reminders); the dispatcher fans it out when due."""
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (Index("ix_scheduled_messages_due", "status", "due_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(max_length=40)
+    session_id: uuid.UUID | None = Field(default=None, index=True)
+    template: str = Field(max_length=80)
+    context: str = "{}"
+    due_at: datetime
+    status: str = Field(default="pending", max_length=20)  # pending, done, cancelled
+    created_at: datetime = Field(default_factory=_now)
+    done_at: datetime | None = None
+
+
+class Broadcast(NotificationsModel, table=True):
+    """An operator's message to a segment, kept for audit."""
+
+    __tablename__ = "broadcasts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    operator: str = Field(max_length=200)
+    operator_scope: str = Field(max_length=20)
+    region_code: str = Field(max_length=20)
+    status: str | None = Field(default=None, max_length=20)
+    training_level: str | None = Field(default=None, max_length=20)
+    message: str
+    recipients: int = 0
+    created_at: datetime = Field(default_factory=_now)

@@ -1,16 +1,186 @@
-"""Message texts (Bahasa Indonesia). No personal data is needed to render them."""
+"""Message templates (Bahasa Indonesia, Jinja2), versioned. Pure: no DB, no I/O.
+
+A template is identified by name; its `version` is recorded on every ledger row so a
+message can be traced to the exact text it was rendered from. Changing a text means
+bumping its version.
+"""
 
 from __future__ import annotations
 
-REGISTRATION_RECEIVED = "registration-received"
+from dataclasses import dataclass, field
+from typing import Any
 
-TEXTS = {
-    REGISTRATION_RECEIVED: (
-        "Pendaftaran Anda sebagai Pekerja Sosial Masyarakat (PSM) telah diterima. "
-        "Status Anda: calon PSM. Langkah berikutnya: mengikuti Bimtek PSM dasar."
-    ),
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+REGISTRATION_RECEIVED = "registration-received"
+STATUS_ACTIVE = "status-active"
+ENROLMENT_CONFIRMED = "enrolment-confirmed"
+ENROLMENT_WAITLISTED = "enrolment-waitlisted"
+PROMOTED_FROM_WAITLIST = "promoted-from-waitlist"
+SESSION_CANCELLED = "session-cancelled"
+SESSION_REMINDER = "session-reminder"
+CERTIFICATE_ISSUED = "certificate-issued"
+OPERATOR_DIGEST = "operator-digest"
+BROADCAST = "broadcast"
+
+# Categories a volunteer may opt out of, per channel; CRITICAL cannot be opted out of.
+CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    version: int
+    category: str
+    subject: str
+    body: str
+    example: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def critical(self) -> bool:
+        return self.category == CRITICAL
+
+
+_SESSION_EXAMPLE = {
+    "sesi": {
+        "judul": "Bimtek PSM Dasar Kota Depok 2026",
+        "tempat": "Aula Baleka lt. 10, Depok",
+        "mulai": "2026-12-01",
+        "selesai": "2026-12-02",
+    }
 }
 
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        Template(
+            REGISTRATION_RECEIVED,
+            2,
+            "account",
+            "Pendaftaran PSM diterima",
+            "Halo {{ nama }}, pendaftaran Anda sebagai Pekerja Sosial Masyarakat (PSM) "
+            "telah diterima. Status Anda: calon PSM. Langkah berikutnya: mengikuti "
+            "Bimtek PSM dasar.",
+            {"nama": "Siti Aminah"},
+        ),
+        Template(
+            STATUS_ACTIVE,
+            1,
+            "account",
+            "Anda kini PSM aktif",
+            "Selamat {{ nama }}, status Anda kini PSM aktif. Terima kasih atas "
+            "pengabdian Anda bagi masyarakat.",
+            {"nama": "Siti Aminah"},
+        ),
+        Template(
+            ENROLMENT_CONFIRMED,
+            1,
+            "training",
+            "Pendaftaran Bimtek dikonfirmasi",
+            "Halo {{ nama }}, Anda terdaftar pada {{ sesi.judul }} di {{ sesi.tempat }}, "
+            "{{ sesi.mulai }} s.d. {{ sesi.selesai }}.",
+            {"nama": "Siti Aminah", **_SESSION_EXAMPLE},
+        ),
+        Template(
+            ENROLMENT_WAITLISTED,
+            1,
+            "training",
+            "Daftar tunggu Bimtek",
+            "Halo {{ nama }}, kuota {{ sesi.judul }} sudah penuh. Anda berada di daftar "
+            "tunggu nomor {{ posisi }}. Kami akan mengabari bila ada tempat.",
+            {"nama": "Siti Aminah", "posisi": 3, **_SESSION_EXAMPLE},
+        ),
+        Template(
+            PROMOTED_FROM_WAITLIST,
+            1,
+            "training",
+            "Anda mendapat tempat di Bimtek",
+            "Kabar baik, {{ nama }}: ada tempat untuk Anda di {{ sesi.judul }} "
+            "({{ sesi.tempat }}, mulai {{ sesi.mulai }}). Pendaftaran Anda dikonfirmasi.",
+            {"nama": "Siti Aminah", **_SESSION_EXAMPLE},
+        ),
+        Template(
+            SESSION_CANCELLED,
+            1,
+            CRITICAL,
+            "Bimtek dibatalkan",
+            "PENTING: {{ sesi.judul }} yang dijadwalkan mulai {{ sesi.mulai }} di "
+            "{{ sesi.tempat }} DIBATALKAN. Alasan: {{ alasan }}. Mohon tidak datang ke lokasi.",
+            {"alasan": "venue tidak tersedia", **_SESSION_EXAMPLE},
+        ),
+        Template(
+            SESSION_REMINDER,
+            1,
+            "reminder",
+            "Pengingat Bimtek",
+            "Pengingat: {{ sesi.judul }} dimulai {{ hari }} hari lagi, {{ sesi.mulai }}, "
+            "di {{ sesi.tempat }}. Sampai jumpa, {{ nama }}!",
+            {"nama": "Siti Aminah", "hari": 3, **_SESSION_EXAMPLE},
+        ),
+        Template(
+            CERTIFICATE_ISSUED,
+            1,
+            "training",
+            "Sertifikat Bimtek terbit",
+            "Selamat {{ nama }}, sertifikat Bimtek {{ tingkat }} Anda telah terbit. "
+            "Nomor: {{ nomor }}. Kode verifikasi: {{ kode }}. Cek keasliannya di {{ tautan }}",
+            {
+                "nama": "Siti Aminah",
+                "tingkat": "dasar",
+                "nomor": "BMT/3276/2026/0001",
+                "kode": "K7Q2-9XPA",
+                "tautan": "https://psm.kemensos.example.id/sertifikat/K7Q2-9XPA",
+            },
+        ),
+        Template(
+            OPERATOR_DIGEST,
+            1,
+            "digest",
+            "Ringkasan harian PSM",
+            "Ringkasan {{ tanggal }}:{% for baris in wilayah %}\n- {{ baris.jumlah }} calon PSM "
+            "menunggu verifikasi di {{ baris.wilayah }}{% endfor %}",
+            {"tanggal": "2026-11-23", "wilayah": [{"jumlah": 12, "wilayah": "32.76"}]},
+        ),
+        Template(
+            BROADCAST,
+            1,
+            "broadcast",
+            "Pengumuman PSM",
+            "{{ pesan }}",
+            {"pesan": "Rapat koordinasi PSM Kota Depok hari Jumat pukul 09.00 WIB."},
+        ),
+    )
+}
 
-def render(template: str) -> str:
-    return TEXTS[template]
+_env = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+class TemplateError(ValueError):
+    """A template is unknown or its context lacks a value it needs."""
+
+
+def get(name: str) -> Template:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise TemplateError(f"unknown template {name!r}") from None
+
+
+def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of template `name` rendered against `context`."""
+    template = get(name)
+    try:
+        return (
+            _env.from_string(template.subject).render(context),
+            _env.from_string(template.body).render(context),
+        )
+    except Exception as exc:  # jinja2's UndefinedError and friends: name the template only
+        raise TemplateError(f"template {name!r} cannot render: {type(exc).__name__}") from exc
+
+
+def preview(name: str, context: dict[str, Any] | None = None) -> tuple[str, str]:
+    """Render against the template's example, overridden by `context`."""
+    return render(name, {**get(name).example, **(context or {})})

@@ -1,16 +1,39 @@
-"""Subscriber of registry.volunteers: messages triggered by registry events."""
+"""Subscriber of registry.volunteers: the recipients read model, welcome and activation messages."""
 
 from __future__ import annotations
 
-from services.notifications import service
+from services.notifications.service import readmodel, triggers
+from services.notifications.wiring import Deps
 from shared.consumer import EventConsumer, EventContext
-from shared.events.registry import VolunteerRegistered
+from shared.events import registry as reg
 
 
-def register(consumer: EventConsumer) -> None:
-    @consumer.handles(VolunteerRegistered)
-    async def on_volunteer_registered(event: VolunteerRegistered, ctx: EventContext) -> None:
+def register(consumer: EventConsumer, deps: Deps) -> None:
+    @consumer.handles(reg.VolunteerRegistered)
+    async def on_volunteer_registered(event: reg.VolunteerRegistered, ctx: EventContext) -> None:
         """Welcome the new candidate."""
-        await service.notify_registration_received(
-            ctx.session, trigger_event_id=ctx.envelope.event_id, volunteer_id=event.volunteer_id
+        await triggers.volunteer_registered(
+            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
         )
+
+    @consumer.handles(reg.VolunteerStatusChanged)
+    async def on_status_changed(event: reg.VolunteerStatusChanged, ctx: EventContext) -> None:
+        """Track the status; congratulate a new active PSM."""
+        await triggers.volunteer_status_changed(
+            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+        )
+
+    @consumer.handles(reg.VolunteerTransferred)
+    async def on_transferred(event: reg.VolunteerTransferred, ctx: EventContext) -> None:
+        """Follow the volunteer to their new village (segments, scope)."""
+        await triggers.volunteer_transferred(ctx.session, event, now=deps.clock())
+
+    @consumer.handles(reg.VolunteerProfileUpdated)
+    async def on_profile_updated(event: reg.VolunteerProfileUpdated, ctx: EventContext) -> None:
+        """Contact details changed: drop the local copy."""
+        await triggers.volunteer_profile_updated(ctx.session, event)
+
+    @consumer.handles(reg.VolunteerErased)
+    async def on_erased(event: reg.VolunteerErased, ctx: EventContext) -> None:
+        """Right to erasure: forget contact data here too."""
+        await readmodel.erase_volunteer(ctx.session, event.volunteer_id)

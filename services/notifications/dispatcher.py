@@ -1,0 +1,31 @@
+"""The background loop: reminders and ledger rows that are due get delivered."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from services.notifications.service import audience, delivery
+from services.notifications.wiring import Deps
+from shared.consumer import describe_error
+from shared.logging import get_logger
+from shared.runtime import Runtime
+
+log = get_logger("notifications.dispatcher")
+
+
+def dispatcher(deps: Deps) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
+    async def dispatch_loop(runtime: Runtime) -> None:
+        """Poll every `dispatch_interval_s`; a failing round is logged and retried."""
+        while True:
+            try:
+                await delivery.dispatch_once(deps)
+                await audience.run_digest_if_due(deps, deps.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("dispatch round failed", error=describe_error(exc))
+            await asyncio.sleep(deps.settings.dispatch_interval_s)
+
+    return dispatch_loop

@@ -1,0 +1,29 @@
+"""Subscriber of training.enrolments: confirmed, waitlisted, promoted from the waitlist."""
+
+from __future__ import annotations
+
+from services.notifications.service import triggers
+from services.notifications.wiring import Deps
+from shared.consumer import EventConsumer, EventContext
+from shared.events import training as tr
+
+
+def register(consumer: EventConsumer, deps: Deps) -> None:
+    @consumer.handles(tr.EnrolmentConfirmed)
+    async def on_enrolment_confirmed(event: tr.EnrolmentConfirmed, ctx: EventContext) -> None:
+        """Confirmed (or promoted from the waitlist): tell the volunteer."""
+        await triggers.enrolment_confirmed(
+            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+        )
+
+    @consumer.handles(tr.EnrolmentWaitlisted)
+    async def on_enrolment_waitlisted(event: tr.EnrolmentWaitlisted, ctx: EventContext) -> None:
+        """Full session: tell the volunteer their place in the queue."""
+        await triggers.enrolment_waitlisted(
+            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+        )
+
+    @consumer.handles(tr.EnrolmentCancelled)
+    async def on_enrolment_cancelled(event: tr.EnrolmentCancelled, ctx: EventContext) -> None:
+        """Stop reminding this volunteer."""
+        await triggers.enrolment_cancelled(ctx.session, event)

@@ -1,0 +1,1 @@
+"""notifications use-cases, split by concern. Never commit: the caller owns the transaction."""

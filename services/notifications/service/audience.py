@@ -1,0 +1,230 @@
+"""Broadcasts to a segment, the operators' daily digest, and volunteers' preferences."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.notifications.contacts import ContactUnavailable
+from services.notifications.db.tables import Broadcast, OptOut, Recipient, ScheduledMessage
+from services.notifications.domain import templates as t
+from services.notifications.domain.rules import ALL, CHANNELS
+from services.notifications.service import ledger
+from services.notifications.wiring import Deps
+from shared.auth import Principal
+from shared.logging import get_logger
+from shared.problems import Problem
+from shared.regions import is_region_code
+
+log = get_logger("notifications.audience")
+DIGEST_NAMESPACE = uuid.UUID("6f1b7b7e-6a57-4a43-9a53-5c1d0f0d5e11")
+STATUSES = ("candidate", "active", "inactive", "resigned", "revoked")
+LEVELS = ("dasar", "lanjutan", "khusus")
+
+
+def _within(region: str) -> Any:
+    return or_(
+        col(Recipient.village_code) == region, col(Recipient.village_code).startswith(region + ".")
+    )
+
+
+async def broadcast(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    region_code: str,
+    message: str,
+    status: str | None,
+    training_level: str | None,
+    now: datetime,
+) -> Broadcast:
+    """Record the broadcast for audit and queue one ledger row per volunteer of the segment."""
+    if not is_region_code(region_code):
+        raise Problem(
+            422,
+            "Invalid request",
+            "region_code is not a Kemendagri region code",
+            errors=[{"field": "region_code", "message": "not a region code"}],
+        )
+    if not principal.sees(region_code):
+        raise Problem(403, "Forbidden", f"region {region_code} is outside your scope")
+    stmt = select(Recipient.volunteer_id, Recipient.village_code).where(_within(region_code))
+    if status:
+        stmt = stmt.where(col(Recipient.status) == status)
+    if training_level:
+        stmt = stmt.where(col(Recipient.training_level) == training_level)
+    members = list((await session.execute(stmt)).all())
+    record = Broadcast(
+        operator=principal.subject,
+        operator_scope=principal.scope,
+        region_code=region_code,
+        status=status,
+        training_level=training_level,
+        message=message,
+        recipients=len(members),
+        created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    for volunteer_id, village_code in members:
+        await ledger.enqueue(
+            session,
+            trigger_event_id=record.id,
+            recipient_id=volunteer_id,
+            template=t.BROADCAST,
+            context={"pesan": message},
+            region_code=village_code,
+            now=now,
+        )
+    log.info("broadcast queued", broadcast_id=str(record.id), recipients=len(members))
+    return record
+
+
+async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> list[Broadcast]:
+    stmt = select(Broadcast).order_by(col(Broadcast.created_at).desc()).limit(200)
+    rows = (await session.execute(stmt)).scalars()
+    return [b for b in rows if principal.sees(b.region_code)]
+
+
+async def candidates_by_regency(session: AsyncSession) -> dict[str, int]:
+    stmt = (
+        select(Recipient.regency_code, func.count())
+        .where(col(Recipient.status) == "candidate")
+        .group_by(col(Recipient.regency_code))
+    )
+    return {regency: count for regency, count in (await session.execute(stmt)).all()}
+
+
+async def run_digest_if_due(deps: Deps, now: datetime) -> int:
+    """Once a day after `digest_local_hour` WIB: one digest per operator of regencies with
+    candidates waiting. The day's marker row makes a second run (or dispatcher) a no-op."""
+    local = now.astimezone(ZoneInfo("Asia/Jakarta"))
+    if local.hour < deps.settings.digest_local_hour:
+        return 0
+    day = local.date().isoformat()
+    marker = uuid.uuid5(DIGEST_NAMESPACE, f"digest:{day}")
+    async with deps.read_sessionmaker() as session:
+        if await session.get(ScheduledMessage, marker) is not None:
+            return 0
+        counts = await candidates_by_regency(session)
+    lines: dict[str, dict[str, Any]] = {}
+    try:
+        for regency, count in sorted(counts.items()):
+            for op in await deps.contacts.operators(regency):
+                entry = lines.setdefault(op.operator_id, {"email": op.email, "wilayah": []})
+                entry["wilayah"].append({"jumlah": count, "wilayah": regency})
+    except ContactUnavailable as exc:
+        log.warning("digest postponed: registry unavailable", error=str(exc))
+        return 0
+    async with deps.sessionmaker() as session, session.begin():
+        if await session.get(ScheduledMessage, marker) is not None:
+            return 0
+        session.add(
+            ScheduledMessage(
+                id=marker,
+                kind="operator-digest",
+                template=t.OPERATOR_DIGEST,
+                due_at=now,
+                status="done",
+                created_at=now,
+                done_at=now,
+            )
+        )
+        for operator_id, entry in lines.items():
+            if not entry["email"]:
+                continue
+            await ledger.enqueue(
+                session,
+                trigger_event_id=marker,
+                recipient_id=operator_uuid(operator_id),
+                recipient_kind="operator",
+                template=t.OPERATOR_DIGEST,
+                context={
+                    "tanggal": day,
+                    "wilayah": entry["wilayah"],
+                    "_email": entry["email"],
+                    "nama": "Operator",
+                },
+                region_code=entry["wilayah"][0]["wilayah"],
+                now=now,
+            )
+    return len(lines)
+
+
+def operator_uuid(operator_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(operator_id)
+    except ValueError:
+        return uuid.uuid5(DIGEST_NAMESPACE, f"operator:{operator_id}")
+
+
+async def recipient_in_scope(
+    session: AsyncSession, *, principal: Principal, volunteer_id: uuid.UUID
+) -> Recipient:
+    recipient = await session.get(Recipient, volunteer_id)
+    if recipient is None or not principal.sees(recipient.village_code):
+        raise Problem(404, "Not found", f"volunteer {volunteer_id} not found")
+    return recipient
+
+
+async def preferences(session: AsyncSession, recipient: Recipient, default: str) -> dict[str, Any]:
+    outs = (
+        await session.execute(
+            select(OptOut).where(col(OptOut.volunteer_id) == recipient.volunteer_id)
+        )
+    ).scalars()
+    return {
+        "volunteer_id": recipient.volunteer_id,
+        "channel_order": (recipient.channel_order or default).split(","),
+        "opt_outs": sorted(
+            ({"category": o.category, "channel": o.channel} for o in outs),
+            key=lambda o: (o["category"], o["channel"]),
+        ),
+    }
+
+
+async def set_preferences(
+    session: AsyncSession,
+    *,
+    recipient: Recipient,
+    channel_order: list[str] | None,
+    opt_outs: list[tuple[str, str]],
+) -> None:
+    """Replace a volunteer's channel order and opt-outs (critical messages ignore opt-outs)."""
+    categories = {tpl.category for tpl in t.TEMPLATES.values()} - {t.CRITICAL} | {ALL}
+    for category, channel in opt_outs:
+        if category not in categories:
+            raise Problem(
+                422,
+                "Invalid request",
+                f"unknown or not opt-outable category {category!r}",
+                errors=[{"field": "opt_outs.category", "message": "not allowed"}],
+            )
+        if channel not in (*CHANNELS, ALL):
+            raise Problem(
+                422,
+                "Invalid request",
+                f"unknown channel {channel!r}",
+                errors=[{"field": "opt_outs.channel", "message": "unknown channel"}],
+            )
+    if channel_order is not None:
+        bad = [c for c in channel_order if c not in CHANNELS]
+        if bad or not channel_order:
+            raise Problem(
+                422,
+                "Invalid request",
+                "channel_order must list whatsapp, sms or email",
+                errors=[{"field": "channel_order", "message": "unknown channel"}],
+            )
+        recipient.channel_order = ",".join(channel_order)
+        session.add(recipient)
+    await session.execute(delete(OptOut).where(col(OptOut.volunteer_id) == recipient.volunteer_id))
+    for category, channel in set(opt_outs):
+        session.add(OptOut(volunteer_id=recipient.volunteer_id, category=category, channel=channel))
+    await session.flush()

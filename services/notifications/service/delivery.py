@@ -1,0 +1,344 @@
+"""The dispatcher's work: release due reminders, then deliver due ledger rows with fallback.
+
+Sending happens outside any database transaction: a row is first claimed (status
+`sending` with a lease, FOR UPDATE SKIP LOCKED on PostgreSQL so several dispatchers never
+take the same row), then sent, then its outcome recorded. A crash between sending and
+recording re-sends after the lease expires: at-least-once towards the provider, which is
+why the provider gets the notification id as its reference.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from services.notifications.channels import OutgoingMessage, PermanentError, TransientError
+from services.notifications.contacts import ContactDetails, ContactGone, ContactUnavailable
+from services.notifications.db.tables import (
+    Contact,
+    DeliveryAttempt,
+    Notification,
+    OptOut,
+    Recipient,
+    ScheduledMessage,
+)
+from services.notifications.domain import rules, templates
+from services.notifications.service import ledger, readmodel
+from services.notifications.wiring import Deps
+from shared.consumer import describe_error
+from shared.logging import get_logger
+from shared.regions import timezone_of
+
+log = get_logger("notifications.delivery")
+
+
+async def dispatch_once(deps: Deps) -> dict[str, int]:
+    """One dispatcher round: due reminders become ledger rows, due rows are delivered."""
+    now = deps.clock()
+    released = await release_due_messages(deps, now)
+    delivered = await deliver_due(deps, now)
+    return {"released": released, "delivered": delivered}
+
+
+async def release_due_messages(deps: Deps, now: datetime) -> int:
+    """Fan each due reminder out to the session's confirmed participants (one transaction)."""
+    async with deps.sessionmaker() as session, session.begin():
+        stmt = (
+            select(ScheduledMessage)
+            .where(col(ScheduledMessage.status) == "pending", col(ScheduledMessage.due_at) <= now)
+            .order_by(col(ScheduledMessage.due_at))
+            .limit(deps.settings.dispatch_batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        due = list((await session.execute(stmt)).scalars())
+        for message in due:
+            if message.session_id is not None:
+                for e in await readmodel.enrolled(
+                    session, message.session_id, statuses=("confirmed",)
+                ):
+                    await ledger.enqueue(
+                        session,
+                        trigger_event_id=message.id,
+                        recipient_id=e.volunteer_id,
+                        template=message.template,
+                        context=json.loads(message.context),
+                        session_id=message.session_id,
+                        now=now,
+                    )
+            message.status, message.done_at = "done", now
+            session.add(message)
+    return len(due)
+
+
+async def claim_due(deps: Deps, now: datetime) -> list[Notification]:
+    lease = now + timedelta(seconds=deps.settings.delivery_lease_s)
+    async with deps.sessionmaker() as session, session.begin():
+        waiting = and_(
+            col(Notification.status).in_(ledger.WAITING),
+            col(Notification.next_attempt_at) <= now,
+        )
+        abandoned = and_(col(Notification.status) == "sending", col(Notification.lease_until) < now)
+        stmt = (
+            select(Notification)
+            .where(or_(waiting, abandoned))
+            .order_by(col(Notification.next_attempt_at))
+            .limit(deps.settings.dispatch_batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await session.execute(stmt)).scalars())
+        for row in rows:
+            row.status, row.lease_until = "sending", lease
+            session.add(row)
+    return rows
+
+
+async def deliver_due(deps: Deps, now: datetime) -> int:
+    rows = await claim_due(deps, now)
+    for row in rows:
+        try:
+            outcome = await deliver(deps, row, now)
+        except Exception as exc:  # one bad row must not stop the batch; its lease expires
+            log.error("delivery crashed", notification_id=str(row.id), error=describe_error(exc))
+            continue
+        await record(deps, row, outcome)
+    return len(rows)
+
+
+@dataclass
+class Outcome:
+    status: str  # sent, deferred, retry, failed, suppressed
+    channel: str = "none"
+    next_attempt_at: datetime | None = None
+    provider_id: str | None = None
+    body: str | None = None
+    error: str | None = None
+    attempts: list[DeliveryAttempt] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    phone: str | None
+    email: str | None
+    province_code: str
+    order: list[str]
+    opt_outs: set[tuple[str, str]]
+
+
+async def deliver(deps: Deps, row: Notification, now: datetime) -> Outcome:
+    """Decide and try: quiet hours, preferences, channels in order, retry or give up."""
+    spec = templates.get(row.template)
+    try:
+        target = await resolve_target(deps, row)
+    except ContactGone:
+        return Outcome("failed", error="recipient unknown or erased at registry")
+    except ContactUnavailable as exc:
+        return retry_or_fail(deps, row, now, Outcome("retry", error=str(exc)))
+    zone = timezone_of(target.province_code) if target.province_code else "Asia/Jakarta"
+    until = rules.quiet_until(
+        now, zone, start_hour=deps.settings.quiet_start_hour, end_hour=deps.settings.quiet_end_hour
+    )
+    if until is not None:
+        return Outcome("deferred", next_attempt_at=until, error="quiet hours")
+    address = rules.Address(phone=target.phone, email=target.email)
+    plan = rules.channel_plan(
+        target.order,
+        address=address,
+        category=spec.category,
+        opt_outs=target.opt_outs,
+        critical=spec.critical,
+    )
+    if not plan:
+        reachable = rules.channel_plan(
+            target.order, address=address, category=spec.category, opt_outs=set(), critical=True
+        )
+        if reachable:
+            return Outcome("suppressed", error="opted out")
+        return Outcome("failed", error="no address on any channel")
+    try:
+        subject, body = await render(deps, row, target)
+    except templates.TemplateError as exc:
+        return Outcome("failed", error=str(exc))
+    return await try_channels(deps, row, now, plan, address, subject, body)
+
+
+async def try_channels(
+    deps: Deps,
+    row: Notification,
+    now: datetime,
+    plan: list[str],
+    address: rules.Address,
+    subject: str,
+    body: str,
+) -> Outcome:
+    attempts: list[DeliveryAttempt] = []
+    transient = False
+    for channel in plan:
+        bucket = deps.bucket(channel)
+        wait = bucket.try_take() if bucket else 0.0
+        if wait > 0:
+            return Outcome(
+                "deferred",
+                channel=channel,
+                next_attempt_at=now + timedelta(seconds=wait),
+                error="rate limited",
+                attempts=attempts,
+                body=body,
+            )
+        to = rules.address_for(channel, address) or ""
+        message = OutgoingMessage(str(row.id), to, subject, body, row.template)
+        try:
+            provider_id = await deps.channels[channel].send(message)
+        except (TransientError, PermanentError) as exc:
+            kind = "transient" if isinstance(exc, TransientError) else "permanent"
+            transient = transient or kind == "transient"
+            attempts.append(_attempt(row, channel, kind, now, error=describe_error(exc)))
+            continue
+        attempts.append(_attempt(row, channel, "sent", now, provider_id=provider_id))
+        return Outcome("sent", channel, provider_id=provider_id, body=body, attempts=attempts)
+    last = attempts[-1] if attempts else None
+    failed = Outcome(
+        "retry" if transient else "failed",
+        channel=last.channel if last else "none",
+        error=last.error if last else None,
+        attempts=attempts,
+        body=body,
+    )
+    return retry_or_fail(deps, row, now, failed) if transient else failed
+
+
+def retry_or_fail(deps: Deps, row: Notification, now: datetime, outcome: Outcome) -> Outcome:
+    """Transient trouble: back off and retry, until the attempts are spent."""
+    attempt = row.attempts + 1
+    if attempt >= deps.settings.delivery_max_attempts:
+        outcome.status = "failed"
+        return outcome
+    outcome.next_attempt_at = now + rules.retry_delay(
+        attempt, deps.settings.delivery_backoff_s, deps.settings.delivery_backoff_max_s
+    )
+    return outcome
+
+
+def _attempt(
+    row: Notification,
+    channel: str,
+    outcome: str,
+    now: datetime,
+    *,
+    provider_id: str | None = None,
+    error: str | None = None,
+) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        notification_id=row.id,
+        channel=channel,
+        outcome=outcome,
+        provider_id=provider_id,
+        error=error,
+        attempted_at=now,
+    )
+
+
+async def record(deps: Deps, row: Notification, outcome: Outcome) -> None:
+    async with deps.sessionmaker() as session, session.begin():
+        current = await session.get(Notification, row.id, with_for_update=True)
+        if current is None:
+            return
+        for attempt in outcome.attempts:
+            session.add(attempt)
+        if current.status != "sending":  # erased or resent meanwhile: keep their decision
+            return
+        current.status = outcome.status
+        current.lease_until = None
+        current.next_attempt_at = outcome.next_attempt_at
+        current.last_error = outcome.error
+        if outcome.status != "deferred":
+            current.attempts += 1
+        if outcome.body is not None:
+            current.body = outcome.body
+        if outcome.status == "sent":
+            current.channel, current.provider_id = outcome.channel, outcome.provider_id
+            current.sent_at = deps.clock()
+        elif outcome.channel != "none":
+            current.channel = outcome.channel
+        session.add(current)
+    deps.count(outcome.channel, outcome.status)
+    log.info(
+        "notification " + outcome.status,
+        notification_id=str(row.id),
+        template=row.template,
+        channel=outcome.channel,
+    )
+
+
+async def resolve_target(deps: Deps, row: Notification) -> Target:
+    context = json.loads(row.context or "{}")
+    if row.recipient_kind == "operator":
+        return Target(
+            name=str(context.get("nama", "Operator")),
+            phone=None,
+            email=context.get("_email"),
+            province_code=str(context.get("_province", "")),
+            order=rules.parse_order(None, deps.settings.operator_channel_order),
+            opt_outs=set(),
+        )
+    contact = await contact_of(deps, row.recipient_id)
+    async with deps.read_sessionmaker() as session:
+        recipient = await session.get(Recipient, row.recipient_id)
+        outs = (
+            await session.execute(
+                select(OptOut).where(col(OptOut.volunteer_id) == row.recipient_id)
+            )
+        ).scalars()
+        opt_outs = {(o.category, o.channel) for o in outs}
+    order = rules.parse_order(
+        recipient.channel_order if recipient else None, deps.settings.default_channel_order
+    )
+    return Target(
+        name=contact.full_name,
+        phone=contact.phone,
+        email=contact.email,
+        province_code=contact.province_code,
+        order=order,
+        opt_outs=opt_outs,
+    )
+
+
+async def contact_of(deps: Deps, volunteer_id: uuid.UUID) -> ContactDetails:
+    """The local copy if we have one, else registry's audited internal API (then cached)."""
+    async with deps.read_sessionmaker() as session:
+        cached = await session.get(Contact, volunteer_id)
+    if cached is not None:
+        return ContactDetails(
+            volunteer_id, cached.full_name, cached.phone, cached.email, cached.province_code
+        )
+    fresh = await deps.contacts.volunteer(volunteer_id)
+    async with deps.sessionmaker() as session, session.begin():
+        await readmodel.upsert(
+            session,
+            Contact,
+            ["volunteer_id"],
+            {
+                "volunteer_id": volunteer_id,
+                "full_name": fresh.full_name,
+                "phone": fresh.phone,
+                "email": fresh.email,
+                "province_code": fresh.province_code,
+                "fetched_at": deps.clock(),
+            },
+        )
+    return fresh
+
+
+async def render(deps: Deps, row: Notification, target: Target) -> tuple[str, str]:
+    context: dict[str, Any] = {"nama": target.name}
+    if row.session_id is not None:
+        async with deps.read_sessionmaker() as session:
+            context.update(await readmodel.session_context(session, row.session_id))
+    context.update(json.loads(row.context or "{}"))
+    return templates.render(row.template, context)

@@ -1,0 +1,144 @@
+"""The delivery ledger: enqueue exactly once, list within scope, resend."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.notifications.db.tables import DeliveryAttempt, Notification, Recipient
+from services.notifications.domain import templates
+from shared.auth import Principal
+from shared.db import dialect_insert
+from shared.problems import Problem
+
+WAITING = ("pending", "deferred", "retry")
+
+
+async def region_of(session: AsyncSession, volunteer_id: uuid.UUID) -> str | None:
+    recipient = await session.get(Recipient, volunteer_id)
+    return recipient.village_code if recipient else None
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    trigger_event_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    template: str,
+    now: datetime,
+    context: dict[str, Any] | None = None,
+    session_id: uuid.UUID | None = None,
+    region_code: str | None = None,
+    recipient_kind: str = "volunteer",
+) -> bool:
+    """Add a message to the ledger; False if (trigger, recipient, template) is already there.
+
+    Why ON CONFLICT DO NOTHING: the unique key is the exactly-once guarantee; a redelivered
+    event, a replayed reminder or a second dispatcher all land on the same row.
+    """
+    spec = templates.get(template)
+    if region_code is None and recipient_kind == "volunteer":
+        region_code = await region_of(session, recipient_id)
+    stmt = (
+        dialect_insert(session)(Notification.__table__)
+        .values(
+            id=uuid.uuid4(),
+            trigger_event_id=trigger_event_id,
+            recipient_id=recipient_id,
+            recipient_kind=recipient_kind,
+            template=template,
+            template_version=spec.version,
+            category=spec.category,
+            channel="",
+            status="pending",
+            body="",
+            context=json.dumps(context or {}, default=str),
+            session_id=session_id,
+            region_code=region_code,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+            resent_count=0,
+        )
+        .on_conflict_do_nothing()
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def in_scope(principal: Principal) -> Any:
+    if principal.is_national:
+        return None
+    return or_(
+        col(Notification.region_code) == principal.scope,
+        col(Notification.region_code).startswith(principal.scope + "."),
+    )
+
+
+async def list_notifications(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    volunteer_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Notification]:
+    """Ledger rows visible to the principal, newest first."""
+    stmt = select(Notification).order_by(col(Notification.created_at).desc()).limit(limit)
+    scope = in_scope(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if volunteer_id is not None:
+        stmt = stmt.where(col(Notification.recipient_id) == volunteer_id)
+    if session_id is not None:
+        stmt = stmt.where(col(Notification.session_id) == session_id)
+    if status is not None:
+        stmt = stmt.where(col(Notification.status) == status)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_in_scope(
+    session: AsyncSession, *, principal: Principal, notification_id: uuid.UUID
+) -> Notification:
+    stmt = select(Notification).where(col(Notification.id) == notification_id)
+    scope = in_scope(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    note = (await session.execute(stmt)).scalar_one_or_none()
+    if note is None:
+        raise Problem(404, "Not found", f"notification {notification_id} not found")
+    return note
+
+
+async def attempts_of(session: AsyncSession, notification_id: uuid.UUID) -> list[DeliveryAttempt]:
+    stmt = (
+        select(DeliveryAttempt)
+        .where(col(DeliveryAttempt.notification_id) == notification_id)
+        .order_by(col(DeliveryAttempt.attempted_at))
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def resend(
+    session: AsyncSession, *, principal: Principal, notification_id: uuid.UUID, now: datetime
+) -> Notification:
+    """Put a notification back in the queue (an operator's decision; recorded on the row)."""
+    note = await get_in_scope(session, principal=principal, notification_id=notification_id)
+    if note.status in ("sending", "cancelled"):
+        raise Problem(
+            409, "Conflict", f"notification {notification_id} is {note.status}; it cannot be resent"
+        )
+    note.status, note.next_attempt_at, note.lease_until = "pending", now, None
+    note.attempts = 0
+    note.resent_count += 1
+    note.last_error = None
+    session.add(note)
+    await session.flush()
+    return note

@@ -1,0 +1,170 @@
+"""Read models built from registry and training events, and the local contact copy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.notifications.db.tables import (
+    Contact,
+    Enrolment,
+    Notification,
+    OptOut,
+    Recipient,
+    ScheduledMessage,
+    TrainingSession,
+)
+from shared.db import dialect_insert
+
+LEVEL_RANK = {"dasar": 1, "lanjutan": 2, "khusus": 3}
+CONTACT_FIELDS = {"full_name", "name", "phone", "email", "village_code", "contact"}
+
+
+async def upsert(
+    session: AsyncSession, table: Any, keys: list[str], values: dict[str, Any]
+) -> None:
+    stmt = dialect_insert(session)(table.__table__).values(**values)
+    updates = {k: v for k, v in values.items() if k not in keys}
+    await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+async def upsert_recipient(
+    session: AsyncSession,
+    *,
+    volunteer_id: uuid.UUID,
+    village_code: str,
+    regency_code: str,
+    province_code: str,
+    status: str | None,
+    now: datetime,
+) -> None:
+    values: dict[str, Any] = {
+        "volunteer_id": volunteer_id,
+        "village_code": village_code,
+        "regency_code": regency_code,
+        "province_code": province_code,
+        "updated_at": now,
+    }
+    existing = await session.get(Recipient, volunteer_id)
+    values["status"] = status or (existing.status if existing else "candidate")
+    await upsert(session, Recipient, ["volunteer_id"], values)
+
+
+async def set_status(
+    session: AsyncSession,
+    *,
+    volunteer_id: uuid.UUID,
+    status: str,
+    province_code: str,
+    regency_code: str,
+    now: datetime,
+) -> None:
+    existing = await session.get(Recipient, volunteer_id)
+    if existing is None:
+        # The registration event may still be on its way: the regency is the finest we know.
+        session.add(
+            Recipient(
+                volunteer_id=volunteer_id,
+                village_code=regency_code,
+                regency_code=regency_code,
+                province_code=province_code,
+                status=status,
+                updated_at=now,
+            )
+        )
+    else:
+        existing.status, existing.updated_at = status, now
+        session.add(existing)
+    await session.flush()
+
+
+async def raise_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: str) -> None:
+    existing = await session.get(Recipient, volunteer_id)
+    if existing is None:
+        return
+    if LEVEL_RANK.get(level, 0) > LEVEL_RANK.get(existing.training_level or "", 0):
+        existing.training_level = level
+        session.add(existing)
+
+
+async def drop_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: str) -> None:
+    existing = await session.get(Recipient, volunteer_id)
+    if existing is not None and existing.training_level == level:
+        existing.training_level = None
+        session.add(existing)
+
+
+async def forget_contact(session: AsyncSession, volunteer_id: uuid.UUID) -> None:
+    """Drop the cached copy; the next message fetches fresh details from registry."""
+    await session.execute(delete(Contact).where(col(Contact.volunteer_id) == volunteer_id))
+
+
+async def erase_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> None:
+    """Right to erasure: delete contact data and preferences, blank rendered texts, stop sends."""
+    await forget_contact(session, volunteer_id)
+    await session.execute(delete(OptOut).where(col(OptOut.volunteer_id) == volunteer_id))
+    await session.execute(delete(Recipient).where(col(Recipient.volunteer_id) == volunteer_id))
+    rows = col(Notification.recipient_id) == volunteer_id
+    await session.execute(update(Notification).where(rows).values(body="", context="{}"))
+    waiting = col(Notification.status).in_(("pending", "deferred", "retry", "sending"))
+    await session.execute(
+        update(Notification).where(rows, waiting).values(status="cancelled", last_error="erased")
+    )
+
+
+async def upsert_session(session: AsyncSession, **values: Any) -> None:
+    await upsert(session, TrainingSession, ["session_id"], values)
+
+
+async def set_session_status(session: AsyncSession, session_id: uuid.UUID, status: str) -> None:
+    existing = await session.get(TrainingSession, session_id)
+    if existing is None:
+        session.add(TrainingSession(session_id=session_id, status=status))
+    else:
+        existing.status = status
+        session.add(existing)
+    await session.flush()
+
+
+async def upsert_enrolment(session: AsyncSession, **values: Any) -> None:
+    await upsert(session, Enrolment, ["enrolment_id"], values)
+
+
+async def enrolled(
+    session: AsyncSession, session_id: uuid.UUID, *, statuses: tuple[str, ...]
+) -> list[Enrolment]:
+    stmt = select(Enrolment).where(
+        col(Enrolment.session_id) == session_id, col(Enrolment.status).in_(statuses)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def cancel_pending_reminders(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(
+            col(ScheduledMessage.session_id) == session_id,
+            col(ScheduledMessage.status) == "pending",
+        )
+        .values(status="cancelled")
+    )
+
+
+async def session_context(session: AsyncSession, session_id: uuid.UUID | None) -> dict[str, Any]:
+    """What templates call `sesi`: the latest known title, venue and dates."""
+    found = await session.get(TrainingSession, session_id) if session_id else None
+    if found is None:
+        return {"sesi": {"judul": "Bimtek PSM", "tempat": "-", "mulai": "-", "selesai": "-"}}
+    return {
+        "sesi": {
+            "judul": found.title or "Bimtek PSM",
+            "tempat": found.venue_name or "-",
+            "mulai": found.start_date.isoformat() if found.start_date else "-",
+            "selesai": found.end_date.isoformat() if found.end_date else "-",
+        }
+    }

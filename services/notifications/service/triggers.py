@@ -1,0 +1,269 @@
+"""What each upstream event means for notifications: read models, ledger rows, reminders."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.config import Settings
+from services.notifications.db.tables import ScheduledMessage
+from services.notifications.domain import templates as t
+from services.notifications.domain.rules import reminder_times
+from services.notifications.service import ledger, readmodel
+from shared.events import registry as reg
+from shared.events import training as tr
+
+
+async def volunteer_registered(
+    session: AsyncSession, event: reg.VolunteerRegistered, *, event_id: uuid.UUID, now: datetime
+) -> None:
+    """Record the candidate for segments and welcome them."""
+    await readmodel.upsert_recipient(
+        session,
+        volunteer_id=event.volunteer_id,
+        village_code=event.village_code,
+        regency_code=event.regency_code,
+        province_code=event.province_code,
+        status=event.status,
+        now=now,
+    )
+    await ledger.enqueue(
+        session,
+        trigger_event_id=event_id,
+        recipient_id=event.volunteer_id,
+        template=t.REGISTRATION_RECEIVED,
+        region_code=event.village_code,
+        now=now,
+    )
+
+
+async def volunteer_status_changed(
+    session: AsyncSession, event: reg.VolunteerStatusChanged, *, event_id: uuid.UUID, now: datetime
+) -> None:
+    await readmodel.set_status(
+        session,
+        volunteer_id=event.volunteer_id,
+        status=event.new_status,
+        province_code=event.province_code,
+        regency_code=event.regency_code,
+        now=now,
+    )
+    if event.new_status == "active" and event.old_status != "active":
+        await ledger.enqueue(
+            session,
+            trigger_event_id=event_id,
+            recipient_id=event.volunteer_id,
+            template=t.STATUS_ACTIVE,
+            now=now,
+        )
+
+
+async def volunteer_transferred(
+    session: AsyncSession, event: reg.VolunteerTransferred, *, now: datetime
+) -> None:
+    await readmodel.upsert_recipient(
+        session,
+        volunteer_id=event.volunteer_id,
+        village_code=event.village_code,
+        regency_code=event.regency_code,
+        province_code=event.province_code,
+        status=None,
+        now=now,
+    )
+
+
+async def volunteer_profile_updated(
+    session: AsyncSession, event: reg.VolunteerProfileUpdated
+) -> None:
+    """Contact details changed at registry: drop our copy so the next message reads fresh ones."""
+    if set(event.changed_fields) & readmodel.CONTACT_FIELDS:
+        await readmodel.forget_contact(session, event.volunteer_id)
+
+
+async def session_scheduled(
+    session: AsyncSession, event: tr.SessionScheduled, *, settings: Settings, now: datetime
+) -> None:
+    await readmodel.upsert_session(
+        session,
+        session_id=event.session_id,
+        title=event.title,
+        level=event.level,
+        venue_name=event.venue_name,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        timezone=event.timezone,
+        status="scheduled",
+    )
+    await schedule_reminders(
+        session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
+    )
+
+
+async def session_rescheduled(
+    session: AsyncSession, event: tr.SessionRescheduled, *, settings: Settings, now: datetime
+) -> None:
+    """New dates: the old reminders are cancelled and new ones scheduled."""
+    await readmodel.upsert_session(
+        session,
+        session_id=event.session_id,
+        venue_name=event.venue_name,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        timezone=event.timezone,
+        status="scheduled",
+    )
+    await schedule_reminders(
+        session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
+    )
+
+
+async def schedule_reminders(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    start: date,
+    zone: str,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Replace the session's pending reminders; a reminder whose moment has passed is skipped."""
+    await readmodel.cancel_pending_reminders(session, session_id)
+    due = reminder_times(
+        start,
+        zone,
+        days=settings.reminder_days,
+        local_hour=settings.reminder_local_hour,
+    )
+    added = 0
+    for days, at in due:
+        if at <= now:
+            continue
+        session.add(
+            ScheduledMessage(
+                kind="session-reminder",
+                session_id=session_id,
+                template=t.SESSION_REMINDER,
+                context=json.dumps({"hari": days}),
+                due_at=at,
+                created_at=now,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+async def session_cancelled(
+    session: AsyncSession, event: tr.SessionCancelled, *, event_id: uuid.UUID, now: datetime
+) -> None:
+    """Critical: everyone enrolled or waiting is told, whatever their opt-outs."""
+    await readmodel.set_session_status(session, event.session_id, "cancelled")
+    await readmodel.cancel_pending_reminders(session, event.session_id)
+    enrolments = await readmodel.enrolled(
+        session, event.session_id, statuses=("confirmed", "waitlisted", "cancelled")
+    )
+    for e in enrolments:
+        if e.status == "cancelled" and e.reason_code != "session_cancelled":
+            continue
+        await ledger.enqueue(
+            session,
+            trigger_event_id=event_id,
+            recipient_id=e.volunteer_id,
+            template=t.SESSION_CANCELLED,
+            context={"alasan": event.reason},
+            session_id=event.session_id,
+            now=now,
+        )
+
+
+async def session_completed(session: AsyncSession, event: tr.SessionCompleted) -> None:
+    await readmodel.set_session_status(session, event.session_id, "completed")
+    await readmodel.cancel_pending_reminders(session, event.session_id)
+
+
+async def enrolment_confirmed(
+    session: AsyncSession, event: tr.EnrolmentConfirmed, *, event_id: uuid.UUID, now: datetime
+) -> None:
+    await readmodel.upsert_enrolment(
+        session,
+        enrolment_id=event.enrolment_id,
+        session_id=event.session_id,
+        volunteer_id=event.volunteer_id,
+        status="confirmed",
+        reason_code=None,
+    )
+    await ledger.enqueue(
+        session,
+        trigger_event_id=event_id,
+        recipient_id=event.volunteer_id,
+        template=t.PROMOTED_FROM_WAITLIST if event.from_waitlist else t.ENROLMENT_CONFIRMED,
+        session_id=event.session_id,
+        now=now,
+    )
+
+
+async def enrolment_waitlisted(
+    session: AsyncSession, event: tr.EnrolmentWaitlisted, *, event_id: uuid.UUID, now: datetime
+) -> None:
+    await readmodel.upsert_enrolment(
+        session,
+        enrolment_id=event.enrolment_id,
+        session_id=event.session_id,
+        volunteer_id=event.volunteer_id,
+        status="waitlisted",
+        reason_code=None,
+    )
+    await ledger.enqueue(
+        session,
+        trigger_event_id=event_id,
+        recipient_id=event.volunteer_id,
+        template=t.ENROLMENT_WAITLISTED,
+        context={"posisi": event.position},
+        session_id=event.session_id,
+        now=now,
+    )
+
+
+async def enrolment_cancelled(session: AsyncSession, event: tr.EnrolmentCancelled) -> None:
+    """No message of its own: a session cancellation is told by `session-cancelled`."""
+    await readmodel.upsert_enrolment(
+        session,
+        enrolment_id=event.enrolment_id,
+        session_id=event.session_id,
+        volunteer_id=event.volunteer_id,
+        status="cancelled",
+        reason_code=event.reason_code,
+    )
+
+
+async def certificate_issued(
+    session: AsyncSession,
+    event: tr.CertificateIssued,
+    *,
+    event_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    await readmodel.raise_level(session, volunteer_id=event.volunteer_id, level=event.level)
+    link = f"{settings.public_verify_url.rstrip('/')}/{event.verification_code}"
+    await ledger.enqueue(
+        session,
+        trigger_event_id=event_id,
+        recipient_id=event.volunteer_id,
+        template=t.CERTIFICATE_ISSUED,
+        context={
+            "tingkat": event.level,
+            "nomor": event.certificate_number,
+            "kode": event.verification_code,
+            "tautan": link,
+        },
+        session_id=event.session_id,
+        now=now,
+    )
+
+
+async def certificate_revoked(session: AsyncSession, event: tr.CertificateRevoked) -> None:
+    await readmodel.drop_level(session, volunteer_id=event.volunteer_id, level=event.level)
