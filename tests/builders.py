@@ -31,11 +31,19 @@ def make_nik(
 
 
 def volunteer_payload(**overrides: Any) -> dict[str, Any]:
-    """A valid POST /volunteers body."""
+    """A valid POST /volunteers body (a fresh NIK each call, consistent with birth date and sex)."""
+    birth = date(1990, 5, 17)
+    female = overrides.pop("female", False)
     body: dict[str, Any] = {
+        "nik": make_nik(birth=birth, female=female),
         "full_name": "Siti Aminah",
+        "birth_place": "Depok",
+        "birth_date": birth.isoformat(),
+        "sex": "P" if female else "L",
         "village_code": DEPOK_VILLAGE,
+        "address": "Jl. Margonda Raya No. 1",
         "phone": "081234567890",
+        "consents": {"data_processing": True, "contact": True},
     }
     body.update(overrides)
     return body

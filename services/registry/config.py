@@ -1,11 +1,45 @@
 """Settings of the registry service (environment variables prefixed REGISTRY_)."""
 
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import DEV_SECRET, ServiceSettings
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/registry.db"
+
+    # Why two keys: the encryption key protects NIKs at rest; the hash key makes the lookup
+    # column useless to someone who only has the database (a plain SHA-256 of 16 digits is
+    # brute-forced in minutes).
+    nik_encryption_key: SecretStr = SecretStr(DEV_SECRET)
+    nik_hash_key: SecretStr = SecretStr(DEV_SECRET)
+
+    #: Regencies (e.g. "32.76") whose candidates become active only after an operator
+    #: verified the recommendations and the SK (decree), in addition to Bimtek dasar.
+    regencies_requiring_verification: list[str] = Field(default_factory=list)
+    minimum_age: int = 18
+    import_chunk_size: int = 2000
+    metrics_refresh_s: float = 30.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_keys(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = [
+            f"{name} must be set to a random value of at least 32 characters"
+            for name, value in (
+                ("nik_encryption_key", self.nik_encryption_key),
+                ("nik_hash_key", self.nik_hash_key),
+            )
+            if value.get_secret_value() == DEV_SECRET or len(value.get_secret_value()) < 32
+        ]
+        if self.nik_encryption_key.get_secret_value() == self.nik_hash_key.get_secret_value():
+            problems.append("nik_encryption_key and nik_hash_key must differ")
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.registry.api import volunteers
+from services.registry.api import admin, imports, internal, regions, volunteers
 from services.registry.config import Settings
 from services.registry.db.tables import metadata
+from services.registry.handlers import training_certificates
+from services.registry.nik_vault import NikVault
+from services.registry.service.metrics import BusinessMetrics, refresh_business_metrics
 from shared.events.registry import (
     VolunteerErased,
     VolunteerProfileUpdated,
@@ -30,11 +33,16 @@ PUBLISHES = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES)
+    runtime.extra["vault"] = NikVault(settings)
+    runtime.extra["business_metrics"] = BusinessMetrics(runtime)
+    training_certificates.register(runtime.consumer, settings)
     return create_service_app(
         runtime,
         title="PSM registry",
         description="The national register of PSM volunteers, regions and operators.",
-        routers=[volunteers.router],
+        # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.
+        routers=[imports.router, volunteers.router, regions.router, admin.router, internal.router],
+        background=[refresh_business_metrics],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import auth_headers, volunteer_payload
 from tests.support import eventually, migrate, running, settings_for
 
 pytestmark = pytest.mark.broker
@@ -25,7 +26,9 @@ async def test_registration_reaches_training_and_notifications(broker, database_
         running("notifications", s["notifications"]) as no,
     ):
         r = await reg.client.post(
-            "/volunteers", json={"full_name": "Siti", "village_code": DEPOK_VILLAGE}
+            "/volunteers",
+            json=volunteer_payload(village_code=DEPOK_VILLAGE),
+            headers=auth_headers(s["registry"]),
         )
         assert r.status_code == 201, r.text
         vid = r.json()["id"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from shared.db import new_registry
@@ -26,15 +27,128 @@ def _now() -> datetime:
 
 
 class Volunteer(RegistryModel, table=True):
+    """One PSM (candidate or later). Personal fields are nulled/anonymised on erasure."""
+
     __tablename__ = "volunteers"
+    __table_args__ = (
+        # Region-scoped listing and counting at 500k rows: every scope level has an index
+        # that starts with its code, so a regency operator's queries touch only their rows.
+        Index("ix_volunteers_province_status", "province_code", "status"),
+        Index("ix_volunteers_regency_status", "regency_code", "status"),
+        Index("ix_volunteers_regency_registered", "regency_code", "registered_at", "id"),
+        Index("ix_volunteers_province_registered", "province_code", "registered_at", "id"),
+        Index("ix_volunteers_registered", "registered_at", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    nik_hash: str | None = Field(default=None, max_length=64, unique=True)
+    nik_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     full_name: str = Field(max_length=200)
+    name_search: str = Field(default="", max_length=200, index=True)
+    birth_place: str | None = Field(default=None, max_length=100)
+    birth_date: date | None = None
+    sex: str | None = Field(default=None, max_length=1)
+    address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=200)
+    education: str | None = Field(default=None, max_length=100)
+    occupation: str | None = Field(default=None, max_length=100)
+    ipsm_number: str | None = Field(default=None, max_length=50)
+    village_head_recommender: str | None = Field(default=None, max_length=200)
+    village_head_recommended_on: date | None = None
+    ipsm_recommender: str | None = Field(default=None, max_length=200)
+    ipsm_recommended_on: date | None = None
+    decree_number: str | None = Field(default=None, max_length=100)
+    decree_date: date | None = None
+    decree_issuer: str | None = Field(default=None, max_length=200)
+    consent_data_processing: bool = False
+    consent_contact: bool = False
+    consented_at: datetime | None = None
     village_code: str = Field(max_length=13, index=True)
-    district_code: str = Field(max_length=8)
-    regency_code: str = Field(max_length=5, index=True)
-    province_code: str = Field(max_length=2, index=True)
+    district_code: str = Field(max_length=8, index=True)
+    regency_code: str = Field(max_length=5)
+    province_code: str = Field(max_length=2)
     region_dataset: str = Field(max_length=40)
     status: str = Field(default="candidate", max_length=20, index=True)
+    training_level: str | None = Field(default=None, max_length=20, index=True)
+    dasar_passed_at: datetime | None = None
+    verified_at: datetime | None = None
+    verified_by: str | None = Field(default=None, max_length=200)
     registered_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+    erased_at: datetime | None = None
+
+
+class StatusChange(RegistryModel, table=True):
+    """Every lifecycle transition, with who did it, why and when."""
+
+    __tablename__ = "status_history"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    old_status: str | None = Field(default=None, max_length=20)
+    new_status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
+    actor: str = Field(max_length=200)
+    changed_at: datetime = Field(default_factory=_now)
+
+
+class Transfer(RegistryModel, table=True):
+    """A move of domicile village (the code is never edited in place)."""
+
+    __tablename__ = "transfers"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    from_village_code: str = Field(max_length=13)
+    to_village_code: str = Field(max_length=13)
+    region_dataset: str = Field(max_length=40)
+    reason: str | None = Field(default=None, max_length=500)
+    actor: str = Field(max_length=200)
+    transferred_at: datetime = Field(default_factory=_now)
+
+
+class Operator(RegistryModel, table=True):
+    """An operator account: a role and a region scope ('national', '32', '32.76')."""
+
+    __tablename__ = "operators"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(max_length=200, unique=True)
+    role: str = Field(max_length=30)
+    scope: str = Field(max_length=13, index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=_now)
+
+
+class AuditEntry(RegistryModel, table=True):
+    """Who read or changed personal data, what, when and from where (UU 27/2022)."""
+
+    __tablename__ = "audit_log"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    at: datetime = Field(default_factory=_now, index=True)
+    actor: str = Field(max_length=200, index=True)
+    role: str = Field(max_length=30)
+    action: str = Field(max_length=50, index=True)
+    volunteer_id: uuid.UUID | None = Field(default=None, index=True)
+    detail: str | None = Field(default=None, max_length=500)
+    client_address: str | None = Field(default=None, max_length=100)
+
+
+class VolunteerImport(RegistryModel, table=True):
+    """One bulk import: counts and the per-row error report (CSV text)."""
+
+    __tablename__ = "imports"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    actor: str = Field(max_length=200)
+    scope: str = Field(max_length=13)
+    filename: str = Field(max_length=300)
+    rows: int = 0
+    imported: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    errors_csv: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    started_at: datetime = Field(default_factory=_now)
+    finished_at: datetime | None = None

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+import lokal
+
+from services.registry.domain.errors import InvalidVolunteer
 from shared.regions import is_region_code, parents
 
-
-class InvalidVolunteer(ValueError):
-    """A registration broke a rule; `field` names the offending field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+__all__ = ["Domicile", "InvalidVolunteer", "age_on", "check_age", "domicile_of", "normalise_phone"]
 
 
 @dataclass(frozen=True)
@@ -31,3 +28,29 @@ def domicile_of(village_code: str, *, exists: bool) -> Domicile:
     if not exists:
         raise InvalidVolunteer("village_code", "is not a village in the current Kemendagri dataset")
     return Domicile(village_code=village_code, **parents(village_code))
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Completed years on `day`."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def check_age(birth_date: date, *, today: date, minimum: int = 18) -> None:
+    """Permensos 10/2019: a PSM is at least 18 years old at registration."""
+    if age_on(birth_date, today) < minimum:
+        raise InvalidVolunteer("birth_date", f"the volunteer must be at least {minimum} years old")
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """An Indonesian number in E.164 (+62…), or None for an empty value."""
+    if raw is None or not raw.strip():
+        return None
+    info = lokal.parse_phone(raw.strip())
+    if not info.valid or not info.e164:
+        raise InvalidVolunteer("phone", "is not a valid Indonesian phone number")
+    return str(info.e164)
+
+
+def name_key(full_name: str) -> str:
+    """The searchable form of a name (case- and space-insensitive)."""
+    return " ".join(full_name.lower().split())

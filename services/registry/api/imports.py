@@ -1,0 +1,110 @@
+"""Bulk import over HTTP: the raw CSV/XLSX body is streamed to a temporary file, then imported."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.registry.api.deps import RegistrySettings, Vault, WriterActor
+from services.registry.db.tables import VolunteerImport
+from services.registry.service.imports import Importer, get_import
+from services.registry.service.spreadsheets import UnreadableFile, read_rows
+from shared.deps import ReadSession
+from shared.problems import Problem
+
+router = APIRouter(prefix="/volunteers/imports", tags=["imports"])
+
+
+class ImportReport(BaseModel):
+    id: uuid.UUID
+    filename: str
+    rows: int
+    imported: int
+    invalid: int
+    duplicates: int
+    started_at: datetime
+    finished_at: datetime | None
+    errors_url: str
+
+
+def _report(record: VolunteerImport) -> ImportReport:
+    return ImportReport(
+        **record.model_dump(exclude={"errors_csv", "actor", "scope"}),
+        errors_url=f"/volunteers/imports/{record.id}/errors.csv",
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ImportReport,
+    summary="Import a CSV or XLSX volunteer list (raw request body)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    },
+)
+async def import_volunteers(
+    request: Request,
+    actor: WriterActor,
+    vault: Vault,
+    settings: RegistrySettings,
+    filename: Annotated[str, Query(max_length=300)] = "upload",
+) -> ImportReport:
+    """Valid rows are imported; invalid and duplicate rows are listed in the error file.
+
+    Send the file as the body (`curl --data-binary @file.csv -H 'Content-Type: text/csv'`).
+    Rows outside your region are reported, not imported. Re-importing creates no duplicates.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload"
+        with path.open("wb") as f:
+            async for chunk in request.stream():
+                f.write(chunk)
+        importer = Importer(
+            request.app.state.runtime.sessionmaker, actor=actor, vault=vault, settings=settings
+        )
+        try:
+            record = await importer.run(read_rows(path), filename=filename)
+        except UnreadableFile as exc:
+            raise Problem(
+                422, "Unreadable file", str(exc), errors=[{"field": "file", "message": str(exc)}]
+            ) from exc
+    return _report(record)
+
+
+@router.get("/{import_id}", response_model=ImportReport, summary="An import's summary")
+async def get_report(
+    import_id: uuid.UUID, session: ReadSession, actor: WriterActor
+) -> ImportReport:
+    record = await get_import(session, import_id, actor)
+    if record is None:
+        raise Problem(404, "Not found", f"no import {import_id}")
+    return _report(record)
+
+
+@router.get("/{import_id}/errors.csv", summary="Download the per-row error report (CSV)")
+async def get_errors(import_id: uuid.UUID, session: ReadSession, actor: WriterActor) -> Response:
+    """row, field, reason, existing_volunteer_id — no personal data from the file."""
+    record = await get_import(session, import_id, actor)
+    if record is None:
+        raise Problem(404, "Not found", f"no import {import_id}")
+    return Response(
+        record.errors_csv,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )

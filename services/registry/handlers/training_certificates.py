@@ -1,0 +1,21 @@
+"""Subscriber of training.certificates: a passed Bimtek raises the training level; a passed
+`dasar` turns a ready candidate into an active PSM."""
+
+from __future__ import annotations
+
+from services.registry.config import Settings
+from services.registry.db.tables import Volunteer
+from services.registry.service import lifecycle
+from shared.consumer import EventConsumer, EventContext, PermanentError
+from shared.events.training import CertificateIssued
+
+
+def register(consumer: EventConsumer, settings: Settings) -> None:
+    @consumer.handles(CertificateIssued)
+    async def on_certificate_issued(event: CertificateIssued, ctx: EventContext) -> None:
+        """Record the level reached and activate the candidate if every condition is met."""
+        volunteer = await ctx.session.get(Volunteer, event.volunteer_id)
+        if volunteer is None:
+            # Training only knows volunteers registry announced, so this can never apply.
+            raise PermanentError("certificate for a volunteer registry does not know")
+        await lifecycle.record_certificate(ctx.session, volunteer, event, settings=settings)

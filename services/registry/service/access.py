@@ -1,0 +1,82 @@
+"""Region scope in every query, and the audit log of personal-data access."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.registry.db.tables import AuditEntry, Volunteer
+from shared.auth import Principal
+from shared.regions import level_of
+
+LEVEL_COLUMNS: dict[str, Any] = {
+    "province": col(Volunteer.province_code),
+    "regency": col(Volunteer.regency_code),
+    "district": col(Volunteer.district_code),
+    "village": col(Volunteer.village_code),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts (token subject and role) and from where (client address)."""
+
+    subject: str
+    role: str
+    scope: str
+    address: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal, address: str | None) -> Actor:
+        return cls(principal.subject, str(principal.role), principal.scope, address)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(name, "system", "national")
+
+    def sees(self, code: str) -> bool:
+        return self.scope == "national" or code == self.scope or code.startswith(self.scope + ".")
+
+
+def in_region(code: str) -> ColumnElement[bool]:
+    """Volunteers whose domicile lies in region `code` (any level), using that level's index."""
+    return LEVEL_COLUMNS[level_of(code)] == code
+
+
+def in_scope(actor: Actor) -> ColumnElement[bool]:
+    """The actor's scope as a WHERE clause: national sees all."""
+    return true() if actor.scope == "national" else in_region(actor.scope)
+
+
+async def scoped_volunteer(
+    session: AsyncSession, volunteer_id: uuid.UUID, actor: Actor
+) -> Volunteer | None:
+    """The volunteer if it exists *and* lies in the actor's scope (otherwise None → 404)."""
+    query = select(Volunteer).where(and_(col(Volunteer.id) == volunteer_id, in_scope(actor)))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    volunteer_id: uuid.UUID | None = None,
+    detail: str | None = None,
+) -> None:
+    """Record an access to or change of personal data, in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            actor=actor.subject,
+            role=actor.role,
+            action=action,
+            volunteer_id=volunteer_id,
+            detail=detail[:500] if detail else None,
+            client_address=actor.address,
+        )
+    )

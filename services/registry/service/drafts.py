@@ -1,0 +1,151 @@
+"""The input of a registration (HTTP body, import row) and its validation into column values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.registry.db.tables import Volunteer
+from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
+from services.registry.domain.regions import DATASET_VERSION, village_exists
+from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
+from services.registry.nik_vault import NikVault
+
+
+class Recommendation(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="Who recommended")
+    date: date
+
+
+class Recommendations(BaseModel):
+    village_head: Recommendation | None = Field(default=None, description="Lurah / kepala desa")
+    ipsm: Recommendation | None = Field(default=None, description="IPSM of the village")
+
+
+class Decree(BaseModel):
+    number: str = Field(min_length=1, max_length=100, description="SK number")
+    date: date
+    issuer: str = Field(min_length=1, max_length=200, examples=["Kepala Dinas Sosial Kota Depok"])
+
+
+class Consents(BaseModel):
+    data_processing: bool = False
+    contact: bool = False
+
+
+class ProfileFields(BaseModel):
+    """Fields a correction (PATCH) may change; all optional there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    birth_place: str | None = Field(default=None, max_length=100)
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    education: str | None = Field(default=None, max_length=100)
+    occupation: str | None = Field(default=None, max_length=100)
+    ipsm_number: str | None = Field(default=None, max_length=50)
+    recommendations: Recommendations | None = None
+    decree: Decree | None = None
+    consents: Consents | None = None
+
+
+class VolunteerDraft(ProfileFields):
+    """A registration: identity and domicile are required."""
+
+    nik: str = Field(min_length=1, max_length=32, description="16 digits, as text")
+    full_name: str = Field(min_length=1, max_length=200)  # type: ignore[assignment]
+    birth_date: date
+    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
+    village_code: str = Field(examples=["32.76.01.1006"])
+
+
+def profile_values(fields: ProfileFields, *, only_set: bool) -> dict[str, Any]:
+    """Column values of the profile fields (nested objects flattened)."""
+    data = fields.model_dump(exclude_unset=only_set)
+    values: dict[str, Any] = {}
+    for plain in (
+        "full_name",
+        "birth_place",
+        "address",
+        "email",
+        "education",
+        "occupation",
+        "ipsm_number",
+    ):
+        if plain in data:
+            values[plain] = data[plain]
+    if "full_name" in values:
+        values["name_search"] = name_key(values["full_name"])
+    if "phone" in data:
+        values["phone"] = normalise_phone(data["phone"])
+    values.update(_recommendation_values(fields.recommendations, "recommendations" in data))
+    values.update(_decree_values(fields.decree, "decree" in data))
+    if "consents" in data and fields.consents is not None:
+        values["consent_data_processing"] = fields.consents.data_processing
+        values["consent_contact"] = fields.consents.contact
+        values["consented_at"] = datetime.now(UTC)
+    return values
+
+
+def _recommendation_values(recs: Recommendations | None, present: bool) -> dict[str, Any]:
+    if not present:
+        return {}
+    head = recs.village_head if recs else None
+    ipsm = recs.ipsm if recs else None
+    return {
+        "village_head_recommender": head.name if head else None,
+        "village_head_recommended_on": head.date if head else None,
+        "ipsm_recommender": ipsm.name if ipsm else None,
+        "ipsm_recommended_on": ipsm.date if ipsm else None,
+    }
+
+
+def _decree_values(decree: Decree | None, present: bool) -> dict[str, Any]:
+    if not present:
+        return {}
+    return {
+        "decree_number": decree.number if decree else None,
+        "decree_date": decree.date if decree else None,
+        "decree_issuer": decree.issuer if decree else None,
+    }
+
+
+def identity(nik: str, *, birth_date: date, sex: str, today: date, minimum_age: int) -> NikFacts:
+    """Validate a NIK, its consistency with birth date and sex, and the minimum age."""
+    facts = parse_nik(nik)
+    check_consistency(facts, birth_date=birth_date, sex=sex)
+    check_age(facts.birth_date, today=today, minimum=minimum_age)
+    return facts
+
+
+def volunteer_values(
+    draft: VolunteerDraft, *, vault: NikVault, today: date, minimum_age: int
+) -> dict[str, Any]:
+    """Validate a draft (raises InvalidVolunteer naming the field) into a volunteers row."""
+    facts = identity(
+        draft.nik, birth_date=draft.birth_date, sex=draft.sex, today=today, minimum_age=minimum_age
+    )
+    domicile = domicile_of(draft.village_code, exists=village_exists(draft.village_code))
+    now = datetime.now(UTC)
+    values = {
+        "nik_hash": vault.hash(facts.nik),
+        "nik_encrypted": vault.encrypt(facts.nik),
+        "birth_date": facts.birth_date,
+        "sex": facts.sex,
+        "region_dataset": DATASET_VERSION,
+        "status": "candidate",
+        "registered_at": now,
+        "updated_at": now,
+        "consent_data_processing": False,
+        "consent_contact": False,
+        **domicile.__dict__,
+        **profile_values(draft, only_set=False),
+    }
+    return values
+
+
+VOLUNTEER_COLUMNS = frozenset(Volunteer.model_fields)

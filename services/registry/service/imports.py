@@ -1,0 +1,251 @@
+"""Bulk import of a volunteer list: stream rows, validate, insert in chunks with their events.
+
+Why chunks of their own transactions: memory stays flat whatever the file size, progress is
+visible, and a re-run of the same file skips the rows already imported (NIK hash), so an
+interrupted import is finished by importing the file again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import islice
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from services.registry.config import Settings
+from services.registry.db.tables import Volunteer, VolunteerImport, outbox
+from services.registry.domain.errors import InvalidVolunteer
+from services.registry.nik_vault import NikVault
+from services.registry.service.access import Actor, audit
+from services.registry.service.drafts import VolunteerDraft, volunteer_values
+from services.registry.service.spreadsheets import SheetRow
+from services.registry.service.volunteers import SOURCE, insert_volunteers
+from shared.events.registry import VolunteerRegistered
+from shared.outbox import stage_events
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    reason: str
+    existing_id: uuid.UUID | None = None
+
+
+@dataclass
+class ImportTally:
+    rows: int = 0
+    imported: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _parse_date(text: str | None) -> str | None:
+    """ISO dates pass through; Indonesian dd/mm/yyyy or dd-mm-yyyy are converted."""
+    if not text:
+        return text
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return text
+
+
+def draft_of(row: SheetRow) -> VolunteerDraft:
+    """A registration draft from a sheet row (raises InvalidVolunteer naming the column)."""
+    if row.nik_was_number:
+        raise InvalidVolunteer(
+            "nik",
+            "was stored as a number, so the spreadsheet rounded it; format the column as text",
+        )
+    values: dict[str, Any] = {k: v for k, v in row.values.items() if v is not None}
+    if "birth_date" in values:
+        values["birth_date"] = _parse_date(values["birth_date"])
+    if "sex" in values:
+        values["sex"] = values["sex"].upper()[:1]
+    try:
+        return VolunteerDraft.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "row"
+        raise InvalidVolunteer(name, err["msg"].split(",")[0]) from exc
+
+
+def _row_values(
+    row: SheetRow, *, actor: Actor, vault: NikVault, today: date, settings: Settings
+) -> dict[str, Any]:
+    draft = draft_of(row)
+    values = volunteer_values(draft, vault=vault, today=today, minimum_age=settings.minimum_age)
+    if not actor.sees(values["village_code"]):
+        raise InvalidVolunteer("village_code", "is outside your region")
+    values["id"] = uuid.uuid4()
+    return values
+
+
+def _event(v: dict[str, Any]) -> VolunteerRegistered:
+    return VolunteerRegistered(
+        volunteer_id=v["id"],
+        village_code=v["village_code"],
+        district_code=v["district_code"],
+        regency_code=v["regency_code"],
+        province_code=v["province_code"],
+        region_dataset=v["region_dataset"],
+        status="candidate",
+        registered_at=v["registered_at"],
+        birth_year=v["birth_date"].year,
+        sex=v["sex"],
+    )
+
+
+def _chunks(rows: Iterable[SheetRow], size: int) -> Iterator[list[SheetRow]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+async def _existing(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.UUID]:
+    query = select(col(Volunteer.nik_hash), col(Volunteer.id)).where(
+        col(Volunteer.nik_hash).in_(hashes)
+    )
+    return {str(h): i for h, i in (await session.execute(query)).all()}
+
+
+class Importer:
+    """Runs one import with its own chunked transactions."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        actor: Actor,
+        vault: NikVault,
+        settings: Settings,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.actor = actor
+        self.vault = vault
+        self.settings = settings
+        self.tally = ImportTally()
+
+    async def run(
+        self, rows: Iterable[SheetRow], *, filename: str, progress: Progress | None = None
+    ) -> VolunteerImport:
+        """Import every row; returns the stored import record with its error report."""
+        started = datetime.now(UTC)
+        for chunk in _chunks(rows, self.settings.import_chunk_size):
+            await self._import_chunk(chunk)
+            if progress:
+                progress(len(chunk))
+        return await self._finish(filename, started)
+
+    def _validate(self, chunk: list[SheetRow]) -> list[tuple[SheetRow, dict[str, Any]]]:
+        valid, seen = [], set()
+        today = date.today()
+        for row in chunk:
+            self.tally.rows += 1
+            try:
+                values = _row_values(
+                    row, actor=self.actor, vault=self.vault, today=today, settings=self.settings
+                )
+            except InvalidVolunteer as exc:
+                self.tally.invalid += 1
+                self.tally.errors.append(RowError(row.number, exc.field, exc.message))
+                continue
+            if values["nik_hash"] in seen:
+                self._duplicate(row.number, None)
+                continue
+            seen.add(values["nik_hash"])
+            valid.append((row, values))
+        return valid
+
+    def _duplicate(self, number: int, existing: uuid.UUID | None) -> None:
+        self.tally.duplicates += 1
+        reason = (
+            "this NIK is already registered" if existing else "this NIK appears twice in the file"
+        )
+        self.tally.errors.append(RowError(number, "nik", reason, existing))
+
+    async def _import_chunk(self, chunk: list[SheetRow]) -> None:
+        valid = self._validate(chunk)
+        for attempt in (1, 2):
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await self._insert(session, valid)
+                return
+            except IntegrityError:
+                # A registration raced us between the duplicate check and the insert:
+                # the retry's check sees it and reports that row as a duplicate.
+                if attempt == 2:
+                    raise
+
+    async def _insert(
+        self, session: AsyncSession, valid: list[tuple[SheetRow, dict[str, Any]]]
+    ) -> None:
+        existing = await _existing(session, [v["nik_hash"] for _, v in valid]) if valid else {}
+        fresh = []
+        for row, values in valid:
+            if values["nik_hash"] in existing:
+                self._duplicate(row.number, existing[values["nik_hash"]])
+            else:
+                fresh.append(values)
+        if fresh:
+            await insert_volunteers(session, fresh, actor=self.actor.subject)
+            await stage_events(session, outbox, (_event(v) for v in fresh), source=SOURCE)
+        self.tally.imported += len(fresh)
+
+    async def _finish(self, filename: str, started: datetime) -> VolunteerImport:
+        t = self.tally
+        record = VolunteerImport(
+            actor=self.actor.subject,
+            scope=self.actor.scope,
+            filename=filename[:300],
+            rows=t.rows,
+            imported=t.imported,
+            invalid=t.invalid,
+            duplicates=t.duplicates,
+            errors_csv=errors_csv(t.errors),
+            started_at=started,
+            finished_at=datetime.now(UTC),
+        )
+        async with self.sessionmaker() as session, session.begin():
+            session.add(record)
+            audit(
+                session,
+                self.actor,
+                "volunteer.import",
+                detail=f"import {record.id}: {t.imported} imported, {t.invalid} invalid, "
+                f"{t.duplicates} duplicates",
+            )
+        return record
+
+
+def errors_csv(errors: list[RowError]) -> str:
+    """The downloadable error report: row, field, reason, existing record id."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "reason", "existing_volunteer_id"])
+    for e in errors:
+        writer.writerow([e.row, e.field, e.reason, e.existing_id or ""])
+    return out.getvalue()
+
+
+async def get_import(
+    session: AsyncSession, import_id: uuid.UUID, actor: Actor
+) -> VolunteerImport | None:
+    """An import the actor may see (made within their scope)."""
+    record = await session.get(VolunteerImport, import_id)
+    return record if record is not None and actor.sees(record.scope) else None

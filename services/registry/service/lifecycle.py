@@ -1,0 +1,182 @@
+"""Lifecycle use-cases: status changes, operator verification, Bimtek results, transfers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.config import Settings
+from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.domain.lifecycle import (
+    ACTIVE,
+    CANDIDATE,
+    IllegalTransition,
+    Readiness,
+    becomes_active,
+    check_transition,
+    highest_level,
+)
+from services.registry.domain.regions import DATASET_VERSION, village_exists
+from services.registry.domain.volunteers import domicile_of
+from services.registry.service.access import Actor, audit
+from services.registry.service.volunteers import SOURCE, Erased, OutOfScope
+from shared.events.registry import VolunteerStatusChanged, VolunteerTransferred
+from shared.events.training import CertificateIssued
+from shared.outbox import stage_event
+
+__all__ = ["IllegalTransition", "change_status", "record_certificate", "transfer", "verify"]
+
+
+def readiness(v: Volunteer, settings: Settings) -> Readiness:
+    return Readiness(
+        dasar_passed=v.dasar_passed_at is not None,
+        verification_required=v.regency_code in settings.regencies_requiring_verification,
+        verified=v.verified_at is not None,
+    )
+
+
+async def change_status(
+    session: AsyncSession,
+    v: Volunteer,
+    new_status: str,
+    *,
+    actor: Actor,
+    settings: Settings,
+    reason: str | None = None,
+    reason_code: str | None = None,
+) -> None:
+    """Apply a legal transition, record it in the history and stage `volunteer-status-changed`."""
+    if v.erased_at is not None:
+        raise Erased()
+    check_transition(v.status, new_status, readiness=readiness(v, settings))
+    await _apply_status(session, v, new_status, actor=actor, reason=reason, reason_code=reason_code)
+
+
+async def _apply_status(
+    session: AsyncSession,
+    v: Volunteer,
+    new_status: str,
+    *,
+    actor: Actor,
+    reason: str | None,
+    reason_code: str | None,
+) -> None:
+    now = datetime.now(UTC)
+    old = v.status
+    v.status, v.updated_at = new_status, now
+    session.add(
+        StatusChange(
+            volunteer_id=v.id,
+            old_status=old,
+            new_status=new_status,
+            reason=reason,
+            actor=actor.subject,
+            changed_at=now,
+        )
+    )
+    await session.flush()
+    event = VolunteerStatusChanged(
+        volunteer_id=v.id,
+        old_status=old,
+        new_status=new_status,
+        province_code=v.province_code,
+        regency_code=v.regency_code,
+        reason_code=reason_code,
+        changed_at=now,
+    )
+    await stage_event(session, outbox, event, source=SOURCE)
+    audit(session, actor, "volunteer.status", volunteer_id=v.id, detail=f"{old}->{new_status}")
+
+
+async def _activate_if_ready(
+    session: AsyncSession, v: Volunteer, *, actor: Actor, settings: Settings, reason_code: str
+) -> None:
+    if v.status == CANDIDATE and becomes_active(readiness(v, settings)):
+        await _apply_status(
+            session, v, ACTIVE, actor=actor, reason=reason_code, reason_code=reason_code
+        )
+
+
+async def verify(session: AsyncSession, v: Volunteer, *, actor: Actor, settings: Settings) -> None:
+    """An operator confirms the recommendations and the SK; activates a ready candidate."""
+    if v.erased_at is not None:
+        raise Erased()
+    missing = [
+        name
+        for name, value in (
+            ("recommendations.village_head", v.village_head_recommender),
+            ("recommendations.ipsm", v.ipsm_recommender),
+            ("decree", v.decree_number),
+        )
+        if not value
+    ]
+    if missing:
+        raise IllegalTransition("cannot verify: missing " + ", ".join(missing))
+    v.verified_at, v.verified_by = datetime.now(UTC), actor.subject
+    audit(session, actor, "volunteer.verify", volunteer_id=v.id)
+    await _activate_if_ready(
+        session, v, actor=actor, settings=settings, reason_code="operator_verified"
+    )
+
+
+async def record_certificate(
+    session: AsyncSession, v: Volunteer, event: CertificateIssued, *, settings: Settings
+) -> None:
+    """A passed Bimtek: raise the training level; a passed `dasar` may activate a candidate."""
+    if v.erased_at is not None:
+        return
+    v.training_level = highest_level(v.training_level, event.level)
+    if event.level == "dasar" and v.dasar_passed_at is None:
+        v.dasar_passed_at = event.issued_at
+    v.updated_at = datetime.now(UTC)
+    await _activate_if_ready(
+        session,
+        v,
+        actor=Actor.system("training"),
+        settings=settings,
+        reason_code="bimtek_dasar_passed",
+    )
+
+
+async def transfer(
+    session: AsyncSession,
+    v: Volunteer,
+    to_village_code: str,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+) -> Transfer:
+    """Move a volunteer to another village (history kept), staging `volunteer-transferred`."""
+    if v.erased_at is not None:
+        raise Erased()
+    domicile = domicile_of(to_village_code, exists=village_exists(to_village_code))
+    if not actor.sees(to_village_code):
+        raise OutOfScope("village_code is outside your region")
+    if to_village_code == v.village_code:
+        raise IllegalTransition("the volunteer already lives in that village")
+    now = datetime.now(UTC)
+    record = Transfer(
+        volunteer_id=v.id,
+        from_village_code=v.village_code,
+        to_village_code=to_village_code,
+        region_dataset=DATASET_VERSION,
+        reason=reason,
+        actor=actor.subject,
+        transferred_at=now,
+    )
+    session.add(record)
+    for key, value in domicile.__dict__.items():
+        setattr(v, key, value)
+    v.region_dataset, v.updated_at = DATASET_VERSION, now
+    await session.flush()
+    event = VolunteerTransferred(
+        volunteer_id=v.id,
+        from_village_code=record.from_village_code,
+        region_dataset=DATASET_VERSION,
+        transferred_at=now,
+        **domicile.__dict__,
+    )
+    await stage_event(session, outbox, event, source=SOURCE)
+    audit(session, actor, "volunteer.transfer", volunteer_id=v.id)
+    return record

@@ -1,0 +1,108 @@
+"""Operator accounts (role + region scope) and the audit log query."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.registry.db.tables import AuditEntry, Operator
+from shared.auth import Role
+from shared.regions import is_region_code
+
+OPERATOR_ROLES = (Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR, Role.REGENCY_OPERATOR, Role.VIEWER)
+
+
+class InvalidOperator(ValueError):
+    """An operator account whose role and scope do not fit together."""
+
+
+def check_role_scope(role: Role, scope: str) -> None:
+    """National admins are national; province operators a province; regency operators a regency."""
+    if scope != "national" and not is_region_code(scope):
+        raise InvalidOperator("scope must be 'national' or a region code like 32 or 32.76")
+    expected = {
+        Role.NATIONAL_ADMIN: "national",
+        Role.PROVINCE_OPERATOR: "province",
+        Role.REGENCY_OPERATOR: "regency",
+    }.get(role)
+    level = "national" if scope == "national" else ("province" if "." not in scope else "regency")
+    if role not in OPERATOR_ROLES:
+        raise InvalidOperator(f"role must be one of {', '.join(OPERATOR_ROLES)}")
+    if expected and expected != level:
+        raise InvalidOperator(f"a {role} needs a {expected} scope")
+
+
+async def create_operator(session: AsyncSession, *, email: str, role: Role, scope: str) -> Operator:
+    """A new operator account (email unique)."""
+    check_role_scope(role, scope)
+    found = await session.execute(select(Operator).where(col(Operator.email) == email.lower()))
+    if found.scalar_one_or_none() is not None:
+        raise InvalidOperator("an operator with this email exists already")
+    operator = Operator(email=email.lower(), role=str(role), scope=scope)
+    session.add(operator)
+    await session.flush()
+    return operator
+
+
+async def find_operator(session: AsyncSession, email: str) -> Operator | None:
+    found = await session.execute(select(Operator).where(col(Operator.email) == email.lower()))
+    return found.scalar_one_or_none()
+
+
+def _enclosing_scopes(region: str) -> list[str]:
+    parts = region.split(".")
+    return ["national"] + [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+async def operators_for_region(session: AsyncSession, region: str) -> list[Operator]:
+    """Active operators whose scope contains or equals `region` (or lies inside it)."""
+    scope = col(Operator.scope)
+    query = (
+        select(Operator)
+        .where(
+            and_(
+                col(Operator.active).is_(True),
+                or_(scope.in_(_enclosing_scopes(region)), scope.startswith(region + ".")),
+            )
+        )
+        .order_by(col(Operator.email))
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def audit_entries(
+    session: AsyncSession,
+    *,
+    volunteer_id: uuid.UUID | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Audit log, newest first, filtered."""
+    conds = []
+    if volunteer_id:
+        conds.append(col(AuditEntry.volunteer_id) == volunteer_id)
+    if actor:
+        conds.append(col(AuditEntry.actor) == actor)
+    if action:
+        conds.append(col(AuditEntry.action) == action)
+    if since:
+        conds.append(col(AuditEntry.at) >= since)
+    query = (
+        select(AuditEntry)
+        .where(true(), *conds)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def all_operators(session: AsyncSession) -> list[Operator]:
+    return list((await session.execute(select(Operator).order_by(col(Operator.email)))).scalars())

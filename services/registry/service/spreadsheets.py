@@ -1,0 +1,139 @@
+"""Streaming readers of CSV and XLSX volunteer lists: one row at a time, memory flat.
+
+Every cell comes out as text (or None), except a NIK cell that a spreadsheet stored as a
+number: that one is flagged, because Excel keeps only 15 significant digits and has
+already rounded the last digit(s) of a 16-digit NIK.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import openpyxl
+
+COLUMNS = (
+    "nik",
+    "full_name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "village_code",
+    "address",
+    "phone",
+    "email",
+    "education",
+    "occupation",
+    "ipsm_number",
+)
+REQUIRED = ("nik", "full_name", "birth_date", "sex", "village_code")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableFile(ValueError):
+    """The file is neither a CSV nor an XLSX with the expected header row."""
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # 1-based line/row number in the file, header = 1
+    values: dict[str, str | None]
+    nik_was_number: bool = False
+
+
+def is_xlsx(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == XLSX_MAGIC
+
+
+def read_rows(path: Path) -> Iterator[SheetRow]:
+    """Rows of a CSV or XLSX file (detected from its content, not its name)."""
+    return _xlsx_rows(path) if is_xlsx(path) else _csv_rows(path)
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows in the file, cheaply (for the progress bar); None if unknown."""
+    if is_xlsx(path):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            max_row = wb.worksheets[0].max_row
+            return max_row - 1 if max_row else None
+        finally:
+            wb.close()
+    with path.open("rb") as f:
+        return max(sum(1 for _ in f) - 1, 0)
+
+
+def _header(cells: list[Any]) -> list[str]:
+    names = [str(c).strip().lower().replace(" ", "_") if c is not None else "" for c in cells]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise UnreadableFile("the header row lacks the column(s): " + ", ".join(missing))
+    return names
+
+
+def _csv_rows(path: Path) -> Iterator[SheetRow]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        yield from csv_rows(f)
+
+
+def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
+    sample = f.read(4096)
+    f.seek(0)
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(f, dialect)
+    try:
+        names = _header(next(reader))
+    except StopIteration as exc:
+        raise UnreadableFile("the file is empty") from exc
+    for number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        values = {n: (c.strip() or None) for n, c in zip(names, cells, strict=False) if n}
+        yield SheetRow(number, values)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() or None
+
+
+def _xlsx_rows(path: Path) -> Iterator[SheetRow]:
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        try:
+            names = _header(list(next(rows)))
+        except StopIteration as exc:
+            raise UnreadableFile("the workbook's first sheet is empty") from exc
+        for number, cells in enumerate(rows, start=2):
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue
+            raw = dict(zip(names, cells, strict=False))
+            nik_cell = raw.get("nik")
+            values = {n: _text(v) for n, v in raw.items() if n}
+            yield SheetRow(number, values, nik_was_number=isinstance(nik_cell, int | float))
+    finally:
+        wb.close()
+
+
+def text_stream(data: bytes) -> IO[str]:
+    return io.StringIO(data.decode("utf-8-sig"))

@@ -1,0 +1,251 @@
+"""Use-cases on one volunteer: register, read, correct, export, erase."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.domain.errors import InvalidVolunteer
+from services.registry.nik_vault import NikVault
+from services.registry.service.access import Actor, audit
+from services.registry.service.drafts import (
+    ProfileFields,
+    VolunteerDraft,
+    profile_values,
+    volunteer_values,
+)
+from shared.events.registry import VolunteerErased, VolunteerProfileUpdated, VolunteerRegistered
+from shared.outbox import stage_event
+from shared.pii import mask_nik
+
+SOURCE = "registry"
+ERASED_NAME = "[dihapus]"
+
+
+class DuplicateNik(Exception):
+    """The NIK is already registered; carries the existing record's id only."""
+
+    def __init__(self, existing_id: uuid.UUID) -> None:
+        super().__init__(f"already registered as {existing_id}")
+        self.existing_id = existing_id
+
+
+class OutOfScope(Exception):
+    """A write that targets a region outside the actor's scope (403)."""
+
+
+class Erased(Exception):
+    """The record was anonymised on the person's request (410)."""
+
+
+async def find_by_nik_hash(session: AsyncSession, nik_hash: str) -> uuid.UUID | None:
+    query = select(col(Volunteer.id)).where(col(Volunteer.nik_hash) == nik_hash)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def register_volunteer(
+    session: AsyncSession,
+    draft: VolunteerDraft,
+    *,
+    actor: Actor,
+    vault: NikVault,
+    minimum_age: int = 18,
+    today: date | None = None,
+) -> Volunteer:
+    """Record a new candidate and stage `volunteer-registered` in the same transaction."""
+    values = volunteer_values(
+        draft, vault=vault, today=today or date.today(), minimum_age=minimum_age
+    )
+    if not actor.sees(values["village_code"]):
+        raise OutOfScope("village_code is outside your region")
+    existing = await find_by_nik_hash(session, values["nik_hash"])
+    if existing is not None:
+        raise DuplicateNik(existing)
+    volunteer = Volunteer(**values)
+    session.add(volunteer)
+    session.add(
+        StatusChange(
+            volunteer_id=volunteer.id,
+            new_status="candidate",
+            actor=actor.subject,
+            reason="registered",
+        )
+    )
+    await session.flush()
+    await stage_event(session, outbox, registered_event(volunteer), source=SOURCE)
+    audit(session, actor, "volunteer.create", volunteer_id=volunteer.id)
+    return volunteer
+
+
+def registered_event(v: Volunteer) -> VolunteerRegistered:
+    return VolunteerRegistered(
+        volunteer_id=v.id,
+        village_code=v.village_code,
+        district_code=v.district_code,
+        regency_code=v.regency_code,
+        province_code=v.province_code,
+        region_dataset=v.region_dataset,
+        status=v.status,
+        registered_at=v.registered_at,
+        birth_year=v.birth_date.year if v.birth_date else None,
+        sex=v.sex,
+    )
+
+
+def nik_of(v: Volunteer, vault: NikVault, *, full: bool) -> str | None:
+    if v.nik_encrypted is None:
+        return None
+    nik = vault.decrypt(v.nik_encrypted)
+    return nik if full else mask_nik(nik)
+
+
+async def read_volunteer(
+    session: AsyncSession, v: Volunteer, *, actor: Actor, reveal_nik: bool
+) -> None:
+    """Audit a read of one record (and, separately, of its full NIK)."""
+    if v.erased_at is not None:
+        raise Erased()
+    audit(session, actor, "volunteer.read", volunteer_id=v.id)
+    if reveal_nik:
+        audit(session, actor, "nik.read", volunteer_id=v.id)
+
+
+async def update_profile(
+    session: AsyncSession, v: Volunteer, fields: ProfileFields, *, actor: Actor
+) -> list[str]:
+    """Correct profile fields; stage `volunteer-profile-updated` naming the changed fields."""
+    if v.erased_at is not None:
+        raise Erased()
+    values = profile_values(fields, only_set=True)
+    changed = sorted(k for k, val in values.items() if getattr(v, k) != val and k != "name_search")
+    if not changed:
+        return []
+    now = datetime.now(UTC)
+    for key, val in values.items():
+        setattr(v, key, val)
+    v.updated_at = now
+    await session.flush()
+    event = VolunteerProfileUpdated(volunteer_id=v.id, changed_fields=changed, updated_at=now)
+    await stage_event(session, outbox, event, source=SOURCE)
+    audit(session, actor, "volunteer.update", volunteer_id=v.id, detail=",".join(changed))
+    return changed
+
+
+async def export_volunteer(
+    session: AsyncSession, v: Volunteer, *, actor: Actor, vault: NikVault
+) -> dict[str, Any]:
+    """Everything registry holds about one person (data-subject access, UU 27/2022)."""
+    if v.erased_at is not None:
+        raise Erased()
+    history = await session.execute(
+        select(StatusChange)
+        .where(col(StatusChange.volunteer_id) == v.id)
+        .order_by(col(StatusChange.changed_at))
+    )
+    transfers = await session.execute(
+        select(Transfer)
+        .where(col(Transfer.volunteer_id) == v.id)
+        .order_by(col(Transfer.transferred_at))
+    )
+    audit(session, actor, "volunteer.export", volunteer_id=v.id)
+    record = v.model_dump(exclude={"nik_hash", "nik_encrypted", "name_search"})
+    record["nik"] = nik_of(v, vault, full=True)
+    return {
+        "volunteer": record,
+        "status_history": [h.model_dump() for h in history.scalars()],
+        "transfers": [t.model_dump() for t in transfers.scalars()],
+    }
+
+
+async def erase_volunteer(session: AsyncSession, v: Volunteer, *, actor: Actor) -> None:
+    """Anonymise the record (right to erasure) and tell consumers to forget their copy."""
+    if v.erased_at is not None:
+        raise Erased()
+    now = datetime.now(UTC)
+    personal = {
+        field: None
+        for field in (
+            "nik_hash",
+            "nik_encrypted",
+            "birth_place",
+            "birth_date",
+            "address",
+            "phone",
+            "email",
+            "education",
+            "occupation",
+            "ipsm_number",
+            "village_head_recommender",
+            "ipsm_recommender",
+            "decree_number",
+        )
+    }
+    await session.execute(
+        update(Volunteer)
+        .where(col(Volunteer.id) == v.id)
+        .values(
+            **personal,
+            full_name=ERASED_NAME,
+            name_search="",
+            consent_data_processing=False,
+            consent_contact=False,
+            erased_at=now,
+            updated_at=now,
+        )
+    )
+    # Free-text reasons may name the person; the history keeps statuses, actors and times.
+    await session.execute(
+        update(StatusChange).where(col(StatusChange.volunteer_id) == v.id).values(reason=None)
+    )
+    await session.execute(
+        update(Transfer).where(col(Transfer.volunteer_id) == v.id).values(reason=None)
+    )
+    await stage_event(
+        session,
+        outbox,
+        VolunteerErased(volunteer_id=v.id, erased_at=now, effective_from=now.date()),
+        source=SOURCE,
+    )
+    audit(session, actor, "volunteer.erase", volunteer_id=v.id)
+    await session.refresh(v)
+
+
+async def insert_volunteers(
+    session: AsyncSession, rows: list[dict[str, Any]], *, actor: str
+) -> None:
+    """Bulk insert (one executemany) of validated volunteer rows with their first history row."""
+    await session.execute(insert(Volunteer), rows)
+    await session.execute(
+        insert(StatusChange),
+        [
+            {
+                "id": uuid.uuid4(),
+                "volunteer_id": r["id"],
+                "old_status": None,
+                "new_status": "candidate",
+                "reason": "imported",
+                "actor": actor,
+                "changed_at": r["registered_at"],
+            }
+            for r in rows
+        ],
+    )
+
+
+__all__ = [
+    "DuplicateNik",
+    "Erased",
+    "InvalidVolunteer",
+    "OutOfScope",
+    "erase_volunteer",
+    "export_volunteer",
+    "read_volunteer",
+    "register_volunteer",
+    "update_profile",
+]
