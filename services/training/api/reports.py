@@ -14,17 +14,6 @@ from shared.deps import ReadSession
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-@router.get("/regions/{region_code}", summary="Training figures of a region in a year (JSON)")
-async def region_json(
-    region_code: str,
-    principal: CurrentPrincipal,
-    session: ReadSession,
-    year: int = Query(ge=2000, le=2100),
-) -> dict[str, Any]:
-    """region_code: 'national', a province ('32') or a regency ('32.76')."""
-    return await reports.region_report(session, principal, region_code, year)
-
-
 @router.get(
     "/regions/{region_code}.csv",
     response_class=Response,
@@ -43,3 +32,14 @@ async def region_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/regions/{region_code}", summary="Training figures of a region in a year (JSON)")
+async def region_json(
+    region_code: str,
+    principal: CurrentPrincipal,
+    session: ReadSession,
+    year: int = Query(ge=2000, le=2100),
+) -> dict[str, Any]:
+    """region_code: 'national', a province ('32') or a regency ('32.76')."""
+    return await reports.region_report(session, principal, region_code, year)

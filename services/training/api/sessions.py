@@ -79,6 +79,16 @@ class SessionPublic(SessionCreate):
     warnings: list[str] = []
 
 
+def _data(body: BaseModel, *, exclude_unset: bool = False) -> dict[str, Any]:
+    """Dates stay dates for their columns; the JSON columns get JSON-ready values."""
+    data = body.model_dump(exclude_unset=exclude_unset)
+    as_json = body.model_dump(mode="json", exclude_unset=exclude_unset)
+    for field in ("agenda", "speakers", "quotas", "eligible_regions"):
+        if field in data:
+            data[field] = as_json[field]
+    return data
+
+
 def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionPublic:
     out = SessionPublic.model_validate(row, from_attributes=True)
     return out.model_copy(update={"warnings": warnings or []})
@@ -88,7 +98,7 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
 async def create(body: SessionCreate, principal: Writer, session: Session) -> SessionPublic:
     """Warnings (e.g. a date is a public holiday) are returned, never blocking."""
     async with session.begin():
-        row, warnings = await sessions.create_session(session, principal, body.model_dump())
+        row, warnings = await sessions.create_session(session, principal, _data(body))
     return _public(row, warnings)
 
 
@@ -118,7 +128,7 @@ async def update(
 ) -> SessionPublic:
     async with session.begin():
         row, warnings = await sessions.update_session(
-            session, principal, session_id, body.model_dump(exclude_unset=True)
+            session, principal, session_id, _data(body, exclude_unset=True)
         )
     return _public(row, warnings)
 

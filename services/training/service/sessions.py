@@ -61,9 +61,8 @@ async def create_session(
         raise bad_request("organiser_region_code", f"{course.level} is organised by: {allowed}")
     region = data["organiser_region_code"]
     row = TrainingSession(
-        **data,
+        **{**data, "title": data.get("title") or course.title},
         level=course.level,
-        title=data.get("title") or course.title,
         province_code=region.split(".")[0],
         status="draft",
         created_by=principal.subject,
