@@ -92,7 +92,7 @@ async def attendance_of(session: AsyncSession, session_id: uuid.UUID) -> dict[uu
         .where(col(Enrolment.session_id) == session_id)
     )
     marks: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for enrolment_id, status in rows.tuples():
+    for enrolment_id, status in rows:
         marks[enrolment_id].append(status)
     return marks
 

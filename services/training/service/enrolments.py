@@ -128,7 +128,7 @@ async def _quota_used(session: AsyncSession, row: TrainingSession) -> dict[str, 
         .group_by(col(Enrolment.regency_code))
     )
     used: Counter[str] = Counter()
-    for regency, count in rows.tuples():
+    for regency, count in rows:
         key = eligibility.quota_of(regency, row.quotas)
         if key:
             used[key] += count

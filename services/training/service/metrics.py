@@ -44,10 +44,10 @@ class BusinessMetrics:
             .group_by(col(Certificate.province_code), col(Certificate.level))
         )
         self.sessions.clear()
-        for province, status, count in sessions.tuples():
+        for province, status, count in sessions:
             self.sessions.labels(province, status).set(count)
         self.certificates.clear()
-        for province, level, count in certs.tuples():
+        for province, level, count in certs:
             self.certificates.labels(province, level).set(count)
 
 

@@ -81,9 +81,9 @@ async def region_report(
         .where(_in_region(col(Enrolment.regency_code), region))
     )
     per: dict[str, dict[str, Any]] = defaultdict(lambda: {"levels": {}, "rows": []})
-    for regency, level, count in certified.tuples():
+    for regency, level, count in certified:
         per[regency]["levels"][level] = count
-    for regency, outcome, pre, post in outcomes.tuples():
+    for regency, outcome, pre, post in outcomes:
         per[regency]["rows"].append((outcome, pre, post))
     all_rows = [r for p in per.values() for r in p["rows"]]
     totals: dict[str, int] = defaultdict(int)
