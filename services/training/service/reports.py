@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
@@ -50,16 +50,18 @@ async def region_report(
         raise Problem(422, "Invalid request", "region must be national, a province or a regency")
     if not principal.sees(region):
         raise Problem(403, "Forbidden", f"your scope does not include region {region}")
-    start = datetime(year, 1, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    # Why the session's end date: a certificate belongs to the year its Bimtek was held,
+    # even when it is issued or re-issued later.
     certified = await session.execute(
         select(
             Certificate.regency_code,
             Certificate.level,
             func.count(func.distinct(Certificate.volunteer_id)),
         )
+        .join(TrainingSession, col(TrainingSession.id) == col(Certificate.session_id))
         .where(col(Certificate.status) == "valid")
-        .where(col(Certificate.issued_at) >= start, col(Certificate.issued_at) < end)
+        .where(col(TrainingSession.end_date) >= date(year, 1, 1))
+        .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
         .where(_in_region(col(Certificate.regency_code), region))
         .group_by(col(Certificate.regency_code), col(Certificate.level))
     )
