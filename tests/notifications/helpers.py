@@ -149,7 +149,7 @@ class FakeGateway:
             answers = self.script.get(channel) or [200]
             answer = answers.pop(0) if len(answers) > 1 else answers[0]
             if answer == "hang":
-                await asyncio.sleep(5)
+                await asyncio.sleep(1)
                 answer = 200
             assert isinstance(answer, int)
             self.received.append({**body, "status": answer})
