@@ -3,6 +3,9 @@
 - `docs/asyncapi.json`: the AsyncAPI document of every service's broker (public topics,
   who publishes and who consumes them, the payload schemas).
 - `docs/schemas/<event-type>.json`: one JSON Schema per event type of the catalogue.
+- `deploy/kubernetes/kafka/topics.yaml` and `users.yaml`: a Strimzi KafkaTopic per topic
+  of the catalogue (and its dead-letter topic), and a KafkaUser per service whose ACLs
+  follow what the service publishes and consumes, plus an example agency user.
 
 `python -m tools.contracts check` exits non-zero when the checked-in files differ from the
 code; the test suite runs the same comparison.
@@ -20,12 +23,19 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from shared.events.base import Event
-from shared.events.catalog import EVENT_TYPES
+from shared.events.catalog import EVENT_TYPES, TOPICS, all_topics, dlq_topic
+from shared.runtime import Runtime
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
 
 DOCS = ROOT / "docs"
 ASYNCAPI_PATH = DOCS / "asyncapi.json"
 SCHEMAS_DIR = DOCS / "schemas"
+KAFKA_DIR = ROOT / "deploy" / "kubernetes" / "kafka"
+TOPICS_PATH = KAFKA_DIR / "topics.yaml"
+USERS_PATH = KAFKA_DIR / "users.yaml"
+KAFKA_CLUSTER = "psm"
+#: the example agency of docs/events.md: reads public topics, owns groups "bps.*"
+EXAMPLE_AGENCY = ("agency-bps", "bps.")
 REGENERATE = "python -m tools.contracts write"
 #: the bootstrap address printed in the document (agencies get theirs at onboarding)
 PUBLIC_BOOTSTRAP = "kafka.psm.example.id:9093"
@@ -34,13 +44,13 @@ VERSION = "1.0.0"
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
-def service_brokers() -> list[KafkaBroker]:
-    """Each service's broker with its publishers and subscribers, built from the code.
+def service_runtimes() -> list[Runtime]:
+    """Each service's runtime (broker with publishers and subscribers), built from the code.
 
-    Settings are fixed here (not read from the environment) so the document is the same
-    on every machine; no connection to Kafka or a database is made.
+    Settings are fixed here (not read from the environment) so the output is the same on
+    every machine; no connection to Kafka or a database is made.
     """
-    brokers = []
+    runtimes = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in SERVICE_NAMES:
             module = __import__(f"services.{name}.main", fromlist=["create_app"])
@@ -51,13 +61,17 @@ def service_brokers() -> list[KafkaBroker]:
                 kafka_security_protocol="PLAINTEXT",
                 log_format="console",
             )
-            brokers.append(module.create_app(settings).state.runtime.broker)
-    return brokers
+            runtimes.append(module.create_app(settings).state.runtime)
+    return runtimes
 
 
-def asyncapi_document() -> dict[str, Any]:
+def service_brokers() -> list[KafkaBroker]:
+    return [runtime.broker for runtime in service_runtimes()]
+
+
+def asyncapi_document(brokers: list[KafkaBroker] | None = None) -> dict[str, Any]:
     spec = AsyncAPI(
-        *service_brokers(),
+        *(brokers if brokers is not None else service_brokers()),
         title="PSM platform events",
         version=VERSION,
         description=(
@@ -87,11 +101,135 @@ def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value))  # a JSON string is a valid YAML scalar
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """YAML block style for dicts, lists and scalars (enough for Kubernetes resources)."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:\n{to_yaml(item, indent + 1)}")
+            else:
+                lines.append(f"{pad}{key}: {_yaml_scalar(item) if item != {} else '{}'}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            text = to_yaml(item, indent + 1) if isinstance(item, dict | list) else None
+            if text is None:
+                lines.append(f"{pad}- {_yaml_scalar(item)}")
+            else:
+                lines.append(f"{pad}- {text.lstrip()}")
+        return "\n".join(lines)
+    return pad + _yaml_scalar(value)
+
+
+def _documents(header: str, docs: list[dict[str, Any]]) -> str:
+    return header + "".join(f"---\n{to_yaml(doc)}\n" for doc in docs)
+
+
+def _resource(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": kind,
+        "metadata": {
+            "name": name.replace(".", "-").replace("_", "-"),
+            "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, "app.kubernetes.io/part-of": "psm"},
+        },
+        "spec": spec,
+    }
+
+
+def kafka_topics(partitions: int) -> str:
+    docs = []
+    for topic in all_topics(with_dlq=True):
+        dead_letters = topic.endswith(".dlq")
+        config = {
+            "min.insync.replicas": 2,
+            # Public topics are the replayable history agencies read from the beginning;
+            # they hold no personal data. Dead letters are kept 30 days for inspection.
+            "retention.ms": 2_592_000_000 if dead_letters else -1,
+            "cleanup.policy": "delete",
+            "max.message.bytes": 1_048_576,
+        }
+        docs.append(
+            _resource(
+                "KafkaTopic",
+                topic,
+                {"topicName": topic, "partitions": partitions, "replicas": 3, "config": config},
+            )
+        )
+    return _documents(
+        f"# Generated by `{REGENERATE}` from shared/events/catalog.py — do not edit.\n", docs
+    )
+
+
+def _acl(resource_type: str, name: str, operations: list[str], pattern: str = "literal") -> Any:
+    return {
+        "resource": {"type": resource_type, "name": name, "patternType": pattern},
+        "operations": operations,
+        "host": "*",
+    }
+
+
+def kafka_users(runtimes: list[Runtime]) -> str:
+    docs = []
+    for runtime in runtimes:
+        published = sorted({e.topic for e in runtime.publishes})
+        consumed = sorted(runtime.consumer.topics)
+        acls = [_acl("topic", t, ["Write", "Describe", "Create"]) for t in published]
+        acls += [_acl("topic", t, ["Read", "Describe", "Create"]) for t in consumed]
+        acls += [_acl("topic", dlq_topic(t), ["Write", "Describe", "Create"]) for t in consumed]
+        if consumed:
+            acls.append(_acl("group", runtime.name, ["Read"]))
+        docs.append(
+            _resource(
+                "KafkaUser",
+                runtime.name,
+                {
+                    "authentication": {"type": "scram-sha-512"},
+                    "authorization": {"type": "simple", "acls": acls},
+                },
+            )
+        )
+    user, prefix = EXAMPLE_AGENCY
+    agency_acls = [_acl("topic", t, ["Read", "Describe"]) for t in sorted(TOPICS)]
+    agency_acls.append(_acl("group", prefix, ["Read"], pattern="prefix"))
+    docs.append(
+        _resource(
+            "KafkaUser",
+            user,
+            {
+                "authentication": {"type": "scram-sha-512"},
+                "authorization": {"type": "simple", "acls": agency_acls},
+            },
+        )
+    )
+    return _documents(
+        f"# Generated by `{REGENERATE}` from the services' code — do not edit.\n"
+        "# One user per service (its own topics and consumer group) and an example agency\n"
+        "# (read-only on public topics, consumer groups under its own prefix).\n",
+        docs,
+    )
+
+
 def render() -> dict[Path, str]:
     """Every generated file and its expected content."""
-    files = {ASYNCAPI_PATH: _dump(asyncapi_document())}
+    runtimes = service_runtimes()
+    files = {ASYNCAPI_PATH: _dump(asyncapi_document([r.broker for r in runtimes]))}
     for event_type, model in sorted(EVENT_TYPES.items()):
         files[SCHEMAS_DIR / f"{event_type}.json"] = _dump(event_schema(model))
+    partitions = runtimes[0].settings.topic_partitions
+    files[TOPICS_PATH] = kafka_topics(partitions)
+    files[USERS_PATH] = kafka_users(runtimes)
     return files
 
 
@@ -117,11 +255,12 @@ def write() -> None:
     """Regenerate docs/asyncapi.json and docs/schemas/*.json from the code."""
     files = render()
     SCHEMAS_DIR.mkdir(parents=True, exist_ok=True)
+    KAFKA_DIR.mkdir(parents=True, exist_ok=True)
     for stale in set(SCHEMAS_DIR.glob("*.json")) - set(files):
         stale.unlink()
     for path, text in files.items():
         path.write_text(text)
-    typer.echo(f"wrote {len(files)} files under {DOCS.relative_to(ROOT)}/")
+    typer.echo(f"wrote {len(files)} files (docs/, {KAFKA_DIR.relative_to(ROOT)}/)")
 
 
 @app.command()
