@@ -124,3 +124,12 @@ async def test_cancelling_a_session_needs_a_reason_and_cancels_every_place(datab
         assert cancelled["reason"] == "Aula dipakai acara lain"
         reasons = [e["reason_code"] for e in await t.events("enrolment-cancelled")]
         assert reasons == ["session_cancelled", "session_cancelled"]
+
+
+async def test_asyncapi_lists_every_training_topic(database_url):
+    async with training_app(database_url) as t:
+        spec = (await t.client.get("/asyncapi.json")).text
+        for topic in ("training.sessions", "training.enrolments", "training.certificates"):
+            assert topic in spec
+        for event_type in ("certificate-issued", "enrolment-waitlisted", "session-completed"):
+            assert event_type in spec

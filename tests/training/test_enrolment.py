@@ -140,3 +140,21 @@ async def test_enrolment_needs_an_open_session_in_scope(database_url):
             f"/sessions/{s['id']}/enrolments", {"volunteer_id": vid}, BEKASI_OPERATOR
         )
         assert other.status_code == 404
+
+
+async def test_raising_capacity_promotes_the_waitlist_in_order(database_url):
+    async with training_app(database_url) as t:
+        ids = await add_volunteers(t, 3)
+        s = await open_session(t, capacity=1)
+        await enrol_all(t, s["id"], ids)
+        r = await t.client.patch(f"/sessions/{s['id']}", json={"capacity": 2}, headers=t.headers())
+        assert r.status_code == 200 and r.json()["confirmed_count"] == 2
+        listed = {
+            e["volunteer_id"]: e["status"]
+            for e in (await t.get(f"/sessions/{s['id']}/enrolments")).json()
+        }
+        assert [listed[v] for v in ids] == ["confirmed", "confirmed", "waitlisted"]
+        shrink = await t.client.patch(
+            f"/sessions/{s['id']}", json={"capacity": 1}, headers=t.headers()
+        )
+        assert shrink.status_code == 422
