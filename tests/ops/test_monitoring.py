@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from typing import Any
 
+import pytest
+
 from shared.metrics import ServiceMetrics
 from tests.ops.support import ROOT, load_yaml, skip_or_fail
 
@@ -175,3 +177,33 @@ def test_grafana_provisioning_points_at_the_dashboards_and_prometheus():
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
     datasource = load_yaml(ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml")
     assert datasource["datasources"][0]["type"] == "prometheus"
+
+
+def test_operations_guide_lists_the_business_metrics_contract():
+    guide = (ROOT / "docs/operations.md").read_text()
+    for name, labels in BUSINESS_METRICS.items():
+        row = next((line for line in guide.splitlines() if f"| `{name}` |" in line), "")
+        assert row, f"docs/operations.md does not list {name}"
+        assert all(f"`{label}`" in row for label in labels), row
+
+
+@pytest.fixture(scope="module")
+def service_registries() -> dict[str, Any]:
+    from tools.contracts import service_runtimes
+
+    return {runtime.name: runtime.metrics.registry for runtime in service_runtimes()}
+
+
+@pytest.mark.parametrize("metric", sorted(BUSINESS_METRICS))
+def test_services_register_business_metrics_with_the_contract_labels(metric, service_registries):
+    found = {
+        service: registry._names_to_collectors[metric]
+        for service, registry in service_registries.items()
+        if metric in registry._names_to_collectors
+    }
+    if not found:
+        pytest.skip(f"{metric} is not registered by any service when its app is built")
+    for service, collector in found.items():
+        labels = tuple(getattr(collector, "_labelnames", ()))
+        assert sorted(labels) == sorted(BUSINESS_METRICS[metric]), service
+        assert not {"village", "village_code", "volunteer_id", "person"} & set(labels)

@@ -1,0 +1,103 @@
+"""The production profile refuses to start without TLS/SASL to Kafka or with default secrets."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from shared.settings import DEV_SECRET, ServiceSettings
+from tests.ops.support import settings_class
+from tools.services import SERVICE_NAMES
+
+PG = "postgresql+asyncpg://psm:secret@db:5432/psm"
+
+
+def _random() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def production(service: str, **overrides: Any) -> dict[str, Any]:
+    """A complete production configuration of `service` (every secret set, SASL_SSL)."""
+    values: dict[str, Any] = {
+        "environment": "production",
+        "database_url": PG,
+        "kafka_bootstrap_servers": "psm-kafka-bootstrap:9093",
+        "kafka_security_protocol": "SASL_SSL",
+        "kafka_sasl_mechanism": "SCRAM-SHA-512",
+        "kafka_sasl_username": service,
+        "kafka_sasl_password": _random(),
+        "jwt_secret": _random(),
+    }
+    if service == "registry":
+        values |= {"nik_encryption_key": _random(), "nik_hash_key": _random()}
+    if service == "training":
+        values["certificate_signing_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
+    return values | overrides
+
+
+def refusal(service: str, **overrides: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        settings_class(service)(**production(service, **overrides))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_a_complete_production_configuration_is_accepted(service):
+    settings = settings_class(service)(**production(service))
+    assert settings.environment == "production"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_production_configuration_is_read_from_prefixed_environment(service, monkeypatch):
+    prefix = service.upper() + "_"
+    for key, value in production(service).items():
+        monkeypatch.setenv(prefix + key.upper(), str(value))
+    settings = settings_class(service)()
+    assert settings.kafka_security_protocol == "SASL_SSL"
+    assert settings.kafka_sasl_username == service
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SSL", "SASL_PLAINTEXT"])
+def test_production_refuses_kafka_without_tls_and_sasl(service, protocol):
+    assert "kafka_security_protocol must be SASL_SSL" in refusal(
+        service, kafka_security_protocol=protocol
+    )
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("secret", [DEV_SECRET, "short-but-not-default"])
+def test_production_refuses_a_default_or_short_jwt_secret(service, secret):
+    assert "jwt_secret must be set" in refusal(service, jwt_secret=secret)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_production_refuses_sqlite(service):
+    assert "PostgreSQL" in refusal(service, database_url="sqlite+aiosqlite:///var/x.db")
+
+
+def test_production_refuses_the_development_nik_keys():
+    assert "nik_encryption_key" in refusal("registry", nik_encryption_key=DEV_SECRET)
+    assert "nik_hash_key" in refusal("registry", nik_hash_key=DEV_SECRET)
+    same = _random()
+    assert "must differ" in refusal("registry", nik_encryption_key=same, nik_hash_key=same)
+
+
+def test_production_refuses_the_development_certificate_key():
+    from services.training.domain.certificates import dev_private_key_b64
+
+    assert "certificate_signing_key" in refusal("training", certificate_signing_key=None)
+    assert "certificate_signing_key" in refusal(
+        "training", certificate_signing_key=dev_private_key_b64()
+    )
+
+
+def test_development_keeps_its_convenient_defaults():
+    settings = ServiceSettings(database_url="sqlite+aiosqlite:///var/x.db")
+    assert settings.environment == "development"
+    assert settings.kafka_security_protocol == "PLAINTEXT"
+    assert settings.jwt_secret.get_secret_value() == DEV_SECRET
