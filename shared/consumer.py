@@ -11,9 +11,10 @@ leaves the offset uncommitted so the record is redelivered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -177,8 +178,8 @@ class EventConsumer:
         self.topics: set[str] = set()
 
     def handles(self, model: type[E]) -> Callable[[Handler], Handler]:
-        """Decorator: register `fn(event, ctx)` for an event type (the caller owns nothing: the
-        wrapper opens the transaction, records the inbox row and commits)."""
+        """Decorator: register `fn(event, ctx)` for an event type. The wrapper opens the
+        transaction, records the inbox row and commits; the handler only applies the effect."""
 
         def register(fn: Handler) -> Handler:
             self._handlers[model.event_type] = (model, fn)
@@ -189,6 +190,7 @@ class EventConsumer:
 
     def subscribe(self) -> None:
         """Attach one FastStream subscriber per topic, with manual acknowledgement."""
+        batch = self._settings.consumer_batch_size > 1
         for topic in sorted(self.topics):
             types = sorted(t for t, (m, _) in self._handlers.items() if m.topic == topic)
             self._broker.subscriber(
@@ -198,55 +200,109 @@ class EventConsumer:
                 auto_offset_reset="earliest",
                 session_timeout_ms=self._settings.consumer_session_timeout_ms,
                 heartbeat_interval_ms=self._settings.consumer_heartbeat_interval_ms,
+                batch=batch,
+                max_records=self._settings.consumer_batch_size if batch else None,
+                batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
                 decoder=_raw_body,
                 title=f"{self.name}:{topic}",
                 description=f"{self.name} consumes {', '.join(types)}",
-            )(self._on_message)
+            )(self._on_records)
 
-    async def _on_message(self, body: bytes, msg: KafkaMessage) -> None:
-        record = msg.raw_message
-        assert isinstance(record, ConsumerRecord)
-        await self.process(record)
-        await _commit(msg, record)
+    async def _on_records(self, body: Any, msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        records = list(raw) if isinstance(raw, tuple | list) else [raw]
+        await self.process_batch(records)
+        await _commit(msg, records)
 
     async def process(self, record: ConsumerRecord[Any, Any]) -> str:
         """Apply one record; returns the outcome. Never raises (except on cancellation)."""
-        structlog.contextvars.bind_contextvars(
-            topic=record.topic, partition=record.partition, offset=record.offset
-        )
-        try:
-            return await self._process(record)
-        finally:
-            structlog.contextvars.unbind_contextvars(
-                "topic", "partition", "offset", "event_id", "correlation_id"
-            )
+        return (await self.process_batch([record]))[0]
 
-    async def _process(self, record: ConsumerRecord[Any, Any]) -> str:
+    async def process_batch(self, records: list[ConsumerRecord[Any, Any]]) -> list[str]:
+        """Apply records in one transaction; if that fails, one by one with retries and DLQ.
+
+        Why a batch: one transaction and one offset commit for hundreds of events is what
+        lets the bulk import of a whole province flow through; the fallback keeps the
+        per-event guarantees (bounded retries, dead letters) when any event in it fails.
+        """
+        outcomes: list[str] = ["ignored"] * len(records)
+        ready: list[tuple[int, ConsumerRecord[Any, Any], Envelope, Event, Handler]] = []
+        for i, record in enumerate(records):
+            prepared = await self._prepare(record)
+            if isinstance(prepared, str):
+                outcomes[i] = prepared
+            else:
+                ready.append((i, record, *prepared))
+        if not ready:
+            return outcomes
         try:
-            envelope = Envelope.from_headers(record.headers or ())
-        except EnvelopeError as exc:
-            return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
-        structlog.contextvars.bind_contextvars(
-            event_id=str(envelope.event_id), correlation_id=envelope.correlation_id
-        )
-        registered = self._handlers.get(envelope.event_type)
-        if registered is None:
-            self._metrics.events_handled.labels(self.name, envelope.event_type, "ignored").inc()
-            return "ignored"
-        model, handler = registered
-        try:
-            event_ = model.model_validate_json(record.value or b"")
-        except ValidationError as exc:
-            return await self._dead_letter(record, "invalid_payload", exc, 1, envelope.event_type)
-        return await self._apply_with_retries(record, envelope, event_, handler)
+            applied = await self._apply_all(ready)
+        except Exception as exc:
+            if len(ready) > 1:
+                log.warning(
+                    "batch failed; applying its events one by one",
+                    size=len(ready),
+                    error=describe_error(exc),
+                )
+            for i, record, envelope, event_, handler in ready:
+                with _bound(record, envelope):
+                    outcomes[i] = await self._apply_with_retries(record, envelope, event_, handler)
+            return outcomes
+        for (i, _, envelope, _, _), outcome in zip(ready, applied, strict=True):
+            outcomes[i] = self._count(envelope, outcome)
+        return outcomes
+
+    async def _prepare(
+        self, record: ConsumerRecord[Any, Any]
+    ) -> str | tuple[Envelope, Event, Handler]:
+        """Decode a record, or settle it at once (dead letter, ignored) if it cannot apply."""
+        with _bound(record, None):
+            try:
+                envelope = Envelope.from_headers(record.headers or ())
+            except EnvelopeError as exc:
+                return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
+            registered = self._handlers.get(envelope.event_type)
+            if registered is None:
+                self._metrics.events_handled.labels(self.name, envelope.event_type, "ignored").inc()
+                return "ignored"
+            model, handler = registered
+            try:
+                return envelope, model.model_validate_json(record.value or b""), handler
+            except ValidationError as exc:
+                return await self._dead_letter(
+                    record, "invalid_payload", exc, 1, envelope.event_type
+                )
+
+    async def _apply_all(
+        self, ready: list[tuple[int, ConsumerRecord[Any, Any], Envelope, Event, Handler]]
+    ) -> list[str]:
+        # Why one transaction: inbox rows and effects commit together, so a crash leaves all
+        # or none of them; a redelivered event is then skipped or applied, never both.
+        results: list[str] = []
+        async with self._sessionmaker() as session, session.begin():
+            for _, record, envelope, event_, handler in ready:
+                with _bound(record, envelope):
+                    if not await claim(session, self._inbox, consumer=self.name, envelope=envelope):
+                        results.append("duplicate")
+                        continue
+                    ctx = EventContext(
+                        session, envelope, record.topic, record.partition, record.offset
+                    )
+                    await handler(event_, ctx)
+                    results.append("applied")
+        return results
 
     async def _apply_with_retries(
-        self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler
+        self,
+        record: ConsumerRecord[Any, Any],
+        envelope: Envelope,
+        event_: Event,
+        handler: Handler,
     ) -> str:
         attempts = self._settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                outcome = await self._apply(record, envelope, event_, handler)
+                outcome = (await self._apply_all([(0, record, envelope, event_, handler)]))[0]
             except PermanentError as exc:
                 return await self._dead_letter(
                     record, "rejected", exc, attempt, envelope.event_type
@@ -270,27 +326,21 @@ class EventConsumer:
                 )
                 await asyncio.sleep(delay)
                 continue
-            self._metrics.events_handled.labels(self.name, envelope.event_type, outcome).inc()
-            if outcome == "duplicate":
-                self._metrics.inbox_duplicates.labels(self.name, envelope.event_type).inc()
-            return outcome
+            return self._count(envelope, outcome)
         raise AssertionError("unreachable")
 
-    async def _apply(
-        self, record: ConsumerRecord[Any, Any], envelope: Envelope, event_: Event, handler: Handler
-    ) -> str:
-        token = correlation_id_var.set(envelope.correlation_id)
-        try:
-            # Why one transaction: the inbox row and the effect commit together, so a crash
-            # either leaves both (redelivery is skipped) or neither (redelivery applies it).
-            async with self._sessionmaker() as session, session.begin():
-                if not await claim(session, self._inbox, consumer=self.name, envelope=envelope):
-                    return "duplicate"
-                ctx = EventContext(session, envelope, record.topic, record.partition, record.offset)
-                await handler(event_, ctx)
-            return "applied"
-        finally:
-            correlation_id_var.reset(token)
+    def _count(self, envelope: Envelope, outcome: str) -> str:
+        self._metrics.events_handled.labels(self.name, envelope.event_type, outcome).inc()
+        if self._settings.log_each_event:
+            log.info(
+                "event " + outcome,
+                event_type=envelope.event_type,
+                event_id=str(envelope.event_id),
+                correlation_id=envelope.correlation_id,
+            )
+        if outcome == "duplicate":
+            self._metrics.inbox_duplicates.labels(self.name, envelope.event_type).inc()
+        return outcome
 
     async def _dead_letter(
         self,
@@ -305,21 +355,45 @@ class EventConsumer:
         return "dead_lettered"
 
 
-async def _raw_body(msg: Any) -> bytes:
+@contextlib.contextmanager
+def _bound(record: ConsumerRecord[Any, Any], envelope: Envelope | None) -> Iterator[None]:
+    """Log context and correlation id of one record, for everything done on its behalf."""
+    structlog.contextvars.bind_contextvars(
+        topic=record.topic, partition=record.partition, offset=record.offset
+    )
+    token = None
+    if envelope is not None:
+        structlog.contextvars.bind_contextvars(
+            event_id=str(envelope.event_id), correlation_id=envelope.correlation_id
+        )
+        token = correlation_id_var.set(envelope.correlation_id)
+    try:
+        yield
+    finally:
+        if token is not None:
+            correlation_id_var.reset(token)
+        structlog.contextvars.unbind_contextvars(
+            "topic", "partition", "offset", "event_id", "correlation_id"
+        )
+
+
+async def _raw_body(msg: Any) -> Any:
     """Hand the body over undecoded: FastStream's JSON decoding and validation would fail
     before our wrapper runs, and a message failing there is skipped and lost."""
-    return bytes(msg.body or b"")
+    return msg.body
 
 
-async def _commit(msg: KafkaMessage, record: ConsumerRecord[Any, Any]) -> None:
-    """Commit exactly this record's offset (+1) — never 'everything fetched so far'."""
+async def _commit(msg: KafkaMessage, records: list[ConsumerRecord[Any, Any]]) -> None:
+    """Commit exactly the handled records' offsets (+1), never 'everything fetched so far'."""
     consumer = getattr(msg, "consumer", None)
+    offsets: dict[TopicPartition, int] = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
     try:
         if isinstance(consumer, AIOKafkaConsumer):
-            await consumer.commit(
-                {TopicPartition(record.topic, record.partition): record.offset + 1}
-            )
+            await consumer.commit(offsets)
         elif consumer is not None:
             await consumer.commit()
-    except Exception as exc:  # e.g. a rebalance: the record comes back and the inbox skips it
-        log.warning("offset commit failed; record will be redelivered", error=describe_error(exc))
+    except Exception as exc:  # e.g. a rebalance: the records come back and the inbox skips them
+        log.warning("offset commit failed; records will be redelivered", error=describe_error(exc))

@@ -31,6 +31,8 @@ class ServiceSettings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     consumer_heartbeat_interval_ms: int = 1_000
     consumer_max_attempts: int = 5
+    consumer_batch_size: int = 200  # 1 = one transaction and one offset commit per message
+    consumer_batch_timeout_ms: int = 20
     consumer_retry_backoff_s: float = 0.2
     consumer_retry_backoff_max_s: float = 5.0
 
@@ -43,6 +45,7 @@ class ServiceSettings(BaseSettings):
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
+    log_each_event: bool = True  # one INFO line per consumed event (event id, correlation id)
 
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_issuer: str = "psm-platform"

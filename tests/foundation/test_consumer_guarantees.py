@@ -152,7 +152,9 @@ async def test_failing_handler_is_retried_then_dead_lettered_without_blocking(
             lambda: known(tr.runtime, after.volunteer_id), message="next message applied"
         )
 
-        assert attempts[str(doomed.volunteer_id)] == 3  # consumer_max_attempts
+        # consumer_max_attempts (3) one by one, plus the batch attempt when both events
+        # arrived together and the batch fell back to one-by-one application
+        assert attempts[str(doomed.volunteer_id)] in (3, 4)
         assert await known(tr.runtime, doomed.volunteer_id) is None  # failed attempts left nothing
         letters = await read_topic(broker.bootstrap, DLQ, expect=1)
         letter = json.loads(letters[0].value)

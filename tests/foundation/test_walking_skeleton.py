@@ -34,12 +34,16 @@ async def test_registration_reaches_training_and_notifications(broker, database_
         vid = r.json()["id"]
 
         async def in_training():
-            resp = await tr.client.get(f"/volunteers/{vid}")
+            resp = await tr.client.get(f"/volunteers/{vid}", headers=auth_headers(s["training"]))
             return resp.status_code == 200 and resp.json()
 
         async def in_ledger():
-            resp = await no.client.get("/notifications", params={"volunteer_id": vid})
-            return resp.json()
+            resp = await no.client.get(
+                "/notifications",
+                params={"volunteer_id": vid},
+                headers=auth_headers(s["notifications"]),
+            )
+            return resp.status_code == 200 and resp.json()
 
         known = await eventually(in_training, message="training read model")
         assert known["regency_code"] == "32.76"
