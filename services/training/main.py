@@ -18,6 +18,7 @@ from shared.events.training import (
     EnrolmentWaitlisted,
     SessionCancelled,
     SessionCompleted,
+    SessionRescheduled,
     SessionScheduled,
 )
 from shared.http import create_service_app
@@ -26,6 +27,7 @@ from shared.runtime import Runtime, build_runtime
 NAME = "training"
 PUBLISHES: tuple = (
     SessionScheduled,
+    SessionRescheduled,
     SessionCancelled,
     SessionCompleted,
     EnrolmentConfirmed,

@@ -133,3 +133,23 @@ async def test_asyncapi_lists_every_training_topic(database_url):
             assert topic in spec
         for event_type in ("certificate-issued", "enrolment-waitlisted", "session-completed"):
             assert event_type in spec
+
+
+async def test_moving_an_open_session_publishes_session_rescheduled(database_url):
+    async with training_app(database_url) as t:
+        draft = (await t.post("/sessions", session_body())).json()
+        await t.client.patch(f"/sessions/{draft['id']}", json={"capacity": 80}, headers=t.headers())
+        s = await open_session(t)
+        r = await t.client.patch(
+            f"/sessions/{s['id']}",
+            json={"start_date": "2022-12-07", "end_date": "2022-12-08"},
+            headers=t.headers(),
+        )
+        assert r.status_code == 200, r.text
+        [moved] = await t.events("session-rescheduled")
+        assert moved["session_id"] == s["id"]
+        assert (moved["previous_start_date"], moved["start_date"]) == ("2022-11-30", "2022-12-07")
+        bad = await t.client.patch(
+            f"/sessions/{s['id']}", json={"end_date": "2022-12-01"}, headers=t.headers()
+        )
+        assert bad.status_code == 422

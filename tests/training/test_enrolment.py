@@ -158,3 +158,35 @@ async def test_raising_capacity_promotes_the_waitlist_in_order(database_url):
             f"/sessions/{s['id']}", json={"capacity": 1}, headers=t.headers()
         )
         assert shrink.status_code == 422
+
+
+async def test_volunteer_leaving_the_programme_loses_places_in_sessions_not_started(
+    database_url,
+):
+    from datetime import UTC, datetime
+
+    from services.training.service import volunteers
+    from shared.events.registry import VolunteerStatusChanged
+
+    async with training_app(database_url) as t:
+        [leaving, waiting] = await add_volunteers(t, 2)
+        s = await open_session(t, capacity=1)
+        await enrol_all(t, s["id"], [leaving, waiting])
+        async with t.runtime.sessionmaker() as db, db.begin():
+            await volunteers.change_status(
+                db,
+                VolunteerStatusChanged(
+                    volunteer_id=uuid.UUID(leaving),
+                    old_status="candidate",
+                    new_status="resigned",
+                    province_code="32",
+                    regency_code="32.76",
+                    changed_at=datetime.now(UTC),
+                ),
+            )
+        listed = {
+            e["volunteer_id"]: e for e in (await t.get(f"/sessions/{s['id']}/enrolments")).json()
+        }
+        assert listed[leaving]["cancel_reason"] == "volunteer_inactive"
+        assert listed[waiting]["status"] == "confirmed"
+        assert (await t.get(f"/volunteers/{leaving}")).json()["status"] == "resigned"

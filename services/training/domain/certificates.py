@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,11 @@ def verify_signature(public_key_b64: str, canonical: str, signature_b64: str) ->
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+def holder_digest(certificate_id: uuid.UUID, volunteer_id: uuid.UUID) -> str:
+    """SHA-256 of 'certificate_id:volunteer_id': binds the holder without publishing the id."""
+    return hashlib.sha256(f"{certificate_id}:{volunteer_id}".encode()).hexdigest()
 
 
 def mask_reference(volunteer_id: str) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 LEVELS = ("dasar", "lanjutan", "khusus")
 ORGANISER_LEVELS = ("national", "province", "regency")
 ATTENDANCE_STATUSES = ("present", "late", "left_early", "absent", "excused")
+#: registry statuses that end a volunteer's places in sessions not yet started
+LEAVING_STATUSES = frozenset({"inactive", "resigned", "revoked", "deceased"})
 #: statuses that count as having attended the day
 ATTENDED = frozenset({"present", "late", "left_early"})
 

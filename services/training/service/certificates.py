@@ -72,7 +72,10 @@ async def issue(
         "certificate_id": str(cert_id),
         "number": rules.certificate_number(prefix, await _next_serial(session, prefix)),
         "verification_code": rules.new_verification_code(),
-        "holder_ref": str(enrolment.volunteer_id),
+        # Why a digest, not the id: the signed content is shown publicly; the holder (or
+        # registry) can still prove the link by recomputing it from the volunteer id.
+        "holder_ref": rules.mask_reference(str(enrolment.volunteer_id)),
+        "holder_digest": rules.holder_digest(cert_id, enrolment.volunteer_id),
         "course_code": course.code,
         "course_title": course.title,
         "level": course.level,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from services.training.service.common import (
     stage,
 )
 from shared.auth import Principal
-from shared.events.training import SessionCancelled, SessionScheduled
+from shared.events.training import SessionCancelled, SessionRescheduled, SessionScheduled
 from shared.regions import is_region_code, timezone_of, within
 
 EDITABLE = ("draft", "open")
@@ -83,6 +84,7 @@ async def update_session(
         raise conflict(f"a session that is {row.status} cannot be edited")
     merged = {**row.model_dump(), **changes}
     _check_dates_and_venue(merged)
+    before = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if "capacity" in changes and changes["capacity"] < row.confirmed_count:
         raise bad_request("capacity", f"{row.confirmed_count} participants are confirmed already")
     for field, value in changes.items():
@@ -90,7 +92,24 @@ async def update_session(
     row.updated_at = now()
     if "capacity" in changes:
         await enrolments.promote_waitlist(session, row)
+    after = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
+    if row.status == "open" and after != before:
+        # Why only when open: a draft was never announced, so there is nothing to correct.
+        await stage(session, [_rescheduled(row, before[0], before[1])])
     return row, schedule.holiday_warnings(row.start_date, row.end_date)
+
+
+def _rescheduled(row: TrainingSession, old_start: date, old_end: date) -> SessionRescheduled:
+    return SessionRescheduled(
+        session_id=row.id,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        previous_start_date=old_start,
+        previous_end_date=old_end,
+        venue_name=row.venue_name,
+        venue_village_code=row.venue_village_code,
+        timezone=timezone_of(row.venue_village_code),
+    )
 
 
 async def move(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from services.training.db.tables import Enrolment, KnownVolunteer, TrainingSession
+from services.training.domain.policy import LEAVING_STATUSES
 from services.training.service import enrolments
 from services.training.service.common import now
 from shared.events.registry import (
@@ -46,6 +47,8 @@ async def change_status(session: AsyncSession, event: VolunteerStatusChanged) ->
         return
     known.status = event.new_status
     known.updated_at = now()
+    if event.new_status in LEAVING_STATUSES:
+        await _withdraw_open_places(session, event.volunteer_id, "volunteer_inactive")
 
 
 async def transfer(session: AsyncSession, event: VolunteerTransferred) -> None:
@@ -66,20 +69,27 @@ async def erase(session: AsyncSession, event: VolunteerErased) -> None:
     Certificates and past outcomes stay, keyed by the opaque id only (training never held a
     name, NIK or phone); they no longer link to any region or status of the person.
     """
+    await _withdraw_open_places(session, event.volunteer_id, "volunteer_erased")
+    known = await session.get(KnownVolunteer, event.volunteer_id)
+    if known is not None:
+        await session.delete(known)
+
+
+async def _withdraw_open_places(
+    session: AsyncSession, volunteer_id: uuid.UUID, reason_code: str
+) -> None:
+    """Cancel places and waitlist entries in sessions not yet started (seats are freed)."""
     open_places = (
         await session.execute(
             select(Enrolment)
             .join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id))
-            .where(col(Enrolment.volunteer_id) == event.volunteer_id)
+            .where(col(Enrolment.volunteer_id) == volunteer_id)
             .where(col(Enrolment.status).in_(("confirmed", "waitlisted")))
             .where(col(TrainingSession.status).in_(("draft", "open")))
         )
     ).scalars()
     for enrolment in list(open_places):
-        await enrolments.withdraw(session, enrolment.session_id, enrolment.id, "volunteer_erased")
-    known = await session.get(KnownVolunteer, event.volunteer_id)
-    if known is not None:
-        await session.delete(known)
+        await enrolments.withdraw(session, enrolment.session_id, enrolment.id, reason_code)
 
 
 async def get_known_volunteer(
