@@ -44,7 +44,7 @@ class Volunteer(RegistryModel, table=True):
     nik_hash: str | None = Field(default=None, max_length=64, unique=True)
     nik_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     full_name: str = Field(max_length=200)
-    name_search: str = Field(default="", max_length=200, index=True)
+    name_search: str = Field(default="", max_length=200)
     birth_place: str | None = Field(default=None, max_length=100)
     birth_date: date | None = None
     sex: str | None = Field(default=None, max_length=1)
@@ -70,7 +70,7 @@ class Volunteer(RegistryModel, table=True):
     province_code: str = Field(max_length=2)
     region_dataset: str = Field(max_length=40)
     status: str = Field(default="candidate", max_length=20, index=True)
-    training_level: str | None = Field(default=None, max_length=20, index=True)
+    training_level: str | None = Field(default=None, max_length=20)
     dasar_passed_at: datetime | None = None
     verified_at: datetime | None = None
     verified_by: str | None = Field(default=None, max_length=200)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -26,6 +26,7 @@ from shared.pii import mask_nik
 
 SOURCE = "registry"
 ERASED_NAME = "[dihapus]"
+VOLUNTEERS: Table = Volunteer.__table__  # type: ignore[attr-defined]
 
 
 class DuplicateNik(Exception):
@@ -69,14 +70,6 @@ async def register_volunteer(
         raise DuplicateNik(existing)
     volunteer = Volunteer(**values)
     session.add(volunteer)
-    session.add(
-        StatusChange(
-            volunteer_id=volunteer.id,
-            new_status="candidate",
-            actor=actor.subject,
-            reason="registered",
-        )
-    )
     await session.flush()
     await stage_event(session, outbox, registered_event(volunteer), source=SOURCE)
     audit(session, actor, "volunteer.create", volunteer_id=volunteer.id)
@@ -216,26 +209,14 @@ async def erase_volunteer(session: AsyncSession, v: Volunteer, *, actor: Actor) 
     await session.refresh(v)
 
 
-async def insert_volunteers(
-    session: AsyncSession, rows: list[dict[str, Any]], *, actor: str
-) -> None:
-    """Bulk insert (one executemany) of validated volunteer rows with their first history row."""
-    await session.execute(insert(Volunteer), rows)
-    await session.execute(
-        insert(StatusChange),
-        [
-            {
-                "id": uuid.uuid4(),
-                "volunteer_id": r["id"],
-                "old_status": None,
-                "new_status": "candidate",
-                "reason": "imported",
-                "actor": actor,
-                "changed_at": r["registered_at"],
-            }
-            for r in rows
-        ],
-    )
+async def insert_volunteers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert (one executemany) of validated volunteer rows.
+
+    Core insert of the table, not the ORM bulk path, and only the columns that have a value
+    in this batch (the others default to NULL): parameter processing is most of the cost.
+    """
+    used = [k for k in rows[0] if any(r[k] is not None for r in rows)]
+    await session.execute(insert(VOLUNTEERS), [{k: r[k] for k in used} for r in rows])
 
 
 __all__ = [

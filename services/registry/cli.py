@@ -1,0 +1,142 @@
+"""`python -m tools.cli registry …`: bulk import, operator accounts and their tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from services.registry.config import Settings
+from services.registry.nik_vault import NikVault
+from services.registry.service import operators
+from services.registry.service.access import Actor
+from services.registry.service.imports import Importer
+from services.registry.service.spreadsheets import UnreadableFile, count_rows, read_rows
+from shared.auth import Role, mint_token
+from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
+
+app = typer.Typer(help="registry: imports, operators, tokens", no_args_is_help=True)
+imports = typer.Typer(help="Bulk imports (CSV, XLSX)", no_args_is_help=True)
+ops = typer.Typer(help="Operator accounts and development tokens", no_args_is_help=True)
+app.add_typer(imports, name="import")
+app.add_typer(ops, name="operators")
+
+
+@imports.command("volunteers")
+def import_volunteers(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    scope: Annotated[str, typer.Option(help="region the import is limited to")] = "national",
+    actor: Annotated[str, typer.Option(help="recorded in the audit log")] = "",
+    errors: Annotated[
+        Path | None, typer.Option(help="where to write the per-row error report")
+    ] = None,
+) -> None:
+    """Import a volunteer list into the registry database (events go out via the outbox)."""
+    settings = Settings()
+    who = Actor(actor or f"cli:{getpass.getuser()}", "national_admin", scope)
+    try:
+        record = asyncio.run(_import(settings, file, who))
+    except UnreadableFile as exc:
+        typer.secho(f"cannot import {file.name}: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"import {record.id}: {record.rows} rows, {record.imported} imported, "
+        f"{record.invalid} invalid, {record.duplicates} duplicates"
+    )
+    target = errors or file.with_name(file.stem + ".errors.csv")
+    if record.invalid or record.duplicates:
+        target.write_text(record.errors_csv, encoding="utf-8")
+        typer.echo(f"error report: {target}")
+
+
+async def _import(settings: Settings, file: Path, who: Actor):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    try:
+        importer = Importer(
+            make_sessionmaker(engine), actor=who, vault=NikVault(settings), settings=settings
+        )
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeElapsedColumn()) as progress:
+            task = progress.add_task(f"importing {file.name}", total=count_rows(file))
+            return await importer.run(
+                read_rows(file),
+                filename=file.name,
+                progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        await engine.dispose()
+
+
+@ops.command("create")
+def create_operator(
+    email: str,
+    role: Annotated[
+        Role, typer.Option(help="national_admin, province_operator, regency_operator, viewer")
+    ],
+    scope: Annotated[str, typer.Option(help="'national', a province '32' or a regency '32.76'")],
+) -> None:
+    """Create an operator account."""
+
+    async def run() -> str:
+        engine = make_engine(Settings().database_url)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                op = await operators.create_operator(session, email=email, role=role, scope=scope)
+                return f"operator {op.id}: {op.email} {op.role} {op.scope}"
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except operators.InvalidOperator as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+@ops.command("token")
+def operator_token(
+    email: str,
+    hours: Annotated[int, typer.Option(help="validity")] = 12,
+) -> None:
+    """Print a bearer token carrying the operator's role and scope (development)."""
+    settings = Settings()
+
+    async def find() -> tuple[str, str] | None:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_read_sessionmaker(engine)() as session:
+                op = await operators.find_operator(session, email)
+                return (op.role, op.scope) if op and op.active else None
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(find())
+    if found is None:
+        typer.secho(f"no active operator {email}", fg="red", err=True)
+        raise typer.Exit(1)
+    role, scope = found
+    typer.echo(
+        mint_token(settings, subject=email, role=role, scope=scope, ttl=timedelta(hours=hours))
+    )
+
+
+@ops.command("list")
+def list_operators() -> None:
+    """All operator accounts."""
+
+    async def run() -> list[str]:
+        engine = make_engine(Settings().database_url)
+        try:
+            async with make_read_sessionmaker(engine)() as session:
+                rows = await operators.all_operators(session)
+                return [f"{o.id}  {o.email}  {o.role}  {o.scope}  active={o.active}" for o in rows]
+        finally:
+            await engine.dispose()
+
+    for line in asyncio.run(run()):
+        typer.echo(line)

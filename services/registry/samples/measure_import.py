@@ -1,0 +1,80 @@
+"""Measure bulk-import throughput into a fresh SQLite database (rows/s, peak memory).
+
+    python -m services.registry.samples.measure_import --rows 100000 [--province 35]
+
+Reusable by the benchmark harness: `measure(rows, province, workdir)` returns the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from services.registry.config import Settings
+from services.registry.nik_vault import NikVault
+from services.registry.samples.generate import write
+from services.registry.service.access import Actor
+from services.registry.service.imports import Importer
+from services.registry.service.spreadsheets import read_rows
+from shared.db import make_engine, make_sessionmaker
+from shared.migrations import upgrade
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+async def _run(settings: Settings, path: Path) -> dict[str, Any]:
+    engine = make_engine(settings.database_url)
+    try:
+        importer = Importer(
+            make_sessionmaker(engine),
+            actor=Actor("bench", "national_admin", "national"),
+            vault=NikVault(settings),
+            settings=settings,
+        )
+        started, cpu = time.perf_counter(), time.process_time()
+        record = await importer.run(read_rows(path), filename=path.name)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        async with engine.connect() as conn:
+            events = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
+        return {
+            "rows": record.rows,
+            "imported": record.imported,
+            "outbox_events": events,
+            "seconds": round(elapsed, 2),
+            "rows_per_s": round(record.rows / elapsed),
+            # CPU time is what a loaded machine does not distort (other processes' share).
+            "cpu_seconds": round(cpu, 2),
+            "rows_per_cpu_s": round(record.rows / cpu),
+        }
+    finally:
+        await engine.dispose()
+
+
+def measure(rows: int, province: str, workdir: Path, *, fmt: str = "csv") -> dict[str, Any]:
+    path = write(workdir / f"volunteers.{fmt}", province, rows)
+    url = f"sqlite+aiosqlite:///{workdir / 'registry.db'}"
+    upgrade(MIGRATIONS, url)
+    result = asyncio.run(_run(Settings(database_url=url), path))
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--province", default="35")
+    parser.add_argument("--format", default="csv", choices=["csv", "xlsx"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(measure(args.rows, args.province, Path(tmp), fmt=args.format))
+
+
+if __name__ == "__main__":
+    main()
