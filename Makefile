@@ -19,8 +19,9 @@ install: $(STAMP)
 run: install  ## broker + topics + migrations + three services; Ctrl-C stops all
 	@$(BIN)/python -m tools.stack run
 
+PYTEST_WORKERS ?= 3
 test: install lint promtool  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: promtool
 promtool:  ## Prometheus' promtool (Debian package `prometheus`), used by tests/ops for the alert rules
