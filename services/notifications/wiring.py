@@ -66,15 +66,19 @@ def build_channels(settings: Settings, dev_store: deque[dict[str, str]]) -> dict
     """Dev mode: every channel is a DevChannel under the real channel's name (fallback still shows)."""
     if settings.delivery_mode == "dev":
         return {c: DevChannel(c, dev_store) for c in CHANNELS}
-    gateway = {
-        "base_url": settings.gateway_url,
-        "token": settings.gateway_token.get_secret_value(),
-        "provider": settings.gateway_provider,
-        "timeout_s": settings.gateway_timeout_s,
-    }
+
+    def gateway(name: str) -> GatewayChannel:
+        return GatewayChannel(
+            name,
+            base_url=settings.gateway_url,
+            token=settings.gateway_token.get_secret_value(),
+            provider=settings.gateway_provider,
+            timeout_s=settings.gateway_timeout_s,
+        )
+
     return {
-        "whatsapp": GatewayChannel("whatsapp", **gateway),
-        "sms": GatewayChannel("sms", **gateway),
+        "whatsapp": gateway("whatsapp"),
+        "sms": gateway("sms"),
         "email": SmtpChannel(
             host=settings.smtp_host,
             port=settings.smtp_port,

