@@ -35,6 +35,7 @@ OTHER_METRICS = {
 PROMQL_WORDS = {
     "sum", "by", "max", "min", "rate", "increase", "histogram_quantile", "and", "or",
     "unless", "on", "offset", "le", "without", "avg", "count", "ignoring", "group_left",
+    "label_replace",
 }  # fmt: skip
 
 
