@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.builders import BEKASI_VILLAGE, DEPOK_VILLAGE, volunteer_payload
 from tests.registry.helpers import BEKASI, DEPOK, JABAR, NATIONAL, registry_http
 
-OTHER_DEPOK_VILLAGE = "32.76.02.1001"
+OTHER_DEPOK_VILLAGE = "32.76.02.1007"
 
 
 def _by_id_calls(vid: str) -> list[tuple[str, str, dict]]:
