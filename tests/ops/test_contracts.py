@@ -81,3 +81,13 @@ def test_no_event_carries_personal_data_fields(rendered):
         if name in PERSONAL_FIELDS or PERSONAL_PARTS.search(name)
     }
     assert offenders == set()
+
+
+def test_check_command_names_the_regenerate_command(monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(contracts, "drift", lambda: ["docs/asyncapi.json is outdated"])
+    result = CliRunner().invoke(contracts.app, ["check"])
+    assert result.exit_code == 1
+    assert "docs/asyncapi.json is outdated" in result.stderr
+    assert "python -m tools.contracts write" in result.stderr

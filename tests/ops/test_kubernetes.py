@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from shared.events.catalog import TOPICS, all_topics
+from shared.settings import ServiceSettings
 from tests.ops.support import ROOT, env_names, load_yaml, load_yaml_documents
 from tools.services import SERVICE_NAMES
 
@@ -40,8 +41,10 @@ def test_every_yaml_file_is_listed_in_the_kustomization():
 def test_every_topic_of_the_catalogue_has_a_kafka_topic_with_six_partitions(resources):
     topics = {r["spec"]["topicName"]: r["spec"] for r in of_kind(resources, "KafkaTopic").values()}
     assert set(topics) == set(all_topics(with_dlq=True))
+    configured = ServiceSettings.model_fields["topic_partitions"].default
+    assert configured == 6
     for name, spec in topics.items():
-        assert spec["partitions"] == 6, name
+        assert spec["partitions"] == configured, name
         assert spec["replicas"] == 3 and spec["config"]["min.insync.replicas"] == 2, name
 
 
