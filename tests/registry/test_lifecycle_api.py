@@ -66,9 +66,9 @@ async def test_a_lanjutan_certificate_does_not_activate_anyone(tmp_path):
 async def test_where_depok_requires_verification_activation_waits_for_the_operator(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
     async with registry_http(url, regencies_requiring_verification=["32.76"]) as reg:
-        vid = (
-            await reg.post("/volunteers", DEPOK, json=volunteer_payload(**RECOMMENDED))
-        ).json()["id"]
+        vid = (await reg.post("/volunteers", DEPOK, json=volunteer_payload(**RECOMMENDED))).json()[
+            "id"
+        ]
         await apply_certificate(reg, vid)
         assert (await reg.get(f"/volunteers/{vid}", DEPOK)).json()["status"] == "candidate"
         manual = await reg.post(f"/volunteers/{vid}/status", DEPOK, json={"status": "active"})
@@ -119,7 +119,10 @@ async def test_a_transfer_moves_the_domicile_and_keeps_the_history(tmp_path):
             f"/volunteers/{vid}/transfers", DEPOK, json={"village_code": "32.76.02.1007"}
         )
         assert r.status_code == 200, r.text
-        assert (r.json()["village_code"], r.json()["district_code"]) == ("32.76.02.1007", "32.76.02")
+        assert (r.json()["village_code"], r.json()["district_code"]) == (
+            "32.76.02.1007",
+            "32.76.02",
+        )
         [moved] = await reg.outbox_events("volunteer-transferred")
         assert moved["from_village_code"] == "32.76.01.1006"
         export = (await reg.get(f"/volunteers/{vid}/export", DEPOK)).json()

@@ -63,7 +63,9 @@ async def test_transfers_and_registrations_into_another_region_are_forbidden(tmp
             f"/volunteers/{vid}/transfers", DEPOK, json={"village_code": BEKASI_VILLAGE}
         )
         assert r.status_code == 403
-        r = await reg.post("/volunteers", DEPOK, json=volunteer_payload(village_code=BEKASI_VILLAGE))
+        r = await reg.post(
+            "/volunteers", DEPOK, json=volunteer_payload(village_code=BEKASI_VILLAGE)
+        )
         assert r.status_code == 403
         moved = await reg.post(
             f"/volunteers/{vid}/transfers", JABAR, json={"village_code": BEKASI_VILLAGE}

@@ -120,6 +120,8 @@ async def test_viewers_and_anonymous_callers_cannot_register(tmp_path):
 
 async def test_an_operator_cannot_register_outside_their_region(tmp_path):
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
-        r = await reg.post("/volunteers", DEPOK, json=volunteer_payload(village_code=BEKASI_VILLAGE))
+        r = await reg.post(
+            "/volunteers", DEPOK, json=volunteer_payload(village_code=BEKASI_VILLAGE)
+        )
         assert r.status_code == 403
         assert await reg.sql("SELECT id FROM volunteers") == []

@@ -59,12 +59,13 @@ def read_rows(path: Path) -> Iterator[SheetRow]:
 def count_rows(path: Path) -> int | None:
     """Data rows in the file, cheaply (for the progress bar); None if unknown."""
     if is_xlsx(path):
-        wb = openpyxl.load_workbook(path, read_only=True)
-        try:
-            max_row = wb.worksheets[0].max_row
-            return max_row - 1 if max_row else None
-        finally:
-            wb.close()
+        with path.open("rb") as f:
+            wb = openpyxl.load_workbook(f, read_only=True)
+            try:
+                max_row = wb.worksheets[0].max_row
+                return max_row - 1 if max_row else None
+            finally:
+                wb.close()
     with path.open("rb") as f:
         return max(sum(1 for _ in f) - 1, 0)
 
@@ -114,8 +115,14 @@ def _text(value: Any) -> str | None:
 
 
 def _xlsx_rows(path: Path) -> Iterator[SheetRow]:
+    # A file object, not the path: openpyxl refuses paths without an .xlsx suffix.
+    with path.open("rb") as f:
+        yield from _workbook_rows(f)
+
+
+def _workbook_rows(f: IO[bytes]) -> Iterator[SheetRow]:
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     except Exception as exc:
         raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
     try:

@@ -1,0 +1,188 @@
+"""Bulk import of CSV and XLSX lists: per-row errors, no duplicates on re-import, scope, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from services.registry.samples.generate import write
+from shared.migrations import upgrade
+from tests.builders import make_nik
+from tests.registry.helpers import DEPOK, JABAR, NATIONAL, VIEWER, registry_http
+from tools.services import SERVICES
+
+SAMPLE = Path(__file__).resolve().parents[2] / "services/registry/samples/ntb-sample.csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def error_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_the_sample_province_file_imports_valid_rows_and_reports_bad_ones(database_url):
+    async with registry_http(database_url) as reg:
+        r = await reg.client.post(
+            "/volunteers/imports",
+            content=SAMPLE.read_bytes(),
+            params={"filename": SAMPLE.name},
+            headers={"Content-Type": "text/csv"} | reg.headers(NATIONAL),
+        )
+        assert r.status_code == 201, r.text
+        report = r.json()
+        assert (report["rows"], report["imported"], report["invalid"], report["duplicates"]) == (
+            48,
+            40,
+            7,
+            1,
+        )
+        errors = await reg.get(report["errors_url"], NATIONAL)
+        assert errors.headers["content-type"].startswith("text/csv")
+        rows = [(r["row"], r["field"], r["reason"]) for r in error_rows(errors.text)]
+        assert rows == [
+            ("42", "nik", "this NIK appears twice in the file"),
+            (
+                "43",
+                "nik",
+                "was read as a number and rounded by a spreadsheet; store the NIK column as text",
+            ),
+            ("44", "nik", "must be exactly 16 digits"),
+            ("45", "village_code", "is not a village in the current Kemendagri dataset"),
+            ("46", "sex", "does not match the NIK (women's NIK birth day is the day plus 40)"),
+            ("47", "birth_date", "the volunteer must be at least 18 years old"),
+            ("48", "phone", "is not a valid Indonesian phone number"),
+            ("49", "full_name", "Field required"),
+        ]
+        assert len(await reg.outbox_events("volunteer-registered")) == 40
+        listed = (await reg.get("/volunteers", NATIONAL, params={"region": "52"})).json()
+        assert listed["total"] == 40
+
+
+async def test_reimporting_the_same_file_creates_no_duplicates(database_url):
+    async with registry_http(database_url) as reg:
+        first = (
+            await reg.post("/volunteers/imports", NATIONAL, content=SAMPLE.read_bytes())
+        ).json()
+        second = (
+            await reg.post("/volunteers/imports", NATIONAL, content=SAMPLE.read_bytes())
+        ).json()
+        assert first["imported"] == 40
+        assert (second["imported"], second["duplicates"]) == (0, 41)
+        [(count,)] = await reg.sql("SELECT count(*) FROM volunteers")
+        assert count == 40
+        dupes = [
+            r
+            for r in error_rows((await reg.get(second["errors_url"], NATIONAL)).text)
+            if r["existing_volunteer_id"]
+        ]
+        assert len(dupes) == 40
+        assert len(await reg.outbox_events("volunteer-registered")) == 40
+
+
+async def test_an_xlsx_nik_stored_as_a_number_is_reported_as_rounded(tmp_path):
+    good, rounded = make_nik(serial=11), make_nik(serial=12)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["NIK", "Full Name", "Birth Date", "Sex", "Village Code", "Phone"])
+    ws.append([good, "Siti Aminah", "17/05/1990", "L", "32.76.01.1006", "081234567890"])
+    ws.append([int(rounded), "Budi", "1990-05-17", "L", "32.76.01.1006", None])
+    path = tmp_path / "list.xlsx"
+    wb.save(path)
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        r = await reg.client.post(
+            "/volunteers/imports",
+            content=path.read_bytes(),
+            headers={"Content-Type": XLSX} | reg.headers(DEPOK),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["imported"], r.json()["invalid"]) == (1, 1)
+        [row] = error_rows((await reg.get(r.json()["errors_url"], DEPOK)).text)
+        assert (row["row"], row["field"]) == ("3", "nik")
+        assert "rounded" in row["reason"]
+        assert rounded not in row["reason"]
+
+
+async def test_rows_outside_the_operators_region_are_reported_not_imported(tmp_path):
+    path = write(tmp_path / "ntb.csv", "52", 5)
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        depok = (await reg.post("/volunteers/imports", DEPOK, content=path.read_bytes())).json()
+        assert (depok["imported"], depok["invalid"]) == (0, 5)
+        reasons = {
+            r["reason"] for r in error_rows((await reg.get(depok["errors_url"], DEPOK)).text)
+        }
+        assert reasons == {"is outside your region"}
+        assert (await reg.post("/volunteers/imports", VIEWER, content=b"x")).status_code == 403
+        jabar = (await reg.post("/volunteers/imports", JABAR, content=path.read_bytes())).json()
+        assert jabar["imported"] == 0
+
+
+async def test_a_file_without_the_required_columns_is_refused(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        r = await reg.post("/volunteers/imports", NATIONAL, content=b"name,phone\nSiti,0812\n")
+        assert r.status_code == 422
+        assert "nik" in r.json()["detail"]
+
+
+async def test_a_file_spanning_several_chunks_imports_every_row(tmp_path):
+    path = write(tmp_path / "ntb.csv", "52", 250, with_bad=True)
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db", import_chunk_size=100) as reg:
+        report = (await reg.post("/volunteers/imports", NATIONAL, content=path.read_bytes())).json()
+        assert (report["rows"], report["imported"], report["invalid"], report["duplicates"]) == (
+            258,
+            250,
+            7,
+            1,
+        )
+        assert len(await reg.outbox_events("volunteer-registered")) == 250
+
+
+def test_the_cli_imports_a_file_and_writes_the_error_report(tmp_path, monkeypatch):
+    from services.registry.cli import app
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    upgrade(SERVICES["registry"].migrations_dir, url)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
+    errors = tmp_path / "errors.csv"
+    result = CliRunner().invoke(app, ["import", "volunteers", str(SAMPLE), "--errors", str(errors)])
+    assert result.exit_code == 0, result.output
+    assert "40 imported, 7 invalid, 1 duplicates" in result.output
+    assert len(error_rows(errors.read_text())) == 8
+
+
+def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch):
+    from services.registry.cli import app
+    from services.registry.config import Settings
+    from shared.auth import decode_token
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+    upgrade(SERVICES["registry"].migrations_dir, url)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
+    runner = CliRunner()
+    created = runner.invoke(
+        app,
+        [
+            "operators",
+            "create",
+            "depok@dinsos.go.id",
+            "--role",
+            "regency_operator",
+            "--scope",
+            "32.76",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    wrong = runner.invoke(
+        app, ["operators", "create", "x@y.id", "--role", "regency_operator", "--scope", "32"]
+    )
+    assert wrong.exit_code == 2
+    token = runner.invoke(app, ["operators", "token", "depok@dinsos.go.id"])
+    assert token.exit_code == 0, token.output
+    principal = decode_token(Settings(database_url=url), token.output.strip())
+    assert (principal.subject, principal.role, principal.scope) == (
+        "depok@dinsos.go.id",
+        "regency_operator",
+        "32.76",
+    )
