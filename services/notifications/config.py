@@ -46,7 +46,7 @@ class Settings(ServiceSettings):
     reminder_local_hour: int = 9
     digest_local_hour: int = 7
 
-    dispatch_interval_s: float = 5.0
+    dispatch_interval_s: float = 1.0
     dispatch_batch_size: int = 100
     delivery_max_attempts: int = 6
     delivery_backoff_s: float = 30.0

@@ -193,6 +193,7 @@ async def test_quiet_hours_defer_to_six_in_the_morning_of_the_recipients_zone(
         assert note.status == "deferred"
         assert note.next_attempt_at == datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # 06:00 WITA
         assert not app.state.deps.dev_messages
+        assert note.body.startswith("Halo Siti Aminah")  # rendered: the ledger shows what will go
 
         clock.now = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
         await delivery.dispatch_once(app.state.deps)

@@ -140,12 +140,16 @@ async def deliver(deps: Deps, row: Notification, now: datetime) -> Outcome:
         return Outcome("failed", error="recipient unknown or erased at registry")
     except ContactUnavailable as exc:
         return retry_or_fail(deps, row, now, Outcome("retry", error=str(exc)))
+    try:
+        subject, body = await render(deps, row, target)
+    except templates.TemplateError as exc:
+        return Outcome("failed", error=str(exc))
     zone = timezone_of(target.province_code) if target.province_code else "Asia/Jakarta"
     until = rules.quiet_until(
         now, zone, start_hour=deps.settings.quiet_start_hour, end_hour=deps.settings.quiet_end_hour
     )
     if until is not None:
-        return Outcome("deferred", next_attempt_at=until, error="quiet hours")
+        return Outcome("deferred", next_attempt_at=until, error="quiet hours", body=body)
     address = rules.Address(phone=target.phone, email=target.email)
     plan = rules.channel_plan(
         target.order,
@@ -161,10 +165,6 @@ async def deliver(deps: Deps, row: Notification, now: datetime) -> Outcome:
         if reachable:
             return Outcome("suppressed", error="opted out")
         return Outcome("failed", error="no address on any channel")
-    try:
-        subject, body = await render(deps, row, target)
-    except templates.TemplateError as exc:
-        return Outcome("failed", error=str(exc))
     return await try_channels(deps, row, now, plan, address, subject, body)
 
 
