@@ -263,3 +263,20 @@ async def test_erased_at_registry_fails_permanently_and_unreachable_registry_ret
         await delivery.dispatch_once(app.state.deps)
         waiting = [n for n in await ledger(app) if n.recipient_id != gone]
         assert [n.status for n in waiting] == ["retry"]
+
+
+async def test_registry_refuses_a_non_service_token_and_the_message_waits(database_url, registry):
+    from shared.auth import Role, mint_token
+
+    clock = Clock(MORNING_WIB)
+    operator_token = mint_token(
+        registry.settings, subject="op", role=Role.NATIONAL_ADMIN, scope="national"
+    )
+    async with notifications_app(
+        database_url, registry_url=registry.url, clock=clock, registry_token=operator_token
+    ) as app:
+        await consume(app, registered(registry.add(DEPOK)))
+        await delivery.dispatch_once(app.state.deps)
+        [note] = await ledger(app)
+        assert (note.status, note.last_error) == ("retry", "registry answered 403")
+        assert registry.calls == []  # refused before anything was read or audited

@@ -287,7 +287,7 @@ async def resolve_target(deps: Deps, row: Notification) -> Target:
             order=rules.parse_order(None, deps.settings.operator_channel_order),
             opt_outs=set(),
         )
-    contact = await contact_of(deps, row.recipient_id)
+    contact = await contact_of(deps, row.recipient_id, notification_id=row.id)
     async with deps.read_sessionmaker() as session:
         recipient = await session.get(Recipient, row.recipient_id)
         outs = (
@@ -309,8 +309,14 @@ async def resolve_target(deps: Deps, row: Notification) -> Target:
     )
 
 
-async def contact_of(deps: Deps, volunteer_id: uuid.UUID) -> ContactDetails:
-    """The local copy if we have one, else registry's audited internal API (then cached)."""
+async def contact_of(
+    deps: Deps, volunteer_id: uuid.UUID, *, notification_id: uuid.UUID
+) -> ContactDetails:
+    """The local copy if we have one, else registry's audited internal API (then cached).
+
+    Why lock the notification row before caching: an erasure that ran while registry was
+    answering has cancelled the row; storing the answer then would resurrect erased data.
+    """
     async with deps.read_sessionmaker() as session:
         cached = await session.get(Contact, volunteer_id)
     if cached is not None:
@@ -319,6 +325,9 @@ async def contact_of(deps: Deps, volunteer_id: uuid.UUID) -> ContactDetails:
         )
     fresh = await deps.contacts.volunteer(volunteer_id)
     async with deps.sessionmaker() as session, session.begin():
+        note = await session.get(Notification, notification_id, with_for_update=True)
+        if note is None or note.status != "sending":
+            raise ContactGone("erased while being delivered")
         await readmodel.upsert(
             session,
             Contact,
