@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from services.notifications.db.tables import Contact, DeliveryAttempt, Notification
 from services.notifications.service import delivery
+from shared.auth import Role, mint_token
 from shared.events import registry as reg
 from tests.notifications.helpers import (
     DEPOK,
@@ -266,8 +267,6 @@ async def test_erased_at_registry_fails_permanently_and_unreachable_registry_ret
 
 
 async def test_registry_refuses_a_non_service_token_and_the_message_waits(database_url, registry):
-    from shared.auth import Role, mint_token
-
     clock = Clock(MORNING_WIB)
     operator_token = mint_token(
         registry.settings, subject="op", role=Role.NATIONAL_ADMIN, scope="national"

@@ -106,3 +106,12 @@ def test_token_bucket_defers_when_the_channel_is_busy():
     assert bucket.try_take() == pytest.approx(0.5)
     t[0] = 0.5
     assert bucket.try_take() == 0.0
+
+
+def test_cli_previews_a_template():
+    from typer.testing import CliRunner
+
+    from services.notifications.cli import app
+
+    result = CliRunner().invoke(app, ["preview", "session-cancelled"])
+    assert result.exit_code == 0 and "DIBATALKAN" in result.output
