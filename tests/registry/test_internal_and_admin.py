@@ -121,6 +121,8 @@ def test_production_refuses_the_development_nik_keys():
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/registry",
         "kafka_security_protocol": "SASL_SSL",
+        "kafka_sasl_username": "svc",
+        "kafka_sasl_password": "from-the-vault",
         "jwt_secret": "j" * 40,
     }
     with pytest.raises(ValidationError, match="nik_encryption_key"):

@@ -23,8 +23,20 @@ def test_production_accepts_safe_settings():
         database_url="postgresql+asyncpg://db/registry",
         jwt_secret="x" * 40,
         kafka_security_protocol="SASL_SSL",
+        kafka_sasl_username="registry",
+        kafka_sasl_password="from-the-vault",
     )
     assert s.environment == "production"
+
+
+def test_production_refuses_sasl_without_credentials():
+    with pytest.raises(ValidationError, match="kafka_sasl_username and kafka_sasl_password"):
+        ServiceSettings(
+            environment="production",
+            database_url="postgresql+asyncpg://db/registry",
+            jwt_secret="x" * 40,
+            kafka_security_protocol="SASL_SSL",
+        )
 
 
 def test_backoff_doubles_and_is_capped():

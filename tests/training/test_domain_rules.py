@@ -145,6 +145,8 @@ def test_production_refuses_the_development_signing_key():
         "database_url": "postgresql+asyncpg://db/training",
         "jwt_secret": "x" * 40,
         "kafka_security_protocol": "SASL_SSL",
+        "kafka_sasl_username": "svc",
+        "kafka_sasl_password": "from-the-vault",
     }
     with pytest.raises(ValueError, match="certificate_signing_key"):
         Settings(**safe)
