@@ -164,3 +164,29 @@ async def test_a_busy_channel_defers_instead_of_dropping(database_url, registry)
         async with app.state.runtime.read_sessionmaker() as s:
             statuses = sorted(n.status for n in (await s.execute(select(Notification))).scalars())
         assert statuses == ["deferred", "sent"]
+
+
+async def test_participant_learnt_of_after_the_cancellation_is_told_once(database_url, registry):
+    async with notifications_app(
+        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+    ) as app:
+        sid, vid = uuid.uuid4(), registry.add(DEPOK)
+        await consume(app, scheduled(sid, datetime(2026, 12, 20).date()))
+        await consume(app, cancelled(sid))  # sessions topic ran ahead of enrolments
+        enrolment = confirmed(sid, vid)
+        await consume(app, enrolment)
+        withdrawn = tr.EnrolmentCancelled(
+            enrolment_id=enrolment.enrolment_id,
+            session_id=sid,
+            volunteer_id=vid,
+            reason_code="session_cancelled",
+            cancelled_at=MORNING_WIB,
+        )
+        await consume(app, withdrawn)
+        await consume(app, withdrawn)  # redelivered
+        await delivery.dispatch_once(app.state.deps)
+
+        notes = await ledger(app)
+        assert set(notes) == {"session-cancelled"}  # no "confirmed" for a cancelled session
+        assert "Alasan: gedung tidak tersedia" in notes["session-cancelled"].body
+        assert len(app.state.deps.dev_messages) == 1

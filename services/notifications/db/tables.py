@@ -127,6 +127,7 @@ class TrainingSession(NotificationsModel, table=True):
     end_date: date | None = None
     timezone: str = Field(default="Asia/Jakarta", max_length=40)
     status: str = Field(default="scheduled", max_length=20)
+    cancel_reason: str | None = None
 
 
 class Enrolment(NotificationsModel, table=True):

@@ -25,5 +25,5 @@ def register(consumer: EventConsumer, deps: Deps) -> None:
 
     @consumer.handles(tr.EnrolmentCancelled)
     async def on_enrolment_cancelled(event: tr.EnrolmentCancelled, ctx: EventContext) -> None:
-        """Stop reminding this volunteer."""
-        await triggers.enrolment_cancelled(ctx.session, event)
+        """Stop reminding this volunteer (and tell them if their session was cancelled)."""
+        await triggers.enrolment_cancelled(ctx.session, event, now=deps.clock())

@@ -26,9 +26,7 @@ def register(consumer: EventConsumer, deps: Deps) -> None:
     @consumer.handles(tr.SessionCancelled)
     async def on_session_cancelled(event: tr.SessionCancelled, ctx: EventContext) -> None:
         """Tell every participant (critical) and drop the reminders."""
-        await triggers.session_cancelled(
-            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
-        )
+        await triggers.session_cancelled(ctx.session, event, now=deps.clock())
 
     @consumer.handles(tr.SessionCompleted)
     async def on_session_completed(event: tr.SessionCompleted, ctx: EventContext) -> None:

@@ -121,14 +121,22 @@ async def upsert_session(session: AsyncSession, **values: Any) -> None:
     await upsert(session, TrainingSession, ["session_id"], values)
 
 
-async def set_session_status(session: AsyncSession, session_id: uuid.UUID, status: str) -> None:
+async def set_session_status(
+    session: AsyncSession, session_id: uuid.UUID, status: str, *, cancel_reason: str | None = None
+) -> None:
     existing = await session.get(TrainingSession, session_id)
     if existing is None:
-        session.add(TrainingSession(session_id=session_id, status=status))
-    else:
-        existing.status = status
-        session.add(existing)
+        existing = TrainingSession(session_id=session_id, status=status)
+    existing.status = status
+    if cancel_reason is not None:
+        existing.cancel_reason = cancel_reason
+    session.add(existing)
     await session.flush()
+
+
+async def session_status(session: AsyncSession, session_id: uuid.UUID) -> str | None:
+    found = await session.get(TrainingSession, session_id)
+    return found.status if found else None
 
 
 async def upsert_enrolment(session: AsyncSession, **values: Any) -> None:

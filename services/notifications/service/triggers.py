@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.config import Settings
-from services.notifications.db.tables import ScheduledMessage
+from services.notifications.db.tables import ScheduledMessage, TrainingSession
 from services.notifications.domain import templates as t
 from services.notifications.domain.rules import reminder_times
 from services.notifications.service import ledger, readmodel
@@ -156,11 +156,45 @@ async def schedule_reminders(
     return added
 
 
+CANCELLATION = uuid.UUID("0b7f8a52-3c1e-4d7e-9a61-2f4f1c9e8d20")
+
+
+def cancellation_trigger(session_id: uuid.UUID) -> uuid.UUID:
+    """One trigger id per cancelled session, whichever event tells us about a participant.
+
+    Why not the event id: training emits `session-cancelled` (sessions topic) and one
+    `enrolment-cancelled` per participant (enrolments topic); the two topics are not ordered
+    relative to each other, so a participant may be learnt of by either. The shared id keeps
+    it to one message per person.
+    """
+    return uuid.uuid5(CANCELLATION, str(session_id))
+
+
+async def tell_cancellation(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    volunteer_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+) -> None:
+    await ledger.enqueue(
+        session,
+        trigger_event_id=cancellation_trigger(session_id),
+        recipient_id=volunteer_id,
+        template=t.SESSION_CANCELLED,
+        context={"alasan": reason},
+        session_id=session_id,
+        now=now,
+    )
+
+
 async def session_cancelled(
-    session: AsyncSession, event: tr.SessionCancelled, *, event_id: uuid.UUID, now: datetime
+    session: AsyncSession, event: tr.SessionCancelled, *, now: datetime
 ) -> None:
     """Critical: everyone enrolled or waiting is told, whatever their opt-outs."""
-    await readmodel.set_session_status(session, event.session_id, "cancelled")
+    await readmodel.set_session_status(
+        session, event.session_id, "cancelled", cancel_reason=event.reason
+    )
     await readmodel.cancel_pending_reminders(session, event.session_id)
     enrolments = await readmodel.enrolled(
         session, event.session_id, statuses=("confirmed", "waitlisted", "cancelled")
@@ -168,15 +202,7 @@ async def session_cancelled(
     for e in enrolments:
         if e.status == "cancelled" and e.reason_code != "session_cancelled":
             continue
-        await ledger.enqueue(
-            session,
-            trigger_event_id=event_id,
-            recipient_id=e.volunteer_id,
-            template=t.SESSION_CANCELLED,
-            context={"alasan": event.reason},
-            session_id=event.session_id,
-            now=now,
-        )
+        await tell_cancellation(session, event.session_id, e.volunteer_id, event.reason, now)
 
 
 async def session_completed(session: AsyncSession, event: tr.SessionCompleted) -> None:
@@ -195,6 +221,8 @@ async def enrolment_confirmed(
         status="confirmed",
         reason_code=None,
     )
+    if await readmodel.session_status(session, event.session_id) == "cancelled":
+        return  # the session was cancelled meanwhile: its cancellation is the message
     await ledger.enqueue(
         session,
         trigger_event_id=event_id,
@@ -227,8 +255,11 @@ async def enrolment_waitlisted(
     )
 
 
-async def enrolment_cancelled(session: AsyncSession, event: tr.EnrolmentCancelled) -> None:
-    """No message of its own: a session cancellation is told by `session-cancelled`."""
+async def enrolment_cancelled(
+    session: AsyncSession, event: tr.EnrolmentCancelled, *, now: datetime
+) -> None:
+    """No message of its own; but if the session's cancellation was consumed before this
+    participant was known, they are told now (same trigger: still one message)."""
     await readmodel.upsert_enrolment(
         session,
         enrolment_id=event.enrolment_id,
@@ -237,6 +268,13 @@ async def enrolment_cancelled(session: AsyncSession, event: tr.EnrolmentCancelle
         status="cancelled",
         reason_code=event.reason_code,
     )
+    if event.reason_code != "session_cancelled":
+        return
+    found = await session.get(TrainingSession, event.session_id)
+    if found is not None and found.status == "cancelled":
+        await tell_cancellation(
+            session, event.session_id, event.volunteer_id, found.cancel_reason or "-", now
+        )
 
 
 async def certificate_issued(
