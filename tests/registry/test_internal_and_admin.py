@@ -113,7 +113,8 @@ async def test_business_gauges_count_volunteers_by_province_and_status(tmp_path)
         text = (await reg.client.get("/metrics")).text
         assert 'psm_volunteers{province="32",status="candidate"} 3.0' in text
         assert 'psm_candidates_awaiting_verification{province="32"} 2.0' in text
-        assert "village" not in [line for line in text.splitlines() if "psm_volunteers{" in line][0]
+        gauges = [line for line in text.splitlines() if line.startswith("psm_volunteers{")]
+        assert all("village" not in line for line in gauges)
 
 
 def test_production_refuses_the_development_nik_keys():
