@@ -140,3 +140,29 @@ def list_operators() -> None:
 
     for line in asyncio.run(run()):
         typer.echo(line)
+
+
+@app.command("events")
+def recent_events(
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 20,
+) -> None:
+    """Show the newest events registry staged (outbox) and whether Kafka acknowledged them."""
+    from sqlalchemy import select
+
+    from services.registry.db.tables import outbox
+
+    async def run() -> list[str]:
+        engine = make_engine(Settings().database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(select(outbox).order_by(outbox.c.id.desc()).limit(limit))
+                return [
+                    f"{r.created_at:%H:%M:%S} {r.event_type:<26} key={r.key} "
+                    f"{'published' if r.published_at else 'pending'}  {r.payload}"
+                    for r in rows
+                ]
+        finally:
+            await engine.dispose()
+
+    for line in asyncio.run(run()):
+        typer.echo(line)
