@@ -121,7 +121,7 @@ class Stack:
         self.processes[name] = proc
         return proc
 
-    def wait_ready(self, name: str, timeout: float = 30.0) -> None:
+    def wait_ready(self, name: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             proc = self.processes[name]
