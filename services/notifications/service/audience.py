@@ -90,8 +90,14 @@ async def broadcast(
 
 async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> list[Broadcast]:
     stmt = select(Broadcast).order_by(col(Broadcast.created_at).desc()).limit(200)
-    rows = (await session.execute(stmt)).scalars()
-    return [b for b in rows if principal.sees(b.region_code)]
+    if not principal.is_national:
+        stmt = stmt.where(
+            or_(
+                col(Broadcast.region_code) == principal.scope,
+                col(Broadcast.region_code).startswith(principal.scope + "."),
+            )
+        )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def candidates_by_regency(session: AsyncSession) -> dict[str, int]:
