@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from services.registry.config import Settings
+from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import Volunteer, VolunteerImport, outbox
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
@@ -35,7 +36,7 @@ from services.registry.service.drafts import VolunteerDraft, volunteer_values
 from services.registry.service.spreadsheets import SheetRow
 from services.registry.service.volunteers import SOURCE, insert_volunteers
 from shared.events.registry import VolunteerRegistered
-from shared.outbox import stage_events
+from shared.outbox import correlation_id_var, outbox_row
 
 Progress = Callable[[int], None]
 
@@ -128,7 +129,8 @@ async def _existing(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.
     return {str(h): i for h, i in (await session.execute(query)).all()}
 
 
-Valid = list[tuple[int, dict[str, Any]]]
+# (row number, volunteers row, its outbox row) — the outbox row is built in the worker too.
+Valid = list[tuple[int, dict[str, Any], dict[str, Any]]]
 
 
 @dataclass
@@ -148,7 +150,9 @@ def _vault(enc_key: str, hash_key: str) -> NikVault:
     )
 
 
-def validate_chunk(chunk: list[SheetRow], actor: Actor, settings: Settings) -> ChunkResult:
+def validate_chunk(
+    chunk: list[SheetRow], actor: Actor, settings: Settings, correlation_id: str | None = None
+) -> ChunkResult:
     """Validate rows (pure CPU work: runs in a worker process for large files)."""
     vault = _vault(
         settings.nik_encryption_key.get_secret_value(), settings.nik_hash_key.get_secret_value()
@@ -167,7 +171,8 @@ def validate_chunk(chunk: list[SheetRow], actor: Actor, settings: Settings) -> C
             tally.errors.append(RowError(row.number, "nik", IN_FILE_DUPLICATE))
             continue
         seen.add(values["nik_hash"])
-        valid.append((row.number, values))
+        event = outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id)
+        valid.append((row.number, values, event))
     return ChunkResult(valid, tally)
 
 
@@ -208,11 +213,12 @@ class Importer:
         first = next(chunks, None)
         if first is not None:
             pending: asyncio.Future[ChunkResult] = loop.create_future()
-            pending.set_result(validate_chunk(first, self.actor, self.settings))
+            cid = correlation_id_var.get()
+            pending.set_result(validate_chunk(first, self.actor, self.settings, cid))
             with _LazyPool() as pool:
                 for chunk in chunks:
                     ahead = loop.run_in_executor(
-                        pool.get(), validate_chunk, chunk, self.actor, self.settings
+                        pool.get(), validate_chunk, chunk, self.actor, self.settings, cid
                     )
                     await self._write(await pending, progress)
                     pending = ahead
@@ -242,9 +248,9 @@ class Importer:
                     raise
 
     async def _insert(self, session: AsyncSession, valid: Valid) -> None:
-        existing = await _existing(session, [v["nik_hash"] for _, v in valid]) if valid else {}
-        fresh = []
-        for number, values in valid:
+        existing = await _existing(session, [v["nik_hash"] for _, v, _ in valid]) if valid else {}
+        fresh, events = [], []
+        for number, values, event in valid:
             if values["nik_hash"] in existing:
                 self.tally.duplicates += 1
                 self.tally.errors.append(
@@ -252,9 +258,13 @@ class Importer:
                 )
             else:
                 fresh.append(values)
+                events.append(event)
         if fresh:
             await insert_volunteers(session, fresh)
-            await stage_events(session, outbox, (_event(v) for v in fresh), source=SOURCE)
+            # The same rows stage_events() writes (built by shared.outbox.outbox_row in the
+            # worker process), inserted here in the volunteers' transaction.
+            await insert_rows(session, outbox, events)
+            session.info["outbox_staged"] = True
         self.tally.imported += len(fresh)
 
     async def _finish(self, filename: str, started: datetime) -> VolunteerImport:

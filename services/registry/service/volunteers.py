@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
@@ -216,7 +217,7 @@ async def insert_volunteers(session: AsyncSession, rows: list[dict[str, Any]]) -
     in this batch (the others default to NULL): parameter processing is most of the cost.
     """
     used = [k for k in rows[0] if any(r[k] is not None for r in rows)]
-    await session.execute(insert(VOLUNTEERS), [{k: r[k] for k in used} for r in rows])
+    await insert_rows(session, VOLUNTEERS, [{k: r[k] for k in used} for r in rows])
 
 
 __all__ = [
