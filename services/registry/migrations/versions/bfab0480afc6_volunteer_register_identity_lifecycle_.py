@@ -124,9 +124,9 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_volunteers_regency_code'))
         batch_op.create_index(batch_op.f('ix_volunteers_district_code'), ['district_code'], unique=False)
         batch_op.create_index('ix_volunteers_province_registered', ['province_code', 'registered_at', 'id'], unique=False)
-        batch_op.create_index('ix_volunteers_province_status', ['province_code', 'status'], unique=False)
+        batch_op.create_index('ix_volunteers_province_status', ['province_code', 'status', 'erased_at'], unique=False)
         batch_op.create_index('ix_volunteers_regency_registered', ['regency_code', 'registered_at', 'id'], unique=False)
-        batch_op.create_index('ix_volunteers_regency_status', ['regency_code', 'status'], unique=False)
+        batch_op.create_index('ix_volunteers_regency_status', ['regency_code', 'status', 'erased_at'], unique=False)
         batch_op.create_index('ix_volunteers_registered', ['registered_at', 'id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_volunteers_nik_hash'), ['nik_hash'])
 
