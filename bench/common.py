@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from shared.auth import mint_token
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
@@ -129,23 +131,42 @@ class BenchStack:
     def url(self, service: str) -> str:
         return self.stack.url(service)
 
-    def start(self, services: tuple[str, ...] = tuple(SERVICES)) -> BenchStack:
+    def start(
+        self, services: tuple[str, ...] = tuple(SERVICES), *, profile: tuple[str, ...] = ()
+    ) -> BenchStack:
+        """Broker, topics, migrations, services; those in `profile` run under cProfile and
+        write `<var_dir>/<name>.prof` when they stop gracefully."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.stack.broker = TansuBroker(workdir=self.var_dir / "tansu").start()
         self.stack.create_topics()
         self.stack.migrate()
         for name in services:
-            self.stack.start_service(name)
+            if name in profile:
+                self.launch(name, name, port=self.stack.ports[name], profile=True, wait=False)
+            else:
+                self.stack.start_service(name)
         for name in services:
-            self.stack.wait_ready(name, timeout=60)
+            if name in profile:
+                self._wait(name, self.stack.ports[name])
+            else:
+                self.stack.wait_ready(name, timeout=60)
         return self
 
     def start_instance(self, service: str, instance: str) -> int:
         """Another process of a service (same database, same consumer group), own port."""
-        port = free_port()
+        return self.launch(service, instance, port=free_port())
+
+    def launch(
+        self, service: str, instance: str, *, port: int, profile: bool = False, wait: bool = True
+    ) -> int:
         log = (self.var_dir / f"{instance}.log").open("ab")
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", SERVICES[service].app_factory]
-        cmd += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        factory = SERVICES[service].app_factory
+        if profile:
+            out = str(self.var_dir / f"{instance}.prof")
+            cmd = [sys.executable, "-m", "bench.profiled", out, factory, str(port)]
+        else:
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
+            cmd += ["--port", str(port), "--no-access-log"]
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -155,15 +176,19 @@ class BenchStack:
             preexec_fn=die_with_parent,
         )
         self.extra[instance] = proc
-        import httpx
+        if wait:
+            self._wait(instance, port)
+        return proc.pid
 
+    def _wait(self, instance: str, port: int) -> None:
+        proc = self.extra[instance]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"{instance} exited; see {self.var_dir / (instance + '.log')}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                    return proc.pid
+                    return
             time.sleep(0.2)
         raise TimeoutError(f"{instance} not ready")
 
@@ -172,16 +197,24 @@ class BenchStack:
         out.update({n: p.pid for n, p in self.extra.items()})
         return out
 
-    def stop(self) -> None:
+    def stop(self, *, graceful: bool = False) -> None:
+        """Kill everything (fast: the data is scratch) unless `graceful` (a profiled process
+        writes its profile only when it stops gracefully)."""
         for proc in self.extra.values():
-            proc.terminate()
+            if graceful:
+                proc.terminate()
+            else:
+                proc.kill()
         for proc in self.extra.values():
             try:
-                proc.wait(20)
+                proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.extra.clear()
-        self.stack.stop()
+        for name in list(self.stack.processes):
+            self.stack.stop_service(name, kill=not graceful)
+        if self.stack.broker is not None:
+            self.stack.broker.stop()
 
     def __enter__(self) -> BenchStack:
         return self

