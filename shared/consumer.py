@@ -189,24 +189,29 @@ class EventConsumer:
         return register
 
     def subscribe(self) -> None:
-        """Attach one FastStream subscriber per topic, with manual acknowledgement."""
+        """Attach one FastStream subscriber over all handled topics, with manual acknowledgement.
+
+        Why one subscriber: each subscriber is its own member of the group, and every member
+        that joins triggers another rebalance; one member per process joins once.
+        """
+        if not self.topics:
+            return
         batch = self._settings.consumer_batch_size > 1
-        for topic in sorted(self.topics):
-            types = sorted(t for t, (m, _) in self._handlers.items() if m.topic == topic)
-            self._broker.subscriber(
-                topic,
-                group_id=self.name,
-                ack_policy=AckPolicy.MANUAL,
-                auto_offset_reset="earliest",
-                session_timeout_ms=self._settings.consumer_session_timeout_ms,
-                heartbeat_interval_ms=self._settings.consumer_heartbeat_interval_ms,
-                batch=batch,
-                max_records=self._settings.consumer_batch_size if batch else None,
-                batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
-                decoder=_raw_body,
-                title=f"{self.name}:{topic}",
-                description=f"{self.name} consumes {', '.join(types)}",
-            )(self._on_records)
+        types = sorted(self._handlers)
+        self._broker.subscriber(
+            *sorted(self.topics),
+            group_id=self.name,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self._settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self._settings.consumer_heartbeat_interval_ms,
+            batch=batch,
+            max_records=self._settings.consumer_batch_size if batch else None,
+            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
+            decoder=_raw_body,
+            title=f"{self.name}:consumer",
+            description=f"{self.name} consumes {', '.join(types)}",
+        )(self._on_records)
 
     async def _on_records(self, body: Any, msg: KafkaMessage) -> None:
         raw = msg.raw_message
