@@ -20,6 +20,8 @@ from tools.services import SERVICES
 
 COUNTS = {
     "registry": "SELECT count(*) FROM volunteers",
+    # the registry relay's progress: events acknowledged by the broker
+    "registry_published": "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL",
     "training": "SELECT count(*) FROM known_volunteers",
     "notifications": "SELECT count(*) FROM notifications",
 }
@@ -40,7 +42,7 @@ def _upload(stack: BenchStack, path: Path) -> dict[str, Any]:
 
 
 def _counts(stack: BenchStack) -> dict[str, int]:
-    return {name: count(stack.db(name), sql) for name, sql in COUNTS.items()}
+    return {name: count(stack.db(name.split("_")[0]), sql) for name, sql in COUNTS.items()}
 
 
 async def _until_all_hold(

@@ -18,10 +18,11 @@ from typing import Any
 
 from bench import report
 from bench.api import api
+from bench.consumer_micro import measure
 from bench.latency import latency
 from bench.pipeline import pipeline
 
-STAGES = ("pipeline", "scaleout", "latency", "api")
+STAGES = ("consumers", "pipeline", "scaleout", "latency", "api")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -39,6 +40,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--api-fill-budget", type=float, default=90, help="s of importing for 3")
     p.add_argument("--api-seconds", type=float, default=10, help="s per endpoint load in 3")
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--consumer-events", type=int, default=4000, help="in-process consumer probe")
     p.add_argument("--only", default=",".join(STAGES), help=f"comma list of {', '.join(STAGES)}")
     p.add_argument(
         "--quick", action="store_true", help="tiny sizes (a smoke test, not a measurement)"
@@ -48,9 +50,24 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.volunteers, args.warmup, args.pipeline_timeout = 300, 20, 60
+        args.consumer_events = 400
         args.rate, args.latency_seconds = 20, 2
         args.api_volunteers, args.api_fill_budget, args.api_seconds = 500, 30, 1
     return args
+
+
+async def consumers(work: Path, events: int) -> dict[str, Any]:
+    """The bottleneck probe: per-event cost of the consumers' batch path, in process, for
+    training and notifications, and for training a set-based sketch of the same work."""
+    await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    for name, service, sketch in (
+        ("training", "training", False),
+        ("training_set_based_sketch", "training", True),
+        ("notifications", "notifications", False),
+    ):
+        out[name] = await measure(service, work / f"{name}.db", events, 200, False, {}, sketch)
+    return out
 
 
 async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
@@ -76,7 +93,9 @@ async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
                 continue
             t0 = time.monotonic()
             print(f"[bench] {stage} …", flush=True)
-            if stage in ("pipeline", "scaleout"):
+            if stage == "consumers":
+                results[stage] = await consumers(work / stage, args.consumer_events)
+            elif stage in ("pipeline", "scaleout"):
                 results[stage] = await pipeline(
                     work / stage,
                     args.volunteers,

@@ -1,0 +1,196 @@
+"""The consumers without the broker: how long `EventConsumer.process_batch` takes per event
+for training and notifications on SQLite (same code path as in the pipeline, records built
+in memory), with statement counts, CPU time of all threads and an optional cProfile.
+
+    python -m bench.consumer_micro --events 4000 [--profile] [--set LOG_EACH_EVENT=false]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import event
+
+from shared.events.envelope import Envelope
+from shared.events.registry import VolunteerRegistered
+from shared.migrations import upgrade
+from tools.services import SERVICES
+
+
+def records(n: int) -> list[ConsumerRecord[Any, Any]]:
+    out = []
+    for i in range(n):
+        e = VolunteerRegistered(
+            volunteer_id=uuid.uuid4(),
+            village_code="35.07.01.2001",
+            district_code="35.07.01",
+            regency_code="35.07",
+            province_code="35",
+            region_dataset="bench",
+            status="candidate",
+            registered_at=datetime.now(UTC),
+            birth_year=1980,
+            sex="L",
+        )
+        headers = Envelope(event_type=e.event_type, source="registry").to_headers()
+        value = e.model_dump_json().encode()
+        out.append(
+            ConsumerRecord(
+                e.topic,
+                i % 6,
+                i,
+                0,
+                0,
+                e.key().encode(),
+                value,
+                None,
+                36,
+                len(value),
+                tuple((k, v.encode()) for k, v in headers.items()),
+            )
+        )
+    return out
+
+
+async def measure(
+    service: str,
+    db: Path,
+    n: int,
+    batch: int,
+    prof: bool,
+    overrides: dict[str, str],
+    sketch: bool = False,
+) -> dict[str, Any]:
+    url = f"sqlite+aiosqlite:///{db}"
+    await asyncio.to_thread(upgrade, SERVICES[service].migrations_dir, url)
+    for k, v in overrides.items():
+        os.environ[f"{SERVICES[service].env_prefix}{k}"] = v
+    settings = SERVICES[service].settings(database_url=url, log_level="INFO")
+    module = __import__(f"services.{service}.main", fromlist=["create_app"])
+    runtime = module.create_app(settings).state.runtime
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    engine = runtime.engine if hasattr(runtime, "engine") else None
+    if engine is not None:
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+    recs = records(n)
+    await runtime.consumer.process_batch(recs[:batch])  # warm-up (imports, caches)
+    recs = recs[batch:]
+    profiler = cProfile.Profile() if prof else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    statements = 0
+    if profiler:
+        profiler.enable()
+    for i in range(0, len(recs), batch):
+        if sketch:
+            await batched_sketch(runtime, recs[i : i + batch])
+            continue
+        outcomes = await runtime.consumer.process_batch(recs[i : i + batch])
+        assert set(outcomes) == {"applied"}, set(outcomes)
+    if profiler:
+        profiler.disable()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    result: dict[str, Any] = {
+        "service": service,
+        "events": len(recs),
+        "batch": batch,
+        "events_per_s": round(len(recs) / wall),
+        "ms_per_event_wall": round(wall * 1000 / len(recs), 3),
+        "ms_per_event_cpu_all_threads": round(cpu * 1000 / len(recs), 3),
+        "sql_statements_per_event": round(statements / len(recs), 2) if engine else None,
+    }
+    if profiler:
+        buf = io.StringIO()
+        pstats.Stats(profiler, stream=buf).sort_stats("tottime").print_stats(30)
+        result["profile"] = buf.getvalue()
+    return result
+
+
+async def batched_sketch(runtime: Any, recs: list[ConsumerRecord[Any, Any]]) -> None:
+    """What a set-based handler would cost (training only): the batch's inbox rows and
+    read-model rows as one multi-row INSERT … ON CONFLICT DO NOTHING each, in one
+    transaction, instead of 3 statements per event. A sketch to size the fix, not the fix."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    from services.training.db.tables import KnownVolunteer
+
+    now = datetime.now(UTC)
+    envelopes = [Envelope.from_headers(r.headers) for r in recs]
+    events = [VolunteerRegistered.model_validate_json(r.value) for r in recs]
+    inbox = runtime.consumer._inbox
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(
+            insert(inbox)
+            .values(
+                [
+                    {
+                        "consumer": "training",
+                        "event_id": e.event_id,
+                        "event_type": e.event_type,
+                        "processed_at": now,
+                    }
+                    for e in envelopes
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+        await session.execute(
+            insert(KnownVolunteer)
+            .values(
+                [
+                    {
+                        "volunteer_id": ev.volunteer_id,
+                        "village_code": ev.village_code,
+                        "regency_code": ev.regency_code,
+                        "province_code": ev.province_code,
+                        "status": ev.status,
+                        "registered_at": ev.registered_at,
+                        "updated_at": now,
+                    }
+                    for ev in events
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--services", default="training,notifications")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sketch", action="store_true", help="training: set-based sketch")
+    parser.add_argument("--set", action="append", default=[], help="SETTING=value (no prefix)")
+    args = parser.parse_args()
+    overrides = dict(s.split("=", 1) for s in args.set)
+    with tempfile.TemporaryDirectory() as tmp:
+        for service in args.services.split(","):
+            db = Path(tmp) / f"{service}.db"
+            r = asyncio.run(
+                measure(service, db, args.events, args.batch, args.profile, overrides, args.sketch)
+            )
+            text = r.pop("profile", "")
+            print(r)
+            if text:
+                print(text)
+
+
+if __name__ == "__main__":
+    main()
