@@ -16,7 +16,7 @@ from services.registry.nik_vault import NikVault
 from services.registry.service import operators
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
-from services.registry.service.spreadsheets import UnreadableFile, count_rows, read_rows
+from services.registry.service.spreadsheets import UnreadableFile, count_rows
 from shared.auth import Role, mint_token
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 
@@ -63,8 +63,8 @@ async def _import(settings: Settings, file: Path, who: Actor):  # type: ignore[n
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeElapsedColumn()) as progress:
             task = progress.add_task(f"importing {file.name}", total=count_rows(file))
-            return await importer.run(
-                read_rows(file),
+            return await importer.run_file(
+                file,
                 filename=file.name,
                 progress=lambda n: progress.advance(task, n),
             )

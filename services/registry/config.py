@@ -24,6 +24,8 @@ class Settings(ServiceSettings):
     regencies_requiring_verification: list[str] = Field(default_factory=list)
     minimum_age: int = 18
     import_chunk_size: int = 2000
+    #: Files at least this large are read and validated in a worker process (both cores).
+    import_worker_min_bytes: int = 1_000_000
     metrics_refresh_s: float = 30.0
 
     @model_validator(mode="after")

@@ -186,3 +186,20 @@ def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch
         "regency_operator",
         "32.76",
     )
+
+
+async def test_a_large_file_is_validated_in_a_worker_process_with_the_same_result(tmp_path):
+    path = write(tmp_path / "ntb.csv", "52", 250, with_bad=True)
+    url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
+    async with registry_http(url, import_chunk_size=100, import_worker_min_bytes=0) as reg:
+        report = (await reg.post("/volunteers/imports", NATIONAL, content=path.read_bytes())).json()
+        assert (report["rows"], report["imported"], report["invalid"], report["duplicates"]) == (
+            258,
+            250,
+            7,
+            1,
+        )
+        assert len(await reg.outbox_events("volunteer-registered")) == 250
+        unreadable = await reg.post("/volunteers/imports", NATIONAL, content=b"name\nx\n")
+        assert unreadable.status_code == 422
+        assert "nik" in unreadable.json()["detail"]

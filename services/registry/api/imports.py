@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.registry.api.deps import RegistrySettings, Vault, WriterActor
 from services.registry.db.tables import VolunteerImport
 from services.registry.service.imports import Importer, get_import
-from services.registry.service.spreadsheets import UnreadableFile, read_rows
+from services.registry.service.spreadsheets import UnreadableFile
 from shared.deps import ReadSession
 from shared.problems import Problem
 
@@ -79,7 +79,7 @@ async def import_volunteers(
             request.app.state.runtime.sessionmaker, actor=actor, vault=vault, settings=settings
         )
         try:
-            record = await importer.run(read_rows(path), filename=filename)
+            record = await importer.run_file(path, filename=filename)
         except UnreadableFile as exc:
             raise Problem(
                 422, "Unreadable file", str(exc), errors=[{"field": "file", "message": str(exc)}]

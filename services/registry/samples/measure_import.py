@@ -22,7 +22,6 @@ from services.registry.nik_vault import NikVault
 from services.registry.samples.generate import write
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
-from services.registry.service.spreadsheets import read_rows
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
 
@@ -39,7 +38,7 @@ async def _run(settings: Settings, path: Path) -> dict[str, Any]:
             settings=settings,
         )
         started, cpu = time.perf_counter(), time.process_time()
-        record = await importer.run(read_rows(path), filename=path.name)
+        record = await importer.run_file(path, filename=path.name)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         async with engine.connect() as conn:
             events = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()

@@ -11,13 +11,15 @@ import asyncio
 import csv
 import io
 import multiprocessing
+import multiprocessing.process
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
+from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
@@ -33,7 +35,7 @@ from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
-from services.registry.service.spreadsheets import SheetRow
+from services.registry.service.spreadsheets import SheetRow, UnreadableFile, read_rows
 from services.registry.service.volunteers import SOURCE, insert_volunteers
 from shared.events.registry import VolunteerRegistered
 from shared.outbox import correlation_id_var, outbox_row
@@ -200,29 +202,41 @@ class Importer:
     async def run(
         self, rows: Iterable[SheetRow], *, filename: str, progress: Progress | None = None
     ) -> VolunteerImport:
-        """Import every row; returns the stored import record with its error report.
-
-        Why a worker process: validation (NIK, phone, encryption) and the database writes
-        each take about half the CPU time; validating chunk N+1 in another process while
-        chunk N is written uses both cores. Small files (one chunk) never start it. At most
-        two chunks are in memory at once, whatever the file size.
-        """
+        """Import rows in this process; returns the stored import record and error report."""
         started = datetime.now(UTC)
-        loop = asyncio.get_running_loop()
-        chunks = _chunks(rows, self.settings.import_chunk_size)
-        first = next(chunks, None)
-        if first is not None:
-            pending: asyncio.Future[ChunkResult] = loop.create_future()
-            cid = correlation_id_var.get()
-            pending.set_result(validate_chunk(first, self.actor, self.settings, cid))
-            with _LazyPool() as pool:
-                for chunk in chunks:
-                    ahead = loop.run_in_executor(
-                        pool.get(), validate_chunk, chunk, self.actor, self.settings, cid
-                    )
-                    await self._write(await pending, progress)
-                    pending = ahead
-                await self._write(await pending, progress)
+        cid = correlation_id_var.get()
+        for chunk in _chunks(rows, self.settings.import_chunk_size):
+            await self._write(validate_chunk(chunk, self.actor, self.settings, cid), progress)
+        return await self._finish(filename, started)
+
+    async def run_file(
+        self, path: Path, *, filename: str, progress: Progress | None = None
+    ) -> VolunteerImport:
+        """Import a CSV/XLSX file; large files are read and validated in a worker process.
+
+        Why a worker process: reading and validating a row (NIK, phone, encryption) costs
+        about as much CPU as writing it; a second process that reads and validates chunk
+        N+1 while this one writes chunk N uses both cores. The queue holds at most two
+        validated chunks, so memory stays flat whatever the file size.
+        """
+        if path.stat().st_size < self.settings.import_worker_min_bytes:  # noqa: ASYNC240
+            return await self.run(read_rows(path), filename=filename, progress=progress)
+        started = datetime.now(UTC)
+        ctx = multiprocessing.get_context("spawn")  # not fork: this process runs threads
+        queue: Any = ctx.Queue(maxsize=2)
+        worker = ctx.Process(
+            target=_read_and_validate,
+            args=(str(path), self.actor, self.settings, correlation_id_var.get(), queue),
+            daemon=True,
+        )
+        worker.start()
+        try:
+            while (item := await asyncio.to_thread(_next_result, queue, worker)) is not None:
+                await self._write(item, progress)
+        finally:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.terminate()
         return await self._finish(filename, started)
 
     async def _write(self, result: ChunkResult, progress: Progress | None) -> None:
@@ -303,24 +317,38 @@ def errors_csv(errors: list[RowError]) -> str:
     return out.getvalue()
 
 
-class _LazyPool:
-    """A one-worker process pool, started only when a second chunk exists."""
+@dataclass(frozen=True)
+class _WorkerFailure:
+    message: str
+    unreadable: bool
 
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
 
-    def get(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn, not fork: the parent runs an event loop and aiosqlite threads.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool
+def _read_and_validate(
+    path: str, actor: Actor, settings: Settings, correlation_id: str | None, queue: Any
+) -> None:
+    """Worker process: stream the file, validate chunk by chunk, hand results over; None ends."""
+    try:
+        for chunk in _chunks(read_rows(Path(path)), settings.import_chunk_size):
+            queue.put(validate_chunk(chunk, actor, settings, correlation_id))
+        queue.put(None)
+    except UnreadableFile as exc:
+        queue.put(_WorkerFailure(str(exc), unreadable=True))
+    except Exception as exc:
+        queue.put(_WorkerFailure(f"import worker failed: {type(exc).__name__}", unreadable=False))
 
-    def __enter__(self) -> _LazyPool:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+def _next_result(queue: Any, worker: multiprocessing.process.BaseProcess) -> ChunkResult | None:
+    """The worker's next chunk (blocking; runs in a thread). Raises if the worker failed."""
+    while True:
+        try:
+            item = queue.get(timeout=1.0)
+        except Empty:
+            if not worker.is_alive():
+                raise RuntimeError("the import worker process died") from None
+            continue
+        if isinstance(item, _WorkerFailure):
+            raise UnreadableFile(item.message) if item.unreadable else RuntimeError(item.message)
+        return item  # type: ignore[no-any-return]
 
 
 async def get_import(

@@ -217,7 +217,7 @@ async def insert_volunteers(session: AsyncSession, rows: list[dict[str, Any]]) -
     in this batch (the others default to NULL): parameter processing is most of the cost.
     """
     used = [k for k in rows[0] if any(r[k] is not None for r in rows)]
-    await insert_rows(session, VOLUNTEERS, [{k: r[k] for k in used} for r in rows])
+    await insert_rows(session, VOLUNTEERS, rows, used)
 
 
 __all__ = [
