@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from services.registry.db.tables import Volunteer
 from services.registry.service import lifecycle
 from shared.events.training import CertificateIssued
-from tests.builders import volunteer_payload
+from tests.builders import make_nik, volunteer_payload
 from tests.registry.helpers import DEPOK, NATIONAL, registry_http
 
 RECOMMENDED = {
@@ -170,3 +170,33 @@ async def test_export_and_erasure_of_one_persons_data(database_url):
         assert again.status_code == 201
         actions = [a["action"] for a in (await reg.get("/audit", NATIONAL)).json()]
         assert {"volunteer.export", "volunteer.erase"} <= set(actions)
+
+
+async def test_a_nik_correction_is_revalidated_and_never_collides(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        first = volunteer_payload()
+        vid = (await reg.post("/volunteers", DEPOK, json=first)).json()["id"]
+        other = volunteer_payload()
+        other_id = (await reg.post("/volunteers", DEPOK, json=other)).json()["id"]
+        taken = await reg.client.patch(
+            f"/volunteers/{vid}", headers=reg.headers(DEPOK), json={"nik": other["nik"]}
+        )
+        assert taken.status_code == 409 and taken.json()["existing_id"] == other_id
+        wrong_sex = await reg.client.patch(
+            f"/volunteers/{vid}", headers=reg.headers(DEPOK), json={"sex": "P"}
+        )
+        assert wrong_sex.status_code == 422 and wrong_sex.json()["errors"][0]["field"] == "sex"
+        corrected = make_nik(female=True)
+        r = await reg.client.patch(
+            f"/volunteers/{vid}",
+            headers=reg.headers(DEPOK),
+            json={"nik": corrected, "sex": "P"},
+        )
+        assert r.status_code == 200, r.text
+        full = await reg.get(f"/volunteers/{vid}", DEPOK, params={"reveal_nik": "true"})
+        assert (full.json()["nik"], full.json()["sex"]) == (corrected, "P")
+        [updated] = await reg.outbox_events("volunteer-profile-updated")
+        assert updated["changed_fields"] == ["nik", "sex"]
+        assert corrected not in str(updated)
+        again = await reg.post("/volunteers", DEPOK, json={**first, "nik": corrected, "sex": "P"})
+        assert again.status_code == 409

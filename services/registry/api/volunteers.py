@@ -34,7 +34,7 @@ from services.registry.domain.lifecycle import LEVELS, STATUSES
 from services.registry.domain.regions import region_name
 from services.registry.service import lifecycle, queries, volunteers
 from services.registry.service.access import audit
-from services.registry.service.drafts import ProfileFields, VolunteerDraft
+from services.registry.service.drafts import Correction, VolunteerDraft
 from shared.deps import ReadSession, Session
 from shared.problems import Problem
 from shared.regions import is_region_code
@@ -162,13 +162,21 @@ async def get_one(
 
 @router.patch("/{volunteer_id}", response_model=VolunteerPublic, summary="Correct profile data")
 async def correct(
-    volunteer_id: uuid.UUID, body: ProfileFields, session: Session, actor: WriterActor, vault: Vault
+    volunteer_id: uuid.UUID,
+    body: Correction,
+    session: Session,
+    actor: WriterActor,
+    vault: Vault,
+    settings: RegistrySettings,
 ) -> VolunteerPublic:
-    """Correct fields (data-subject right); the domicile changes only through a transfer."""
+    """Correct fields (data-subject right), including NIK, birth date and sex (re-validated
+    together); the domicile changes only through a transfer."""
     with domain_errors():
         async with session.begin():
             v = await load_volunteer(session, volunteer_id, actor)
-            await volunteers.update_profile(session, v, body, actor=actor)
+            await volunteers.update_profile(
+                session, v, body, actor=actor, vault=vault, minimum_age=settings.minimum_age
+            )
     return public(v, vault)
 
 

@@ -53,6 +53,17 @@ class ProfileFields(BaseModel):
     consents: Consents | None = None
 
 
+class Correction(ProfileFields):
+    """A data-subject correction (PATCH): profile fields and, together, the identity fields.
+
+    The domicile is not here: a move is a transfer.
+    """
+
+    nik: str | None = Field(default=None, min_length=1, max_length=32)
+    birth_date: date | None = None
+    sex: Literal["L", "P"] | None = None
+
+
 class VolunteerDraft(ProfileFields):
     """A registration: identity and domicile are required."""
 
@@ -114,7 +125,9 @@ def _decree_values(decree: Decree | None, present: bool) -> dict[str, Any]:
     }
 
 
-def identity(nik: str, *, birth_date: date, sex: str, today: date, minimum_age: int) -> NikFacts:
+def identity(
+    nik: str, *, birth_date: date | None, sex: str | None, today: date, minimum_age: int
+) -> NikFacts:
     """Validate a NIK, its consistency with birth date and sex, and the minimum age."""
     facts = parse_nik(nik)
     check_consistency(facts, birth_date=birth_date, sex=sex)

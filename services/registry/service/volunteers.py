@@ -16,8 +16,10 @@ from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.drafts import (
+    Correction,
     ProfileFields,
     VolunteerDraft,
+    identity,
     profile_values,
     volunteer_values,
 )
@@ -110,14 +112,53 @@ async def read_volunteer(
         audit(session, actor, "nik.read", volunteer_id=v.id)
 
 
+async def _identity_values(
+    session: AsyncSession, v: Volunteer, fields: Correction, *, vault: NikVault, minimum_age: int
+) -> dict[str, Any]:
+    """Re-validate NIK, birth date and sex together when any of them is corrected."""
+    given = fields.model_dump(include={"nik", "birth_date", "sex"}, exclude_unset=True)
+    if not given:
+        return {}
+    current_nik = nik_of(v, vault, full=True)
+    nik = given.get("nik") or current_nik or ""
+    facts = identity(
+        nik,
+        birth_date=given.get("birth_date", v.birth_date),
+        sex=given.get("sex", v.sex),
+        today=v.registered_at.date(),
+        minimum_age=minimum_age,
+    )
+    values: dict[str, Any] = {"birth_date": facts.birth_date, "sex": facts.sex}
+    if facts.nik != current_nik:
+        nik_hash = vault.hash(facts.nik)
+        existing = await find_by_nik_hash(session, nik_hash)
+        if existing is not None and existing != v.id:
+            raise DuplicateNik(existing)
+        values |= {"nik_hash": nik_hash, "nik_encrypted": vault.encrypt(facts.nik)}
+    return values
+
+
 async def update_profile(
-    session: AsyncSession, v: Volunteer, fields: ProfileFields, *, actor: Actor
+    session: AsyncSession,
+    v: Volunteer,
+    fields: ProfileFields,
+    *,
+    actor: Actor,
+    vault: NikVault | None = None,
+    minimum_age: int = 18,
 ) -> list[str]:
-    """Correct profile fields; stage `volunteer-profile-updated` naming the changed fields."""
+    """Correct fields; stage `volunteer-profile-updated` naming (only) the changed fields."""
     if v.erased_at is not None:
         raise Erased()
     values = profile_values(fields, only_set=True)
-    changed = sorted(k for k, val in values.items() if getattr(v, k) != val and k != "name_search")
+    if isinstance(fields, Correction) and vault is not None:
+        values |= await _identity_values(session, v, fields, vault=vault, minimum_age=minimum_age)
+    hidden = {"name_search", "nik_encrypted"}
+    changed = sorted(
+        "nik" if k == "nik_hash" else k
+        for k, val in values.items()
+        if getattr(v, k) != val and k not in hidden
+    )
     if not changed:
         return []
     now = datetime.now(UTC)
