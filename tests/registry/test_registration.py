@@ -125,3 +125,18 @@ async def test_an_operator_cannot_register_outside_their_region(tmp_path):
         )
         assert r.status_code == 403
         assert await reg.sql("SELECT id FROM volunteers") == []
+
+
+async def test_concurrent_registrations_of_one_nik_create_one_record(postgres_url):
+    import asyncio
+
+    async with registry_http(postgres_url) as reg:
+        body = volunteer_payload()
+        results = await asyncio.gather(
+            *(reg.post("/volunteers", NATIONAL, json=body) for _ in range(5))
+        )
+        codes = sorted(r.status_code for r in results)
+        assert codes == [201, 409, 409, 409, 409]
+        created = next(r.json()["id"] for r in results if r.status_code == 201)
+        assert {r.json()["existing_id"] for r in results if r.status_code == 409} == {created}
+        assert len(await reg.sql("SELECT id FROM volunteers")) == 1

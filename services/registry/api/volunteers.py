@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from services.registry.api.deps import (
@@ -91,10 +92,19 @@ async def register(
 ) -> VolunteerPublic:
     """Record a candidate PSM; 409 names the existing record if the NIK is registered."""
     with domain_errors():
-        async with session.begin():
-            v = await volunteers.register_volunteer(
-                session, body, actor=actor, vault=vault, minimum_age=settings.minimum_age
-            )
+        try:
+            async with session.begin():
+                v = await volunteers.register_volunteer(
+                    session, body, actor=actor, vault=vault, minimum_age=settings.minimum_age
+                )
+        except IntegrityError:
+            # Two registrations of one NIK raced past the duplicate check; the unique hash
+            # let one through. The loser gets the same 409 as a sequential duplicate.
+            async with session.begin():
+                existing = await volunteers.find_by_nik_hash(session, vault.hash(body.nik.strip()))
+            if existing is None:
+                raise
+            raise volunteers.DuplicateNik(existing) from None
     return public(v, vault)
 
 
