@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.auth import mint_token
+from shared.migrations import upgrade
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
 from tools.stack import Stack
@@ -108,17 +112,46 @@ class BenchStack:
 
     var_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: {service: URL} to run on PostgreSQL instead of the SQLite files in var_dir
+    database_urls: dict[str, str] | None = None
     stack: Stack = field(init=False)
     extra: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _engines: dict[str, AsyncEngine] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        urls = {
+            f"{SERVICES[s].env_prefix}DATABASE_URL": url
+            for s, url in (self.database_urls or {}).items()
+        }
         self.stack = Stack(
             var_dir=self.var_dir,
             broker_port=None,
             ports={n: free_port() for n in SERVICES},
             log_format="json",
-            extra_env={"PSM_QUIET": "1", **self.extra_env},
+            extra_env={"PSM_QUIET": "1", **urls, **self.extra_env},
         )
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_urls else "sqlite"
+
+    async def count(self, service: str, sql: str) -> int:
+        """A count from a service's database (SQLite read-only, or PostgreSQL)."""
+        if not self.database_urls:
+            return await asyncio.to_thread(count, self.db(service), sql)
+        engine = self._engines.get(service)
+        if engine is None:
+            engine = self._engines[service] = create_async_engine(self.database_urls[service])
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(text(sql))).scalar_one())
+        except DBAPIError:
+            return 0
+
+    async def dispose(self) -> None:
+        for engine in self._engines.values():
+            await engine.dispose()
+        self._engines.clear()
 
     @property
     def broker(self) -> TansuBroker:
@@ -139,7 +172,11 @@ class BenchStack:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.stack.broker = TansuBroker(workdir=self.var_dir / "tansu").start()
         self.stack.create_topics()
-        self.stack.migrate()
+        if self.database_urls:
+            for name, url in self.database_urls.items():
+                upgrade(SERVICES[name].migrations_dir, url)
+        else:
+            self.stack.migrate()
         for name in services:
             if name in profile:
                 self.launch(name, name, port=self.stack.ports[name], profile=True, wait=False)

@@ -13,7 +13,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.common import BenchStack, Sampler, auth, count, cpu_seconds, peak_rss_mb, rss_mb
+from bench.common import BenchStack, Sampler, auth, cpu_seconds, peak_rss_mb, rss_mb
 from services.registry.samples.generate import write
 from shared.events.registry import VOLUNTEERS_TOPIC
 from tools.services import SERVICES
@@ -41,8 +41,8 @@ def _upload(stack: BenchStack, path: Path) -> dict[str, Any]:
     return dict(r.json())
 
 
-def _counts(stack: BenchStack) -> dict[str, int]:
-    return {name: count(stack.db(name.split("_")[0]), sql) for name, sql in COUNTS.items()}
+async def _counts(stack: BenchStack) -> dict[str, int]:
+    return {name: await stack.count(name.split("_")[0], sql) for name, sql in COUNTS.items()}
 
 
 async def _until_all_hold(
@@ -52,7 +52,7 @@ async def _until_all_hold(
     reached: dict[str, float | None] = dict.fromkeys(COUNTS)
     counts: dict[str, int] = {}
     while time.monotonic() - started < timeout:
-        counts = await asyncio.to_thread(_counts, stack)
+        counts = await _counts(stack)
         now = time.monotonic() - started
         for name, n in counts.items():
             if reached[name] is None and n >= target:
@@ -159,6 +159,7 @@ async def pipeline(
     timeout: float = 600,
     baseline: bool = True,
     extra_env: dict[str, str] | None = None,
+    database_urls: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Import N volunteers over HTTP into a fresh stack; time until all three hold them."""
     await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
@@ -169,11 +170,12 @@ async def pipeline(
     warm_file = await asyncio.to_thread(write, workdir / "warmup.csv", WARMUP_PROVINCE, warmup)
     generated_s = time.monotonic() - gen_started
 
-    stack = BenchStack(workdir / "stack", extra_env=extra_env or {})
+    stack = BenchStack(workdir / "stack", extra_env=extra_env or {}, database_urls=database_urls)
     result: dict[str, Any] = {
         "volunteers": n,
         "province": province,
         "training_instances": training_instances,
+        "database": stack.backend,
         "generate_seconds": round(generated_s, 1),
     }
     with stack:
@@ -220,6 +222,11 @@ async def pipeline(
                 if done
                 else round(max(0, min(counts.values()) - warmup) / elapsed),
                 "observed_seconds": round(elapsed, 2),
+                # each service's own rate: N over the time it took, or what it held at the end
+                "per_service_per_s": {
+                    name: round(n / at) if at else round(max(0, counts[name] - warmup) / elapsed)
+                    for name, at in reached.items()
+                },
                 "cpu_seconds": {
                     name: round(cpu_seconds(pid) - cpu_before[name], 1)
                     for name, pid in pids.items()
@@ -250,4 +257,5 @@ async def pipeline(
                 result["ratio_to_raw_kafka"] = round(rate / raw["messages_per_s"], 3)
         phases["baseline"] = round(time.monotonic() - phase, 1)
         result["phase_seconds"] = phases
+    await stack.dispose()
     return result

@@ -92,6 +92,7 @@ def summary(results: dict[str, Any]) -> str:
                 f"{min(p['counts_at_end'].values()):,} by then: **{_v(p.get('partial_volunteers_per_s'))} volunteers/s** ({p['counts_at_end']})."
             ),
             f"- Seconds until each service held all of them: {p['seconds_until_held']} (the import request returned after {p.get('import_http_seconds')} s).",
+            f"- Each service's own rate (volunteers/s): {p.get('per_service_per_s')}.",
             f"- CPU seconds spent per process during the run: {p['cpu_seconds']}.",
             f"- Baseline, raw aiokafka through the same Tansu ({raw.get('partitions')} partitions, {raw.get('value_bytes')}-byte values, "
             f"{raw.get('header_bytes')} bytes of headers, acks=all, one consumer group committing per fetch): "
@@ -119,6 +120,21 @@ def summary(results: dict[str, Any]) -> str:
             f"The set-based sketch does the same work {round(sk['events_per_s'] / t['events_per_s'], 1) if t['events_per_s'] else '–'}× faster.",
             "",
         ]
+    pg = results.get("pipeline_pg")
+    if pg:
+        rate = pg["volunteers_per_s"] or pg.get("partial_volunteers_per_s")
+        out += [
+            "## 1b. Pipeline throughput on PostgreSQL (one database per service, same Tansu setup)",
+            "",
+            f"- {pg['volunteers']:,} volunteers: "
+            + (
+                f"all three held them after {pg['seconds']} s: **{_v(rate)} volunteers/s**."
+                if pg["complete"]
+                else f"not complete after {pg['observed_seconds']} s; partial rate **{_v(rate)} volunteers/s** ({pg['counts_at_end']})."
+            ),
+            f"- Each service's own rate: {pg.get('per_service_per_s')}; seconds until held: {pg['seconds_until_held']}; CPU seconds: {pg['cpu_seconds']}.",
+            "",
+        ]
     s = results.get("scaleout")
     if s and p:
         r1 = p["volunteers_per_s"] or p.get("partial_volunteers_per_s")
@@ -129,6 +145,7 @@ def summary(results: dict[str, Any]) -> str:
             f"- One training instance: {_v(r1)} volunteers/s; two: {_v(r2)} volunteers/s"
             + (" (incomplete run: partial rate)" if not s["complete"] else "")
             + f"; **ratio {_v(round(r2 / r1, 2) if r1 and r2 else None)}**.",
+            f"- Each service's own rate (volunteers/s) with one training instance: {p.get('per_service_per_s')}; with two: {s.get('per_service_per_s')}.",
             f"- Seconds until held with two: {s['seconds_until_held']}; CPU seconds: {s['cpu_seconds']}.",
             "",
         ]
