@@ -74,28 +74,30 @@ class VolunteerDraft(ProfileFields):
     village_code: str = Field(examples=["32.76.01.1006"])
 
 
+PLAIN_FIELDS = (
+    "full_name",
+    "birth_place",
+    "address",
+    "email",
+    "education",
+    "occupation",
+    "ipsm_number",
+)
+PROFILE_FIELDS = frozenset(ProfileFields.model_fields)
+
+
 def profile_values(fields: ProfileFields, *, only_set: bool) -> dict[str, Any]:
     """Column values of the profile fields (nested objects flattened)."""
-    data = fields.model_dump(exclude_unset=only_set)
-    values: dict[str, Any] = {}
-    for plain in (
-        "full_name",
-        "birth_place",
-        "address",
-        "email",
-        "education",
-        "occupation",
-        "ipsm_number",
-    ):
-        if plain in data:
-            values[plain] = data[plain]
+    # Attribute access, not model_dump(): this runs once per row of a 100,000-row import.
+    present = fields.model_fields_set if only_set else PROFILE_FIELDS
+    values: dict[str, Any] = {k: getattr(fields, k) for k in PLAIN_FIELDS if k in present}
     if "full_name" in values:
         values["name_search"] = name_key(values["full_name"])
-    if "phone" in data:
-        values["phone"] = normalise_phone(data["phone"])
-    values.update(_recommendation_values(fields.recommendations, "recommendations" in data))
-    values.update(_decree_values(fields.decree, "decree" in data))
-    if "consents" in data and fields.consents is not None:
+    if "phone" in present:
+        values["phone"] = normalise_phone(fields.phone)
+    values.update(_recommendation_values(fields.recommendations, "recommendations" in present))
+    values.update(_decree_values(fields.decree, "decree" in present))
+    if "consents" in present and fields.consents is not None:
         values["consent_data_processing"] = fields.consents.data_processing
         values["consent_contact"] = fields.consents.contact
         values["consented_at"] = datetime.now(UTC)
