@@ -63,7 +63,9 @@ class ServiceSettings(BaseSettings):
         if self.kafka_security_protocol != "SASL_SSL":
             problems.append("kafka_security_protocol must be SASL_SSL in production")
         elif not (self.kafka_sasl_username and self.kafka_sasl_password):
-            problems.append("kafka_sasl_username and kafka_sasl_password are required with SASL_SSL")
+            problems.append(
+                "kafka_sasl_username and kafka_sasl_password are required with SASL_SSL"
+            )
         if self.database_url.startswith("sqlite"):
             problems.append("database_url must point to PostgreSQL in production")
         if problems:
