@@ -151,11 +151,15 @@ def summary(results: dict[str, Any]) -> str:
         ]
     if p:
         out += ["## 5. Peak memory during 1 (VmHWM, MB)", ""]
-        out += ["| process | after warm-up (RSS) | peak during the import |", "|---|---|---|"]
+        out += [
+            "| process | after warm-up (RSS) | peak during the import | growth |",
+            "|---|---|---|---|",
+        ]
         for name, peak in p["peak_rss_mb"].items():
             child = p["peak_child_rss_mb"].get(name) or 0
             extra = f" (+ import worker {child})" if child else ""
-            out.append(f"| {name} | {p['rss_after_warmup_mb'].get(name)} | {peak}{extra} |")
+            before = p["rss_after_warmup_mb"].get(name) or 0
+            out.append(f"| {name} | {before} | {peak}{extra} | {round(peak - before, 1)} |")
         out += [
             "",
             f"Warm-up was {results['arguments_parsed'].get('warmup')} volunteers; the growth from it to "
