@@ -34,7 +34,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--volunteers", type=int, default=100_000, help="pipeline size (1 and 4)")
     p.add_argument("--province", default="35", help="province of the imported volunteers")
     p.add_argument(
-        "--pipeline-timeout", type=float, default=120, help="s; report the partial rate after"
+        "--pipeline-timeout", type=float, default=100, help="s; report the partial rate after"
     )
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--rate", type=float, default=50, help="registrations/s for 2")
