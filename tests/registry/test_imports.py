@@ -61,6 +61,28 @@ async def test_the_sample_province_file_imports_valid_rows_and_reports_bad_ones(
         assert listed["total"] == 40
 
 
+async def test_a_form_upload_imports_like_a_raw_body(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}"
+    async with registry_http(url) as reg:
+        r = await reg.client.post(
+            "/volunteers/imports",
+            files={"file": (SAMPLE.name, SAMPLE.read_bytes(), "text/csv")},
+            headers=reg.headers(NATIONAL),
+        )
+        assert r.status_code == 201, r.text
+        assert (r.json()["filename"], r.json()["imported"], r.json()["invalid"]) == (
+            SAMPLE.name,
+            40,
+            7,
+        )
+        missing = await reg.client.post(
+            "/volunteers/imports",
+            files={"other": ("x.csv", b"a,b\n")},
+            headers=reg.headers(NATIONAL),
+        )
+        assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "file"
+
+
 async def test_reimporting_the_same_file_creates_no_duplicates(database_url):
     async with registry_http(database_url) as reg:
         first = (

@@ -1,4 +1,5 @@
-"""Bulk import over HTTP: the raw CSV/XLSX body is streamed to a temporary file, then imported."""
+"""Bulk import over HTTP: the CSV/XLSX file (a form upload or the raw request body) is spooled
+to a temporary file, then imported."""
 
 from __future__ import annotations
 
@@ -45,11 +46,18 @@ def _report(record: VolunteerImport) -> ImportReport:
     "",
     status_code=201,
     response_model=ImportReport,
-    summary="Import a CSV or XLSX volunteer list (raw request body)",
+    summary="Import a CSV or XLSX volunteer list (form upload or raw body)",
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
                 "text/csv": {"schema": {"type": "string", "format": "binary"}},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                     "schema": {"type": "string", "format": "binary"}
@@ -67,14 +75,18 @@ async def import_volunteers(
 ) -> ImportReport:
     """Valid rows are imported; invalid and duplicate rows are listed in the error file.
 
-    Send the file as the body (`curl --data-binary @file.csv -H 'Content-Type: text/csv'`).
-    Rows outside your region are reported, not imported. Re-importing creates no duplicates.
+    Upload the file as a form field `file` (`curl -F file=@list.xlsx`) or send it as the
+    body (`curl --data-binary @list.csv -H 'Content-Type: text/csv'`). Rows outside your
+    region are reported, not imported. Re-importing creates no duplicates.
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload"
-        with path.open("wb") as f:
-            async for chunk in request.stream():
-                f.write(chunk)
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            filename = await _save_form_upload(request, path) or filename
+        else:
+            with path.open("wb") as f:
+                async for chunk in request.stream():
+                    f.write(chunk)
         importer = Importer(
             request.app.state.runtime.sessionmaker, actor=actor, vault=vault, settings=settings
         )
@@ -85,6 +97,23 @@ async def import_volunteers(
                 422, "Unreadable file", str(exc), errors=[{"field": "file", "message": str(exc)}]
             ) from exc
     return _report(record)
+
+
+async def _save_form_upload(request: Request, path: Path) -> str | None:
+    """Copy the form's `file` field to `path`; returns the uploaded file's name."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise Problem(
+            422,
+            "Missing file",
+            "send the list as the form field 'file'",
+            errors=[{"field": "file", "message": "Field required"}],
+        )
+    with path.open("wb") as f:
+        while chunk := await upload.read(1 << 20):
+            f.write(chunk)
+    return upload.filename
 
 
 @router.get("/{import_id}", response_model=ImportReport, summary="An import's summary")
