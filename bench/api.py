@@ -22,7 +22,7 @@ from services.registry.nik_vault import NikVault
 from services.registry.samples.generate import valid_row, villages_of
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
-from services.registry.service.spreadsheets import COLUMNS, read_rows
+from services.registry.service.spreadsheets import COLUMNS
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
 from tools.procs import die_with_parent
@@ -58,7 +58,7 @@ async def fill(
                 vault=NikVault(settings),
                 settings=settings,
             )
-            record = await importer.run(read_rows(path), filename=path.name)
+            record = await importer.run_file(path, filename=path.name)
             done += record.imported
             path.unlink()
         async with engine.begin() as conn:

@@ -91,9 +91,10 @@ async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "environment": report.environment(),
         "timings": {},
         "notes": [
-            "The bottleneck, with evidence and a tested fix (set-based consumers; training's "
-            "consumer 300 → 1,639 events/s, its rate in a 5,000-volunteer pipeline 144 → 890/s): "
-            "bench/proposals/README.md and bench/proposals/set-based-consumers.diff.",
+            "The bottleneck, with evidence and a tested fix (set-based consumers: training's "
+            "consumer 300 → 1,507 events/s, notifications' 192 → 925, end to end at 5,000 "
+            "volunteers 124 → 376/s): bench/proposals/README.md and "
+            "bench/proposals/set-based-consumers.diff.",
             "A pipeline that would not finish within --pipeline-timeout is stopped there (make bench "
             "must fit in 10 minutes); its rate is then what every service held by then over the "
             "elapsed time ('partial').",
