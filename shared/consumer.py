@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.dead_letters import DeadLetterWriter, describe_error
 from shared.events.base import Event
 from shared.events.envelope import Envelope, EnvelopeError
-from shared.inbox import claim
+from shared.inbox import claim_many
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.outbox import correlation_id_var
@@ -52,6 +52,8 @@ class EventContext:
 
 
 Handler = Callable[[Any, EventContext], Awaitable[None]]
+#: applies a run of consecutive events of one type, all in the same session and transaction
+BatchHandler = Callable[[list[tuple[Any, EventContext]]], Awaitable[None]]
 
 
 class EventConsumer:
@@ -74,6 +76,7 @@ class EventConsumer:
         self._settings = settings
         self._metrics = metrics
         self._handlers: dict[str, tuple[type[Event], Handler]] = {}
+        self._batch_handlers: dict[str, BatchHandler] = {}
         self._dlq = DeadLetterWriter(
             broker=broker, consumer=name, metrics=metrics, settings=settings
         )
@@ -85,6 +88,23 @@ class EventConsumer:
 
         def register(fn: Handler) -> Handler:
             self._handlers[model.event_type] = (model, fn)
+            self._batch_handlers.pop(model.event_type, None)  # the latest registration wins
+            self.topics.add(model.topic)
+            return fn
+
+        return register
+
+    def handles_many(self, model: type[E]) -> Callable[[BatchHandler], BatchHandler]:
+        """Decorator: register a set-based `fn([(event, ctx), …])` for an event type; a batch's
+        consecutive events of that type are applied in one call (one statement for all of
+        them instead of one per event). Retries one by one call it with one-element lists."""
+
+        def register(fn: BatchHandler) -> BatchHandler:
+            async def one(event_: Any, ctx: EventContext) -> None:
+                await fn([(event_, ctx)])
+
+            self._handlers[model.event_type] = (model, one)
+            self._batch_handlers[model.event_type] = fn
             self.topics.add(model.topic)
             return fn
 
@@ -187,16 +207,37 @@ class EventConsumer:
         # or none of them; a redelivered event is then skipped or applied, never both.
         results: list[str] = []
         async with self._sessionmaker() as session, session.begin():
+            # One statement claims the whole batch; an event id seen twice in the batch is
+            # a duplicate from its second occurrence on.
+            distinct: dict[Any, Envelope] = {}
+            for _, _, envelope, _, _ in ready:
+                distinct.setdefault(envelope.event_id, envelope)
+            fresh = await claim_many(
+                session, self._inbox, consumer=self.name, envelopes=list(distinct.values())
+            )
+            run: list[tuple[Any, EventContext]] = []
+            run_type: str | None = None
             for _, record, envelope, event_, handler in ready:
                 with _bound(record, envelope):
-                    if not await claim(session, self._inbox, consumer=self.name, envelope=envelope):
+                    if envelope.event_id not in fresh:
                         results.append("duplicate")
                         continue
+                    fresh.discard(envelope.event_id)
                     ctx = EventContext(
                         session, envelope, record.topic, record.partition, record.offset
                     )
-                    await handler(event_, ctx)
+                    batch_handler = self._batch_handlers.get(envelope.event_type)
+                    if run and run_type != envelope.event_type:
+                        await self._batch_handlers[run_type](run)  # type: ignore[index]
+                        run = []
+                    if batch_handler is not None:
+                        run.append((event_, ctx))
+                        run_type = envelope.event_type
+                    else:
+                        await handler(event_, ctx)
                     results.append("applied")
+            if run:
+                await self._batch_handlers[run_type](run)  # type: ignore[index]
         return results
 
     async def _apply_with_retries(

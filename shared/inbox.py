@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
@@ -40,3 +42,31 @@ async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope:
     )
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
+
+
+async def claim_many(
+    session: AsyncSession, inbox: Table, *, consumer: str, envelopes: Sequence[Envelope]
+) -> set[uuid.UUID]:
+    """The ids of `envelopes` this consumer had not applied before (now claimed), in one
+    multi-row INSERT … ON CONFLICT DO NOTHING RETURNING instead of one statement per event.
+    Envelopes must have distinct event ids."""
+    if not envelopes:
+        return set()
+    now = datetime.now(UTC)
+    stmt = (
+        dialect_insert(session)(inbox)
+        .values(
+            [
+                {
+                    "consumer": consumer,
+                    "event_id": e.event_id,
+                    "event_type": e.event_type,
+                    "processed_at": now,
+                }
+                for e in envelopes
+            ]
+        )
+        .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
+    )
+    return {row[0] for row in (await session.execute(stmt)).all()}

@@ -9,11 +9,13 @@ from shared.events import registry as reg
 
 
 def register(consumer: EventConsumer, deps: Deps) -> None:
-    @consumer.handles(reg.VolunteerRegistered)
-    async def on_volunteer_registered(event: reg.VolunteerRegistered, ctx: EventContext) -> None:
-        """Welcome the new candidate."""
-        await triggers.volunteer_registered(
-            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+    @consumer.handles_many(reg.VolunteerRegistered)
+    async def on_volunteers_registered(
+        items: list[tuple[reg.VolunteerRegistered, EventContext]],
+    ) -> None:
+        """Welcome the new candidates (a bulk import's events in two statements)."""
+        await triggers.volunteers_registered(
+            items[0][1].session, [(e, ctx.envelope.event_id) for e, ctx in items], now=deps.clock()
         )
 
     @consumer.handles(reg.VolunteerStatusChanged)

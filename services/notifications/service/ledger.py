@@ -72,6 +72,38 @@ async def enqueue(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def enqueue_many(
+    session: AsyncSession, items: list[dict[str, Any]], *, template: str, now: datetime
+) -> None:
+    """`enqueue` for many (trigger, recipient) pairs of one template with known regions, in
+    one INSERT … ON CONFLICT DO NOTHING (the unique key still makes each exactly-once)."""
+    spec = templates.get(template)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "trigger_event_id": item["trigger_event_id"],
+            "recipient_id": item["recipient_id"],
+            "recipient_kind": "volunteer",
+            "template": template,
+            "template_version": spec.version,
+            "category": spec.category,
+            "channel": "",
+            "status": "pending",
+            "body": "",
+            "context": "{}",
+            "session_id": None,
+            "region_code": item["region_code"],
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "resent_count": 0,
+        }
+        for item in items
+    ]
+    stmt = dialect_insert(session)(Notification.__table__).values(rows)  # type: ignore[attr-defined]
+    await session.execute(stmt.on_conflict_do_nothing())
+
+
 def in_scope(principal: Principal) -> Any:
     if principal.is_national:
         return None

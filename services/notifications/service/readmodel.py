@@ -55,6 +55,27 @@ async def upsert_recipient(
     await upsert(session, Recipient, ["volunteer_id"], values)
 
 
+async def upsert_recipients(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many recipients in one INSERT … ON CONFLICT DO UPDATE (the last row per volunteer
+    wins; a row without a status keeps the stored one, or becomes a candidate)."""
+    by_id = {r["volunteer_id"]: dict(r) for r in rows}
+    missing = [i for i, r in by_id.items() if not r.get("status")]
+    if missing:
+        found = await session.execute(
+            select(col(Recipient.volunteer_id), col(Recipient.status)).where(
+                col(Recipient.volunteer_id).in_(missing)
+            )
+        )
+        known = dict(found.tuples().all())
+        for i in missing:
+            by_id[i]["status"] = known.get(i) or "candidate"
+    stmt = dialect_insert(session)(Recipient.__table__).values(list(by_id.values()))  # type: ignore[attr-defined]
+    updates = {
+        k: getattr(stmt.excluded, k) for k in next(iter(by_id.values())) if k != "volunteer_id"
+    }
+    await session.execute(stmt.on_conflict_do_update(index_elements=["volunteer_id"], set_=updates))
+
+
 async def set_status(
     session: AsyncSession,
     *,

@@ -13,10 +13,12 @@ from shared.events.registry import (
 
 
 def register(consumer: EventConsumer) -> None:
-    @consumer.handles(VolunteerRegistered)
-    async def on_volunteer_registered(event: VolunteerRegistered, ctx: EventContext) -> None:
-        """A new candidate can now be enrolled."""
-        await volunteers.record_volunteer(ctx.session, event)
+    @consumer.handles_many(VolunteerRegistered)
+    async def on_volunteers_registered(
+        items: list[tuple[VolunteerRegistered, EventContext]],
+    ) -> None:
+        """New candidates can now be enrolled (a bulk import's events in one statement)."""
+        await volunteers.record_volunteers(items[0][1].session, [e for e, _ in items])
 
     @consumer.handles(VolunteerStatusChanged)
     async def on_volunteer_status_changed(event: VolunteerStatusChanged, ctx: EventContext) -> None:

@@ -11,6 +11,7 @@ from services.training.db.tables import Enrolment, KnownVolunteer, TrainingSessi
 from services.training.domain.policy import LEAVING_STATUSES
 from services.training.service import enrolments
 from services.training.service.common import now
+from shared.db import dialect_insert
 from shared.events.registry import (
     VolunteerErased,
     VolunteerRegistered,
@@ -37,6 +38,31 @@ async def record_volunteer(session: AsyncSession, event: VolunteerRegistered) ->
         )
         session.add(known)
     return known
+
+
+async def record_volunteers(session: AsyncSession, events: list[VolunteerRegistered]) -> None:
+    """Add volunteers to the read model in one INSERT; ones already known are left as they
+    are (the same effect as `record_volunteer` for each)."""
+    stamp = now()
+    stmt = (
+        dialect_insert(session)(KnownVolunteer)
+        .values(
+            [
+                {
+                    "volunteer_id": e.volunteer_id,
+                    "village_code": e.village_code,
+                    "regency_code": e.regency_code,
+                    "province_code": e.province_code,
+                    "status": e.status,
+                    "registered_at": e.registered_at,
+                    "updated_at": stamp,
+                }
+                for e in events
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
 
 
 async def change_status(session: AsyncSession, event: VolunteerStatusChanged) -> None:
