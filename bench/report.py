@@ -203,6 +203,9 @@ def summary(results: dict[str, Any]) -> str:
             f"bare {bare['post']['errors']}/{bare['list']['errors']}.",
             "",
         ]
+    if results.get("errors"):
+        out += ["## Stages that failed", ""]
+        out += [f"- {stage}: `{err}`" for stage, err in results["errors"].items()] + [""]
     if results.get("notes"):
         out += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
     return "\n".join(out)

@@ -12,6 +12,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,52 @@ async def consumers(work: Path, events: int) -> dict[str, Any]:
     return out
 
 
-async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
+async def run_stage(
+    stage: str, args: argparse.Namespace, work: Path, results: dict[str, Any]
+) -> None:
+    if stage == "consumers":
+        results[stage] = await consumers(work / stage, args.consumer_events)
+    elif stage == "pipeline_pg":
+        if not await pg.reachable():
+            results["notes"].append(f"PostgreSQL not reachable at {pg.ADMIN_URL}: no pipeline_pg")
+            return
+        async with pg.databases() as urls:
+            results[stage] = await pipeline(
+                work / stage,
+                args.pg_volunteers,
+                province=args.province,
+                warmup=args.warmup,
+                timeout=args.pipeline_timeout,
+                baseline=False,
+                database_urls=urls,
+            )
+    elif stage in ("pipeline", "scaleout"):
+        results[stage] = await pipeline(
+            work / stage,
+            args.volunteers,
+            province=args.province,
+            training_instances=2 if stage == "scaleout" else 1,
+            warmup=args.warmup,
+            timeout=args.pipeline_timeout,
+            baseline=stage == "pipeline",
+        )
+    elif stage == "latency":
+        results[stage] = await latency(work / stage, rate=args.rate, seconds=args.latency_seconds)
+    else:
+        results[stage] = await api(
+            work / stage,
+            volunteers=args.api_volunteers,
+            fill_budget_s=args.api_fill_budget,
+            seconds=args.api_seconds,
+            concurrency=args.concurrency,
+        )
+
+
+async def main(
+    args: argparse.Namespace,
+    argv: list[str],
+    on_stage: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
     stages = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(stages) - set(STAGES)
     if unknown:
@@ -115,48 +161,16 @@ async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
                 continue
             t0 = time.monotonic()
             print(f"[bench] {stage} …", flush=True)
-            if stage == "consumers":
-                results[stage] = await consumers(work / stage, args.consumer_events)
-            elif stage == "pipeline_pg":
-                if not await pg.reachable():
-                    results["notes"].append(
-                        f"PostgreSQL not reachable at {pg.ADMIN_URL}: no pipeline_pg"
-                    )
-                    continue
-                async with pg.databases() as urls:
-                    results[stage] = await pipeline(
-                        work / stage,
-                        args.pg_volunteers,
-                        province=args.province,
-                        warmup=args.warmup,
-                        timeout=args.pipeline_timeout,
-                        baseline=False,
-                        database_urls=urls,
-                    )
-            elif stage in ("pipeline", "scaleout"):
-                results[stage] = await pipeline(
-                    work / stage,
-                    args.volunteers,
-                    province=args.province,
-                    training_instances=2 if stage == "scaleout" else 1,
-                    warmup=args.warmup,
-                    timeout=args.pipeline_timeout,
-                    baseline=stage == "pipeline",
-                )
-            elif stage == "latency":
-                results[stage] = await latency(
-                    work / stage, rate=args.rate, seconds=args.latency_seconds
-                )
-            else:
-                results[stage] = await api(
-                    work / stage,
-                    volunteers=args.api_volunteers,
-                    fill_budget_s=args.api_fill_budget,
-                    seconds=args.api_seconds,
-                    concurrency=args.concurrency,
-                )
+            try:
+                await run_stage(stage, args, work, results)
+            except Exception as exc:  # one broken stage must not cost the others' figures
+                results.setdefault("errors", {})[stage] = f"{type(exc).__name__}: {exc}"[:2000]
+                print(f"[bench] {stage} FAILED: {exc!r}", file=sys.stderr, flush=True)
             results["timings"][stage] = round(time.monotonic() - t0, 1)
             print(f"[bench] {stage} done in {results['timings'][stage]} s", flush=True)
+            results["total_seconds"] = round(time.monotonic() - started, 1)
+            if on_stage is not None:  # what is done so far survives an interrupted run
+                on_stage(results)
     results["total_seconds"] = round(time.monotonic() - started, 1)
     return results
 
@@ -164,8 +178,12 @@ async def main(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
 def cli(argv: list[str] | None = None) -> Path:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    results = asyncio.run(main(args, argv))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    def save(partial: dict[str, Any]) -> None:
+        report.write(partial, args.out, stamp=stamp, summary_name=args.summary)
+
+    results = asyncio.run(main(args, argv, save))
     json_path, md_path = report.write(results, args.out, stamp=stamp, summary_name=args.summary)
     print(md_path.read_text())
     print(f"[bench] results: {json_path}, {md_path}")

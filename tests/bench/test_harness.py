@@ -17,6 +17,7 @@ def test_quick_pipeline_run_reaches_every_service_and_writes_results(tmp_path):
     json_path = cli(["--quick", "--only", "pipeline", "--out", str(tmp_path)])
 
     results = json.loads(json_path.read_text())
+    assert "errors" not in results, results["errors"]
     p = results["pipeline"]
     assert p["complete"], p
     held = dict.fromkeys(("registry", "registry_published", "training", "notifications"), 300)
