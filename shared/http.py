@@ -54,6 +54,7 @@ def create_service_app(
             await hook(runtime)
         remove_listener = wake_relay_after_commit(runtime.session_class, runtime.relay.notify)
         await runtime.broker.start()
+        await runtime.producer.start()
         runtime.relay.start()
         tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in background]
         log.info("service started", topics=sorted(runtime.topics()))
@@ -68,6 +69,8 @@ def create_service_app(
                 with contextlib.suppress(Exception):
                     await sub.stop()
             await runtime.relay.stop()
+            with contextlib.suppress(Exception):
+                await runtime.producer.stop()
             with contextlib.suppress(Exception):
                 await runtime.broker.stop()
             remove_listener()

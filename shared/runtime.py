@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from shared.consumer import EventConsumer
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.events.base import Event
 from shared.events.catalog import dlq_topic
-from shared.kafka import make_broker
+from shared.kafka import RelayProducer, make_broker
 from shared.metrics import ServiceMetrics
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
@@ -30,6 +29,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
     broker: KafkaBroker
+    producer: RelayProducer
     outbox: Table
     inbox: Table
     relay: OutboxRelay
@@ -61,16 +61,12 @@ def build_runtime(
     broker = make_broker(settings, service=name, metrics=metrics)
     outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
 
-    async def send(
-        topic: str, key: bytes, value: bytes, headers: dict[str, str]
-    ) -> asyncio.Future[Any]:
-        return await broker.publish(value, topic=topic, key=key, headers=headers, no_confirm=True)
-
+    producer = RelayProducer(settings, service=name)
     relay = OutboxRelay(
         sessionmaker=sessionmaker,
         read_sessionmaker=read_sessionmaker,
         outbox=outbox,
-        send=send,
+        send=producer.send,
         settings=settings,
         metrics=metrics,
     )
@@ -101,6 +97,7 @@ def build_runtime(
         sessionmaker=sessionmaker,
         read_sessionmaker=read_sessionmaker,
         broker=broker,
+        producer=producer,
         outbox=outbox,
         inbox=inbox,
         relay=relay,

@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_request_timeout_ms: int = 10_000
+    kafka_linger_ms: int = 10  # relay producer: wait this long to fill a produce request
+    kafka_max_batch_bytes: int = 512 * 1024
     topic_partitions: int = 6
     topic_replication_factor: int = 1
 
