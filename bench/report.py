@@ -136,6 +136,8 @@ def summary(results: dict[str, Any]) -> str:
         out += [
             "## 4. Scale-out (two training processes in one consumer group, same SQLite file)",
             "",
+            f"Sizes: {p['volunteers']:,} volunteers with one instance (run 1), {s['volunteers']:,} with two.",
+            "",
             f"- One training instance: {_v(r1)} volunteers/s; two: {_v(r2)} volunteers/s"
             + (" (incomplete run: partial rate)" if not s["complete"] else "")
             + f"; **ratio {_v(round(r2 / r1, 2) if r1 and r2 else None)}**.",

@@ -35,7 +35,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--volunteers", type=int, default=100_000, help="pipeline size (1 and 4)")
     p.add_argument("--province", default="35", help="province of the imported volunteers")
     p.add_argument(
-        "--pipeline-timeout", type=float, default=120, help="s; report the partial rate after"
+        "--pipeline-timeout", type=float, default=200, help="s; report the partial rate after"
+    )
+    p.add_argument(
+        "--scaleout-volunteers",
+        type=int,
+        help="scale-out size (default: half of --volunteers, to fit in 10 minutes)",
     )
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--rate", type=float, default=50, help="registrations/s for 2")
@@ -57,7 +62,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.volunteers, args.warmup, args.pipeline_timeout = 300, 20, 60
-        args.consumer_events, args.pg_volunteers = 400, 300
+        args.consumer_events, args.pg_volunteers, args.scaleout_volunteers = 400, 300, 300
         args.rate, args.latency_seconds = 20, 2
         args.api_volunteers, args.api_fill_budget, args.api_seconds = 500, 30, 1
     return args
@@ -97,9 +102,10 @@ async def run_stage(
                 database_urls=urls,
             )
     elif stage in ("pipeline", "scaleout"):
+        scaleout = args.scaleout_volunteers or max(1, args.volunteers // 2)
         results[stage] = await pipeline(
             work / stage,
-            args.volunteers,
+            scaleout if stage == "scaleout" else args.volunteers,
             province=args.province,
             training_instances=2 if stage == "scaleout" else 1,
             warmup=args.warmup,
