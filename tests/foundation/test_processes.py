@@ -105,10 +105,9 @@ async def test_consumer_killed_mid_stream_resumes_without_loss_or_duplicate_effe
         return rows(db, "select count(*) from known_volunteers")[0][0] == len(events)
 
     await eventually(all_applied, timeout=60, message="all events applied after restart")
-    ids = {r[0] for r in rows(db, "select volunteer_id from known_volunteers")}
-    assert ids == {e.volunteer_id.hex for e in events} or ids == {
-        str(e.volunteer_id) for e in events
-    }
+    # SQLite stores UUIDs as 32 hex digits; uuid.UUID reads either spelling
+    ids = {uuid.UUID(r[0]) for r in rows(db, "select volunteer_id from known_volunteers")}
+    assert ids == {e.volunteer_id for e in events}
     assert rows(db, "select count(*) from inbox where consumer = 'training'") == [(len(events),)]
     assert (
         await read_topic(broker.bootstrap, VOLUNTEERS_TOPIC + ".dlq", expect=1, timeout=0.5) == []
