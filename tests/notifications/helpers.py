@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -73,7 +73,10 @@ class FakeRegistry:
     contacts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     erased: set[uuid.UUID] = field(default_factory=set)
     operators: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[tuple[str, str]] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)  # what registry would audit
+    requests: list[str] = field(default_factory=list)  # HTTP requests answered, by path
+    # runs while a batch request is being answered (e.g. an erasure arriving meanwhile)
+    during_batch: Callable[[], Awaitable[None]] | None = None
 
     def add(
         self,
@@ -109,12 +112,30 @@ class FakeRegistry:
             subject = caller(request)
             if subject is None:
                 return JSONResponse({"detail": "service only"}, status_code=403)
+            self.requests.append("/internal/volunteers/{id}/contact")
             self.calls.append(("contact.read", str(vid)))
             if vid in self.erased:
                 return JSONResponse({"detail": "erased"}, status_code=410)
             if vid not in self.contacts:
                 return JSONResponse({"detail": "unknown"}, status_code=404)
             return self.contacts[vid]
+
+        @api.post("/internal/contacts")
+        async def contacts(request: Request) -> Any:
+            if caller(request) is None:
+                return JSONResponse({"detail": "service only"}, status_code=403)
+            self.requests.append("/internal/contacts")
+            ids = [uuid.UUID(i) for i in (await request.json())["volunteer_ids"]]
+            self.calls.extend(("contact.read", str(i)) for i in ids)
+            if self.during_batch is not None:
+                await self.during_batch()
+            return {
+                "contacts": [
+                    self.contacts[i] for i in ids if i in self.contacts and i not in self.erased
+                ],
+                "unknown": [str(i) for i in ids if i not in self.contacts and i not in self.erased],
+                "erased": [str(i) for i in ids if i in self.erased],
+            }
 
         @api.get("/internal/operators")
         async def operators(region: str, request: Request) -> Any:

@@ -100,9 +100,14 @@ async def claim_due(deps: Deps, now: datetime) -> list[Notification]:
 
 async def deliver_due(deps: Deps, now: datetime) -> int:
     rows = await claim_due(deps, now)
+    try:
+        problems = await prefetch_contacts(deps, rows)
+    except Exception as exc:  # only a shortcut: without it each row looks its contact up alone
+        log.error("contact prefetch failed", error=type(exc).__name__)  # SQL errors echo values
+        problems = {}
     for row in rows:
         try:
-            outcome = await deliver(deps, row, now)
+            outcome = await deliver(deps, row, now, contact_problem=problems.get(row.id))
         except Exception as exc:  # one bad row must not stop the batch; its lease expires
             log.error("delivery crashed", notification_id=str(row.id), error=describe_error(exc))
             continue
@@ -131,10 +136,14 @@ class Target:
     opt_outs: set[tuple[str, str]]
 
 
-async def deliver(deps: Deps, row: Notification, now: datetime) -> Outcome:
+async def deliver(
+    deps: Deps, row: Notification, now: datetime, *, contact_problem: ContactProblem | None = None
+) -> Outcome:
     """Decide and try: quiet hours, preferences, channels in order, retry or give up."""
     spec = templates.get(row.template)
     try:
+        if contact_problem is not None:  # the batch lookup already knows this row's answer
+            raise contact_problem
         target = await resolve_target(deps, row)
     except ContactGone:
         return Outcome("failed", error="recipient unknown or erased at registry")
@@ -309,6 +318,71 @@ async def resolve_target(deps: Deps, row: Notification) -> Target:
     )
 
 
+ContactProblem = ContactGone | ContactUnavailable
+
+
+async def prefetch_contacts(
+    deps: Deps, rows: list[Notification]
+) -> dict[uuid.UUID, ContactProblem]:
+    """Cache in one registry call the contacts this batch lacks; `contact_of` then finds them.
+
+    Returns, by notification id, why a row cannot have its contact: unknown or erased at
+    registry, erased here while registry answered, or registry unavailable (for all).
+    """
+    waiting = [r for r in rows if r.recipient_kind != "operator"]
+    missing = await uncached(deps, {r.recipient_id for r in waiting})
+    if not missing:
+        return {}
+    waiting = [r for r in waiting if r.recipient_id in missing]
+    try:
+        batch = await deps.contacts.volunteers(sorted(missing))
+    except ContactUnavailable as exc:
+        return {r.id: ContactUnavailable(str(exc)) for r in waiting}
+    sending = await store_contacts(deps, batch.found, [r.id for r in waiting])
+    problems: dict[uuid.UUID, ContactProblem] = {}
+    for r in waiting:
+        if r.recipient_id in batch.unknown or r.recipient_id in batch.erased:
+            problems[r.id] = ContactGone("unknown or erased at registry")
+        elif r.id not in sending:
+            problems[r.id] = ContactGone("erased while being delivered")
+    return problems
+
+
+async def uncached(deps: Deps, volunteer_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not volunteer_ids:
+        return set()
+    async with deps.read_sessionmaker() as session:
+        query = select(col(Contact.volunteer_id)).where(
+            col(Contact.volunteer_id).in_(volunteer_ids)
+        )
+        return volunteer_ids - set((await session.execute(query)).scalars())
+
+
+async def store_contacts(
+    deps: Deps, found: dict[uuid.UUID, ContactDetails], notification_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Cache registry's answers for the volunteers whose rows are still `sending`; returns those rows.
+
+    Why check and write in one transaction with the rows locked: an erasure that ran while
+    registry was answering has cancelled the rows; caching then would resurrect erased data.
+    Rows and contacts are taken in id order so that two dispatchers never deadlock.
+    """
+    async with deps.sessionmaker() as session, session.begin():
+        query = (
+            select(col(Notification.id), col(Notification.recipient_id))
+            .where(
+                col(Notification.id).in_(notification_ids), col(Notification.status) == "sending"
+            )
+            .order_by(col(Notification.id))
+            .with_for_update()
+        )
+        sending = {note: volunteer for note, volunteer in (await session.execute(query)).all()}
+        keep = sorted({v for v in sending.values() if v in found})
+        if keep:
+            await readmodel.upsert_contacts(session, [found[v] for v in keep], deps.clock())
+    return set(sending)
+
+
 async def contact_of(
     deps: Deps, volunteer_id: uuid.UUID, *, notification_id: uuid.UUID
 ) -> ContactDetails:
@@ -328,19 +402,7 @@ async def contact_of(
         note = await session.get(Notification, notification_id, with_for_update=True)
         if note is None or note.status != "sending":
             raise ContactGone("erased while being delivered")
-        await readmodel.upsert(
-            session,
-            Contact,
-            ["volunteer_id"],
-            {
-                "volunteer_id": volunteer_id,
-                "full_name": fresh.full_name,
-                "phone": fresh.phone,
-                "email": fresh.email,
-                "province_code": fresh.province_code,
-                "fetched_at": deps.clock(),
-            },
-        )
+        await readmodel.upsert_contacts(session, [fresh], deps.clock())
     return fresh
 
 

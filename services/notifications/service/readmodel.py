@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from services.notifications.contacts import ContactDetails
 from services.notifications.db.tables import (
     Contact,
     Enrolment,
@@ -120,6 +121,26 @@ async def drop_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: s
         session.add(existing)
 
 
+async def upsert_contacts(
+    session: AsyncSession, contacts: list[ContactDetails], fetched_at: datetime
+) -> None:
+    """Many contact copies in one INSERT … ON CONFLICT DO UPDATE (fresh details win)."""
+    rows = [
+        {
+            "volunteer_id": c.volunteer_id,
+            "full_name": c.full_name,
+            "phone": c.phone,
+            "email": c.email,
+            "province_code": c.province_code,
+            "fetched_at": fetched_at,
+        }
+        for c in contacts
+    ]
+    stmt = dialect_insert(session)(Contact.__table__).values(rows)  # type: ignore[attr-defined]
+    updates = {k: getattr(stmt.excluded, k) for k in rows[0] if k != "volunteer_id"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["volunteer_id"], set_=updates))
+
+
 async def forget_contact(session: AsyncSession, volunteer_id: uuid.UUID) -> None:
     """Drop the cached copy; the next message fetches fresh details from registry."""
     await session.execute(delete(Contact).where(col(Contact.volunteer_id) == volunteer_id))
@@ -127,15 +148,18 @@ async def forget_contact(session: AsyncSession, volunteer_id: uuid.UUID) -> None
 
 async def erase_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> None:
     """Right to erasure: delete contact data and preferences, blank rendered texts, stop sends."""
-    await forget_contact(session, volunteer_id)
-    await session.execute(delete(OptOut).where(col(OptOut.volunteer_id) == volunteer_id))
-    await session.execute(delete(Recipient).where(col(Recipient.volunteer_id) == volunteer_id))
     rows = col(Notification.recipient_id) == volunteer_id
     await session.execute(update(Notification).where(rows).values(body="", context="{}"))
     waiting = col(Notification.status).in_(("pending", "deferred", "retry", "sending"))
     await session.execute(
         update(Notification).where(rows, waiting).values(status="cancelled", last_error="erased")
     )
+    # Why the contact copy goes after the ledger rows: a dispatcher caching this person's
+    # contact holds their `sending` rows locked; updating the rows first waits for it to
+    # commit, so the DELETE then sees (and removes) what it cached (PostgreSQL, READ COMMITTED).
+    await forget_contact(session, volunteer_id)
+    await session.execute(delete(OptOut).where(col(OptOut.volunteer_id) == volunteer_id))
+    await session.execute(delete(Recipient).where(col(Recipient.volunteer_id) == volunteer_id))
 
 
 async def upsert_session(session: AsyncSession, **values: Any) -> None:
