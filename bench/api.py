@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,21 +33,34 @@ from tools.tansu import free_port
 REGENCY = "35.07"  # Kabupaten Malang: the regency of Jawa Timur with the most villages
 
 
+#: volunteers' columns the replication sets itself; every other column is copied as imported
+_SET = ("id", "nik_hash", "village_code", "district_code", "regency_code", "province_code")
+_SHIFTED = ("registered_at", "updated_at")  # the replicas are older: copy k, k days earlier
+
+
 async def fill(
-    db: Path, target: int, *, province: str = "35", budget_s: float = 300, chunk: int = 50_000
+    db: Path,
+    target: int,
+    *,
+    province: str = "35",
+    imported: int = 20_000,
+    chunk: int = 50_000,
 ) -> dict[str, Any]:
-    """Import up to `target` volunteers with the registry's Importer (in this process, in
-    files of `chunk` rows) until the time budget is spent; then mark their outbox rows
-    published so the relay does not publish them during the measurement."""
+    """`target` volunteers in registry's database: the first `imported` through the
+    registry's Importer (genuine rows: encrypted NIK, NIK hash, search key, outbox event),
+    the rest replicated from them in SQL (see `replicate`); then every outbox row is marked
+    published, so that the relay does not publish them during the measurement, and the
+    database is ANALYZEd."""
     url = f"sqlite+aiosqlite:///{db}"
     await asyncio.to_thread(upgrade, SERVICES["registry"].migrations_dir, url)
     settings = Settings(database_url=url)
     engine = make_engine(url)
     villages = villages_of(province)
     done, started = 0, time.monotonic()
+    first = min(target, imported)
     try:
-        while done < target and time.monotonic() - started < budget_s:
-            size = min(chunk, target - done)
+        while done < first:
+            size = min(chunk, first - done)
             path = db.parent / "fill.csv"
             with path.open("w", newline="", encoding="utf-8") as f:
                 writer = csv.DictWriter(f, fieldnames=COLUMNS)
@@ -59,23 +73,136 @@ async def fill(
                 settings=settings,
             )
             record = await importer.run_file(path, filename=path.name)
-            done += record.imported
             path.unlink()
-        async with engine.begin() as conn:
-            from sqlalchemy import text
-
-            await conn.execute(
-                text("UPDATE outbox SET published_at = :now WHERE published_at IS NULL"),
-                {"now": datetime.now(UTC).replace(tzinfo=None)},
-            )
+            if not record.imported:
+                raise RuntimeError(
+                    f"the fill's import refused every row: {record.errors_csv[:500]}"
+                )
+            done += record.imported
     finally:
         await engine.dispose()
+    import_s = time.monotonic() - started
+    phase = time.monotonic()
+    replicated = await asyncio.to_thread(replicate, db, target - done, villages)
+    replicate_s = time.monotonic() - phase
     elapsed = time.monotonic() - started
     return {
-        "volunteers": done,
+        "volunteers": done + replicated,
+        "imported": done,
+        "replicated": replicated,
         "seconds": round(elapsed, 1),
-        "rows_per_s": round(done / elapsed) if elapsed else None,
+        "import_seconds": round(import_s, 1),
+        "import_rows_per_s": round(done / import_s) if import_s else None,
+        "replicate_seconds": round(replicate_s, 1),  # with marking published and ANALYZE
     }
+
+
+def replicate(db: Path, n: int, villages: tuple[str, ...]) -> int:
+    """Add `n` volunteers copied in SQL from those in `db` (the imported ones), then mark
+    every outbox row published and ANALYZE.
+
+    Copy k of source row j gets a new id (a random UUID v4), a random unique 64-hex
+    `nik_hash`, the village that `valid_row` gives the global row number g (imported + the
+    replicas before it: `villages[g % len(villages)]`, so every village and regency keeps
+    the share the Importer alone would have given it) with its district, regency and
+    province codes, and `registered_at`/`updated_at` k days earlier than the source's.
+    Everything else is the source row's: `nik_encrypted` (it still decrypts, to the source's
+    NIK), names and search key, birth date, status. Replicas get no outbox row: published
+    events are kept `outbox_retention_hours` (24) by the relay, so a registry of 500,000
+    holds only its recent ones (here: the imported slice's).
+    """
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        # a bulk load on a private file: no WAL (every page would be written twice), no
+        # fsync; registry's engine sets WAL again when it connects
+        for pragma in (
+            "journal_mode=MEMORY",
+            "synchronous=OFF",
+            "cache_size=-262144",
+            "temp_store=MEMORY",
+        ):
+            conn.execute(f"PRAGMA {pragma}")
+        conn.execute("BEGIN IMMEDIATE")
+        base = conn.execute("SELECT count(*) FROM volunteers").fetchone()[0]
+        done = 0
+        # the migrations' secondary indexes are dropped and built again after the load
+        # (exactly as created: their SQL from sqlite_master); the primary key and the unique
+        # constraint (id, nik_hash) stay and are checked row by row
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name = 'volunteers'"
+        ).fetchall()
+        if n > 0 and base:
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+            cols = [r[1] for r in conn.execute("PRAGMA table_info(volunteers)")]
+            copied = [c for c in cols if c not in _SET + _SHIFTED]
+            conn.execute(
+                "CREATE TEMP TABLE bench_villages (i INTEGER PRIMARY KEY, village TEXT, "
+                "district TEXT, regency TEXT, province TEXT)"
+            )
+            conn.executemany(
+                "INSERT INTO bench_villages VALUES (?, ?, ?, ?, ?)",
+                [(i, v, v.rsplit(".", 1)[0], v[:5], v[:2]) for i, v in enumerate(villages)],
+            )
+            # the source rows, numbered 0.. in insertion order
+            conn.execute(
+                "CREATE TEMP TABLE bench_src AS SELECT row_number() OVER (ORDER BY rowid) - 1 "
+                "AS jj, * FROM volunteers"
+            )
+            conn.execute("CREATE UNIQUE INDEX temp.bench_src_jj ON bench_src (jj)")
+            src = conn.execute("SELECT count(*) FROM bench_src").fetchone()[0]
+            shifted = ", ".join(
+                f"strftime('%Y-%m-%d %H:%M:%S', s.{c}, :days) || substr(s.{c}, 20)"
+                for c in _SHIFTED
+            )
+            copy = 0
+            while done < n:
+                copy += 1
+                rows = min(src, n - done)
+                params = {
+                    "rows": rows,
+                    "offset": base + done,
+                    "n": len(villages),
+                    "days": f"-{copy} days",
+                }
+                conn.execute(
+                    f"INSERT INTO volunteers ({', '.join(_SET + _SHIFTED + tuple(copied))}) "
+                    f"SELECT {_uuid4()}, lower(hex(randomblob(32))), v.village, v.district, "
+                    f"v.regency, v.province, {shifted}, "
+                    + ", ".join(f"s.{c}" for c in copied)
+                    + " FROM bench_src s JOIN bench_villages v ON v.i = (:offset + s.jj) % :n "
+                    "WHERE s.jj < :rows ORDER BY s.jj",
+                    params,
+                )
+                done += rows
+            for table in ("bench_src", "bench_villages"):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for _, sql in indexes:
+                conn.execute(sql)
+        conn.execute(
+            "UPDATE outbox SET published_at = ? WHERE published_at IS NULL",
+            (_now(),),
+        )
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+    return done
+
+
+def _now() -> str:
+    """Now as SQLAlchemy stores a naive DateTime on SQLite (the relay's published_at)."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _uuid4() -> str:
+    """SQL: a random UUID v4 as 32 hex digits (how the Uuid column stores it on SQLite)."""
+    return (
+        "lower(hex(randomblob(6))) || '4' || substr(lower(hex(randomblob(2))), 2) || "
+        "substr('89ab', 1 + abs(random()) % 4, 1) || substr(lower(hex(randomblob(8))), 2)"
+    )
 
 
 async def load(
@@ -164,14 +291,15 @@ async def api(
     workdir: Path,
     *,
     volunteers: int = 500_000,
-    fill_budget_s: float = 300,
+    imported: int = 20_000,
     seconds: float = 10,
     concurrency: int = 8,
 ) -> dict[str, Any]:
     stack = BenchStack(workdir / "stack")
     db = stack.db("registry")
     db.parent.mkdir(parents=True, exist_ok=True)
-    filled = await fill(db, volunteers, budget_s=fill_budget_s)
+    # the listed regency's province (not --province): REGENCY must be among the villages
+    filled = await fill(db, volunteers, province=REGENCY[:2], imported=imported)
     in_regency = count(db, f"SELECT count(*) FROM volunteers WHERE regency_code = '{REGENCY}'")
     writer, operator = auth(), auth("regency_operator", REGENCY)
     result: dict[str, Any] = {

@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tools.services import SERVICES
@@ -18,16 +18,26 @@ ADMIN_URL = os.environ.get(
 )
 
 
-async def reachable() -> bool:
+def shown_url() -> str:
+    """ADMIN_URL without its password (it goes into the summary)."""
+    return make_url(ADMIN_URL).render_as_string(hide_password=True)
+
+
+async def server_version() -> str | None:
+    """The server's version (`SHOW server_version`), or None when it cannot be reached
+    within a few seconds."""
     engine = create_async_engine(ADMIN_URL)
     try:
-        async with engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
-        return True
+        async with asyncio.timeout(5), engine.connect() as conn:
+            return str((await conn.execute(text("SHOW server_version"))).scalar_one())
     except Exception:
-        return False
+        return None
     finally:
         await engine.dispose()
+
+
+async def reachable() -> bool:
+    return await server_version() is not None
 
 
 @contextlib.asynccontextmanager
