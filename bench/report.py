@@ -70,7 +70,9 @@ def summary(results: dict[str, Any]) -> str:
         "Software: "
         + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
         + f"; {env['tansu']}.",
-        f"Database: {env['database']}. Arguments: `{' '.join(args)}`.",
+        f"Database: {env['database']}"
+        + ("; 1b on PostgreSQL (see there)" if results.get("pipeline_pg") else "")
+        + f". Arguments: `{' '.join(args)}`.",
         "",
         "Every figure is paired with a baseline measured in the same run; ratios are what to compare "
         "between runs (other processes on this machine shift absolute figures).",
@@ -249,14 +251,20 @@ def _pipeline_pg(results: dict[str, Any]) -> list[str]:
             )
         )
     if sqlite_rate and rate:
-        out.append(
+        against = (
             f"- Against the SQLite pipeline of 1 (same run, {p['volunteers']:,} volunteers): "
-            f"{_v(rate)} / {_v(sqlite_rate)} = **{round(rate / sqlite_rate, 2)}**. The sizes differ "
-            f"(the 10-minute budget has no room for {p['volunteers']:,} on PostgreSQL too); a smaller "
-            "import weighs the consumers' start-up more (on SQLite, earlier runs: 5,000 at 376/s, "
-            "100,000 at 583/s), so this ratio likely understates PostgreSQL; the raw-broker ratios "
-            "above are each against a baseline of their own size."
+            f"{_v(rate)} / {_v(sqlite_rate)} = **{round(rate / sqlite_rate, 2)}**"
         )
+        if p["volunteers"] == g["volunteers"]:
+            out.append(against + " at the same size.")
+        else:
+            out.append(
+                against + ". The sizes differ (the 10-minute budget has no room for "
+                f"{p['volunteers']:,} on PostgreSQL too); a smaller import weighs the consumers' "
+                "start-up more (on SQLite, earlier runs: 5,000 at 376/s, 100,000 at 583/s), so "
+                "this ratio likely understates PostgreSQL; the raw-broker ratios above are each "
+                "against a baseline of their own size."
+            )
     return [*out, ""]
 
 
