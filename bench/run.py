@@ -1,6 +1,6 @@
 """`make bench`: every measurement with its same-run baseline; results in bench/results/.
 
-python -m bench.run                      # full size (about 10 minutes on 2 cores)
+python -m bench.run                      # full size (under 10 minutes on 2 cores)
 python -m bench.run --quick              # tiny sizes: proves the harness works
 python -m bench.run --volunteers 20000 --only pipeline,latency
 """
@@ -160,9 +160,9 @@ async def main(
             "consumers), its evidence and the fix now applied in 0a5b503 (set-based consumers: "
             "training's consumer 300 → 1,507 events/s, notifications' 192 → 925, end to end at "
             "5,000 volunteers 124 → 376/s): bench/proposals/README.md.",
-            "A pipeline that would not finish within --pipeline-timeout is stopped there (make bench "
-            "must fit in 10 minutes); its rate is then what every service held by then over the "
-            "elapsed time ('partial').",
+            "A pipeline that would not finish within --pipeline-timeout (--pg-timeout on "
+            "PostgreSQL) is stopped there (make bench must fit in 10 minutes); its rate is then "
+            "what every service held by then over the elapsed time ('partial').",
             "Scale-out: both training processes use the same SQLite file (WAL, BEGIN IMMEDIATE), "
             "so their write transactions are serialised by the database.",
             "API: the imported volunteers' outbox rows are marked published before the "
