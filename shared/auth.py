@@ -88,7 +88,7 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
@@ -96,7 +96,7 @@ def current_principal(
     return decode_token(request.app.state.settings, credentials.credentials)
 
 
-def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.can_write:
         raise Problem(403, "Forbidden", f"role {principal.role} may not change data")
     return principal

@@ -24,8 +24,11 @@ class Settings(ServiceSettings):
     regencies_requiring_verification: list[str] = Field(default_factory=list)
     minimum_age: int = 18
     import_chunk_size: int = 2000
-    #: Files at least this large are read and validated in a worker process (both cores).
+    #: Files at least this large are read and validated in worker processes, chunk by chunk
+    #: in turn, while this process writes: validating a row costs more CPU than writing it.
     import_worker_min_bytes: int = 1_000_000
+    #: How many worker processes validate a large CSV file (XLSX: one; reading it dominates).
+    import_workers: int = Field(default=2, ge=1, le=8)
     metrics_refresh_s: float = 30.0
 
     @model_validator(mode="after")

@@ -27,7 +27,7 @@ class NikVault:
 
     def hash(self, nik: str) -> str:
         """The keyed hash stored in the unique lookup column."""
-        return hmac.new(self._hash_key, nik.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._hash_key, nik.encode(), "sha256").hex()
 
     def encrypt(self, nik: str) -> str:
         nonce = os.urandom(12)

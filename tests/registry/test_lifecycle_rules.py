@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.domain.lifecycle import (
@@ -86,3 +88,33 @@ def test_a_non_indonesian_phone_is_refused_naming_the_field():
     with pytest.raises(InvalidVolunteer) as err:
         normalise_phone("12345")
     assert err.value.field == "phone"
+
+
+def _lokal_e164(raw: str) -> str | None:
+    import lokal
+
+    info = lokal.parse_phone(raw.strip())
+    return str(info.e164) if info.valid and info.e164 else None
+
+
+_PHONE_PIECES = st.lists(
+    st.sampled_from(["0", "62", "+62", "8", "12", "1234", "5678", "90", "000", " ", "-", "+"]),
+    min_size=1,
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(raw=st.one_of(_PHONE_PIECES, st.text(alphabet="0123456789+- ", max_size=20)))
+def test_phone_fast_path_answers_exactly_what_lokal_answers(raw):
+    """The bulk-import fast path for plainly written mobile numbers agrees with lokal, for
+    valid and invalid numbers alike."""
+    expected = _lokal_e164(raw)
+    try:
+        got = normalise_phone(raw)
+    except InvalidVolunteer:
+        got = None
+    if not raw.strip():
+        assert got is None
+    else:
+        assert got == expected

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from services.notifications.wiring import Deps
 
 
-def _deps(request: Request) -> Deps:
+async def _deps(request: Request) -> Deps:
     return request.app.state.deps  # type: ignore[no-any-return]
 
 

@@ -25,24 +25,24 @@ def _address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def operator_actor(request: Request, principal: CurrentPrincipal) -> Actor:
+async def operator_actor(request: Request, principal: CurrentPrincipal) -> Actor:
     """Any operator role; service tokens are for the /internal endpoints only."""
     if principal.role == Role.SERVICE:
         raise Problem(403, "Forbidden", "service tokens may only call /internal endpoints")
     return Actor.of(principal, _address(request))
 
 
-def writer_actor(request: Request, principal: Writer) -> Actor:
+async def writer_actor(request: Request, principal: Writer) -> Actor:
     return Actor.of(principal, _address(request))
 
 
-def national_admin(request: Request, principal: CurrentPrincipal) -> Actor:
+async def national_admin(request: Request, principal: CurrentPrincipal) -> Actor:
     if principal.role != Role.NATIONAL_ADMIN:
         raise Problem(403, "Forbidden", "only national admins may do this")
     return Actor.of(principal, _address(request))
 
 
-def service_actor(request: Request, principal: CurrentPrincipal) -> Actor:
+async def service_actor(request: Request, principal: CurrentPrincipal) -> Actor:
     if principal.role != Role.SERVICE:
         raise Problem(403, "Forbidden", "only platform services (role 'service') may call this")
     return Actor.of(principal, _address(request))
@@ -56,13 +56,13 @@ ServiceActor = Annotated[Actor, Depends(service_actor)]
 FULL_NIK_ROLES = frozenset({"national_admin", "province_operator", "regency_operator"})
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     settings = request.app.state.settings
     assert isinstance(settings, Settings)
     return settings
 
 
-def vault_of(request: Request) -> NikVault:
+async def vault_of(request: Request) -> NikVault:
     vault = request.app.state.runtime.extra["vault"]
     assert isinstance(vault, NikVault)
     return vault

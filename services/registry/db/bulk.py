@@ -9,11 +9,15 @@ databases take the ordinary Core path.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+
+_SQLITE = sqlite_dialect.dialect()  # type: ignore[no-untyped-call]
 
 
 async def insert_rows(
@@ -44,3 +48,58 @@ async def insert_rows(
             values[i] = f(values[i])
         params.append(tuple(values))
     await conn.exec_driver_sql(compiled.string, params)
+
+
+@dataclass
+class PreparedRows:
+    """Rows made ready for one INSERT, possibly in another process (they pickle cheaply).
+
+    On SQLite `rows` are tuples of driver parameters for `sql` (bind processors already
+    applied: plain str/int/float/None), so the writer only hands them to the driver; on other
+    databases they are dicts for the ordinary Core path.
+    """
+
+    table: str
+    keys: list[str]
+    rows: list[Any]
+    sql: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def subset(self, keep: Sequence[int]) -> PreparedRows:
+        return PreparedRows(self.table, self.keys, [self.rows[i] for i in keep], self.sql)
+
+
+def prepare_rows(
+    table: Table, rows: list[dict[str, Any]], keys: Sequence[str], *, sqlite: bool
+) -> PreparedRows:
+    """Bind the `keys` columns of every row for `insert_prepared` (pure CPU, no connection)."""
+    keys = list(keys)
+    if not sqlite or not rows:
+        return PreparedRows(table.name, keys, [{k: r[k] for k in keys} for r in rows])
+    dialect = _SQLITE
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    get = itemgetter(*order)
+    converters = [
+        (i, f) for i, k in enumerate(order) if (f := table.c[k].type.bind_processor(dialect))
+    ]
+    params = []
+    for row in rows:
+        values = list(get(row)) if len(order) > 1 else [get(row)]
+        for i, f in converters:
+            values[i] = f(values[i])
+        params.append(tuple(values))
+    return PreparedRows(table.name, keys, params, compiled.string)
+
+
+async def insert_prepared(session: AsyncSession, table: Table, prepared: PreparedRows) -> None:
+    """Insert rows made by `prepare_rows` in the session's transaction."""
+    if not prepared.rows:
+        return
+    conn = await session.connection()
+    if prepared.sql is not None and conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql(prepared.sql, prepared.rows)
+    else:
+        await session.execute(insert(table), prepared.rows)

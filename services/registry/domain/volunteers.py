@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,11 +42,23 @@ def check_age(birth_date: date, *, today: date, minimum: int = 18) -> None:
         raise InvalidVolunteer("birth_date", f"the volunteer must be at least {minimum} years old")
 
 
+# A mobile number written the common ways (0812-3456-7890, +62 812 3456 7890, 6281234567890):
+# after removing spaces and dashes, a prefix and 8 plus 8 to 11 digits. For these, lokal's
+# parse_phone answers "+62" + the digits from the 8 on; anything else goes to lokal itself.
+_PLAIN_MOBILE = re.compile(r"(?:\+62|62|0)(8[0-9]{8,11})")
+_PLAIN_CHARS = frozenset("0123456789+- ")
+
+
 def normalise_phone(raw: str | None) -> str | None:
     """An Indonesian number in E.164 (+62…), or None for an empty value."""
     if raw is None or not raw.strip():
         return None
-    info = lokal.parse_phone(raw.strip())
+    text = raw.strip()
+    if _PLAIN_CHARS.issuperset(text):  # the fast path of a bulk import (same answer)
+        plain = _PLAIN_MOBILE.fullmatch(text.replace(" ", "").replace("-", ""))
+        if plain is not None:
+            return "+62" + plain.group(1)
+    info = lokal.parse_phone(text)
     if not info.valid or not info.e164:
         raise InvalidVolunteer("phone", "is not a valid Indonesian phone number")
     return str(info.e164)

@@ -37,9 +37,12 @@ async def _run(settings: Settings, path: Path) -> dict[str, Any]:
             vault=NikVault(settings),
             settings=settings,
         )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         started, cpu = time.perf_counter(), time.process_time()
         record = await importer.run_file(path, filename=path.name)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         async with engine.connect() as conn:
             events = (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar_one()
         return {
@@ -51,6 +54,9 @@ async def _run(settings: Settings, path: Path) -> dict[str, Any]:
             # CPU time is what a loaded machine does not distort (other processes' share).
             "cpu_seconds": round(cpu, 2),
             "rows_per_cpu_s": round(record.rows / cpu),
+            # The validating worker processes (files of at least import_worker_min_bytes).
+            "workers_cpu_seconds": round(workers_cpu, 2),
+            "rows_per_cpu_s_all": round(record.rows / (cpu + workers_cpu)),
         }
     finally:
         await engine.dispose()

@@ -29,14 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from services.registry.config import Settings
-from services.registry.db.bulk import insert_rows
+from services.registry.db.bulk import PreparedRows, insert_prepared, prepare_rows
 from services.registry.db.tables import Volunteer, VolunteerImport, outbox
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
 from services.registry.service.spreadsheets import SheetRow, UnreadableFile, read_rows
-from services.registry.service.volunteers import SOURCE, insert_volunteers
+from services.registry.service.volunteers import SOURCE, VOLUNTEERS
 from shared.events.registry import VolunteerRegistered
 from shared.outbox import correlation_id_var, outbox_row
 
@@ -104,7 +104,8 @@ def _row_values(
 
 
 def _event(v: dict[str, Any]) -> VolunteerRegistered:
-    return VolunteerRegistered(
+    # model_construct: every value was validated just before (the volunteers row).
+    return VolunteerRegistered.model_construct(
         volunteer_id=v["id"],
         village_code=v["village_code"],
         district_code=v["district_code"],
@@ -131,13 +132,15 @@ async def _existing(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.
     return {str(h): i for h, i in (await session.execute(query)).all()}
 
 
-# (row number, volunteers row, its outbox row) — the outbox row is built in the worker too.
-Valid = list[tuple[int, dict[str, Any], dict[str, Any]]]
-
-
 @dataclass
 class ChunkResult:
-    valid: Valid
+    """A validated chunk: row numbers and NIK hashes of the valid rows, and those rows and
+    their outbox rows prepared for insertion (same order), ready to cross a process boundary.
+    """
+
+    valid: list[tuple[int, str]]
+    volunteers: PreparedRows
+    events: PreparedRows
     tally: ImportTally
 
 
@@ -155,11 +158,15 @@ def _vault(enc_key: str, hash_key: str) -> NikVault:
 def validate_chunk(
     chunk: list[SheetRow], actor: Actor, settings: Settings, correlation_id: str | None = None
 ) -> ChunkResult:
-    """Validate rows (pure CPU work: runs in a worker process for large files)."""
+    """Validate rows and prepare their inserts (pure CPU work: runs in worker processes for
+    large files, so the writer only hands ready parameters to the database)."""
     vault = _vault(
         settings.nik_encryption_key.get_secret_value(), settings.nik_hash_key.get_secret_value()
     )
-    tally, valid, seen, today = ImportTally(), [], set(), date.today()
+    tally, seen, today = ImportTally(), set(), date.today()
+    valid: list[tuple[int, str]] = []
+    rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for row in chunk:
         tally.rows += 1
         try:
@@ -173,9 +180,18 @@ def validate_chunk(
             tally.errors.append(RowError(row.number, "nik", IN_FILE_DUPLICATE))
             continue
         seen.add(values["nik_hash"])
-        event = outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id)
-        valid.append((row.number, values, event))
-    return ChunkResult(valid, tally)
+        valid.append((row.number, values["nik_hash"]))
+        rows.append(values)
+        events.append(outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id))
+    sqlite = settings.is_sqlite
+    # Only the columns that have a value in this chunk (the others default to NULL).
+    used = [k for k in rows[0] if any(r[k] is not None for r in rows)] if rows else []
+    return ChunkResult(
+        valid,
+        prepare_rows(VOLUNTEERS, rows, used, sqlite=sqlite),
+        prepare_rows(outbox, events, list(events[0]) if events else [], sqlite=sqlite),
+        tally,
+    )
 
 
 IN_FILE_DUPLICATE = "this NIK appears twice in the file"
@@ -212,31 +228,43 @@ class Importer:
     async def run_file(
         self, path: Path, *, filename: str, progress: Progress | None = None
     ) -> VolunteerImport:
-        """Import a CSV/XLSX file; large files are read and validated in a worker process.
+        """Import a CSV/XLSX file; large files are read and validated in worker processes.
 
-        Why a worker process: reading and validating a row (NIK, phone, encryption) costs
-        about as much CPU as writing it; a second process that reads and validates chunk
-        N+1 while this one writes chunk N uses both cores. The queue holds at most two
-        validated chunks, so memory stays flat whatever the file size.
+        Why worker processes: reading, validating, encrypting and preparing a row costs about
+        twice the CPU of writing it. Workers each take every n-th chunk of the file and hand
+        it over ready to insert, while this process writes the chunks in file order. Each
+        queue holds at most two chunks, so memory stays flat whatever the file size.
         """
         if path.stat().st_size < self.settings.import_worker_min_bytes:  # noqa: ASYNC240
             return await self.run(read_rows(path), filename=filename, progress=progress)
         started = datetime.now(UTC)
+        count = 1 if path.suffix.lower() == ".xlsx" else self.settings.import_workers
         ctx = multiprocessing.get_context("spawn")  # not fork: this process runs threads
-        queue: Any = ctx.Queue(maxsize=2)
-        worker = ctx.Process(
-            target=_read_and_validate,
-            args=(str(path), self.actor, self.settings, correlation_id_var.get(), queue),
-            daemon=True,
-        )
-        worker.start()
+        queues: list[Any] = [ctx.Queue(maxsize=2) for _ in range(count)]
+        workers = [
+            ctx.Process(
+                target=_read_and_validate,
+                args=(str(path), self.actor, self.settings, correlation_id_var.get(), q),
+                kwargs={"index": i, "of": count},
+                daemon=True,
+            )
+            for i, q in enumerate(queues)
+        ]
+        for worker in workers:
+            worker.start()
         try:
-            while (item := await asyncio.to_thread(_next_result, queue, worker)) is not None:
+            # Chunk k comes from worker k % count; the first missing chunk ends the file.
+            k = 0
+            while (
+                item := await asyncio.to_thread(_next_result, queues[k % count], workers[k % count])
+            ) is not None:
                 await self._write(item, progress)
+                k += 1
         finally:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.terminate()
+            for worker in workers:
+                worker.join(timeout=5)
+                if worker.is_alive():
+                    worker.terminate()
         return await self._finish(filename, started)
 
     async def _write(self, result: ChunkResult, progress: Progress | None) -> None:
@@ -245,41 +273,51 @@ class Importer:
         t.invalid += result.tally.invalid
         t.duplicates += result.tally.duplicates
         t.errors.extend(result.tally.errors)
-        await self._import_chunk(result.valid)
+        await self._import_chunk(result)
         if progress:
             progress(result.tally.rows)
 
-    async def _import_chunk(self, valid: Valid) -> None:
+    async def _import_chunk(self, result: ChunkResult) -> None:
         for attempt in (1, 2):
             try:
                 async with self.sessionmaker() as session, session.begin():
-                    await self._insert(session, valid)
-                return
+                    imported, duplicates = await self._insert(session, result)
             except IntegrityError:
                 # A registration raced us between the duplicate check and the insert:
                 # the retry's check sees it and reports that row as a duplicate.
                 if attempt == 2:
                     raise
+                continue
+            # Counted only once the chunk's transaction committed (a retry recounts).
+            self.tally.imported += imported
+            self.tally.duplicates += len(duplicates)
+            self.tally.errors.extend(duplicates)
+            return
 
-    async def _insert(self, session: AsyncSession, valid: Valid) -> None:
-        existing = await _existing(session, [v["nik_hash"] for _, v, _ in valid]) if valid else {}
-        fresh, events = [], []
-        for number, values, event in valid:
-            if values["nik_hash"] in existing:
-                self.tally.duplicates += 1
-                self.tally.errors.append(
-                    RowError(number, "nik", ALREADY_REGISTERED, existing[values["nik_hash"]])
-                )
+    async def _insert(
+        self, session: AsyncSession, result: ChunkResult
+    ) -> tuple[int, list[RowError]]:
+        """Insert the chunk's rows whose NIK is not registered yet, with their events."""
+        if not result.valid:
+            return 0, []
+        existing = await _existing(session, [h for _, h in result.valid])
+        keep: list[int] = []
+        duplicates: list[RowError] = []
+        for i, (number, nik_hash) in enumerate(result.valid):
+            if nik_hash in existing:
+                duplicates.append(RowError(number, "nik", ALREADY_REGISTERED, existing[nik_hash]))
             else:
-                fresh.append(values)
-                events.append(event)
-        if fresh:
-            await insert_volunteers(session, fresh)
-            # The same rows stage_events() writes (built by shared.outbox.outbox_row in the
-            # worker process), inserted here in the volunteers' transaction.
-            await insert_rows(session, outbox, events)
+                keep.append(i)
+        if keep:
+            whole = len(keep) == len(result.valid)
+            volunteers = result.volunteers if whole else result.volunteers.subset(keep)
+            events = result.events if whole else result.events.subset(keep)
+            await insert_prepared(session, VOLUNTEERS, volunteers)
+            # The same rows stage_events() writes (built by shared.outbox.outbox_row where
+            # the chunk was validated), inserted in the volunteers' transaction.
+            await insert_prepared(session, outbox, events)
             session.info["outbox_staged"] = True
-        self.tally.imported += len(fresh)
+        return len(keep), duplicates
 
     async def _finish(self, filename: str, started: datetime) -> VolunteerImport:
         t = self.tally
@@ -324,12 +362,20 @@ class _WorkerFailure:
 
 
 def _read_and_validate(
-    path: str, actor: Actor, settings: Settings, correlation_id: str | None, queue: Any
+    path: str,
+    actor: Actor,
+    settings: Settings,
+    correlation_id: str | None,
+    queue: Any,
+    *,
+    index: int = 0,
+    of: int = 1,
 ) -> None:
-    """Worker process: stream the file, validate chunk by chunk, hand results over; None ends."""
+    """Worker process: stream the file, validate chunks index, index + of, …; None ends."""
     try:
-        for chunk in _chunks(read_rows(Path(path)), settings.import_chunk_size):
-            queue.put(validate_chunk(chunk, actor, settings, correlation_id))
+        for k, chunk in enumerate(_chunks(read_rows(Path(path)), settings.import_chunk_size)):
+            if k % of == index:
+                queue.put(validate_chunk(chunk, actor, settings, correlation_id))
         queue.put(None)
     except UnreadableFile as exc:
         queue.put(_WorkerFailure(str(exc), unreadable=True))

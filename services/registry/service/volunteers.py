@@ -10,7 +10,6 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
@@ -249,16 +248,6 @@ async def erase_volunteer(session: AsyncSession, v: Volunteer, *, actor: Actor) 
     )
     audit(session, actor, "volunteer.erase", volunteer_id=v.id)
     await session.refresh(v)
-
-
-async def insert_volunteers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert (one executemany) of validated volunteer rows.
-
-    Core insert of the table, not the ORM bulk path, and only the columns that have a value
-    in this batch (the others default to NULL): parameter processing is most of the cost.
-    """
-    used = [k for k in rows[0] if any(r[k] is not None for r in rows)]
-    await insert_rows(session, VOLUNTEERS, rows, used)
 
 
 __all__ = [
