@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from shared.ids import uuid7
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
@@ -20,7 +22,7 @@ class Envelope:
     event_type: str
     source: str
     schema_version: int = 1
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    event_id: uuid.UUID = field(default_factory=uuid7)
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     correlation_id: str | None = None
 

@@ -9,6 +9,7 @@ from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from shared.db import new_registry
+from shared.ids import uuid7
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
@@ -41,7 +42,7 @@ class Volunteer(RegistryModel, table=True):
         Index("ix_volunteers_registered", "registered_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     nik_hash: str | None = Field(default=None, max_length=64, unique=True)
     nik_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     full_name: str = Field(max_length=200)
@@ -85,7 +86,7 @@ class StatusChange(RegistryModel, table=True):
 
     __tablename__ = "status_history"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     volunteer_id: uuid.UUID = Field(index=True)
     old_status: str | None = Field(default=None, max_length=20)
     new_status: str = Field(max_length=20)
@@ -99,7 +100,7 @@ class Transfer(RegistryModel, table=True):
 
     __tablename__ = "transfers"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     volunteer_id: uuid.UUID = Field(index=True)
     from_village_code: str = Field(max_length=13)
     to_village_code: str = Field(max_length=13)
@@ -114,7 +115,7 @@ class Operator(RegistryModel, table=True):
 
     __tablename__ = "operators"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     email: str = Field(max_length=200, unique=True)
     role: str = Field(max_length=30)
     scope: str = Field(max_length=13, index=True)
@@ -127,7 +128,7 @@ class AuditEntry(RegistryModel, table=True):
 
     __tablename__ = "audit_log"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     at: datetime = Field(default_factory=_now, index=True)
     actor: str = Field(max_length=200, index=True)
     role: str = Field(max_length=30)
@@ -142,7 +143,7 @@ class VolunteerImport(RegistryModel, table=True):
 
     __tablename__ = "imports"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     actor: str = Field(max_length=200)
     scope: str = Field(max_length=13)
     filename: str = Field(max_length=300)

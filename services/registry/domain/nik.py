@@ -34,12 +34,12 @@ def looks_rounded(raw: str) -> bool:
 def parse_nik(raw: str) -> NikFacts:
     """Validate format, region prefix and birth date; raise InvalidVolunteer('nik', ...)."""
     nik = raw.strip()
-    if looks_rounded(nik):
-        raise InvalidVolunteer(
-            "nik",
-            "was read as a number and rounded by a spreadsheet; store the NIK column as text",
-        )
     if not _DIGITS.match(nik):
+        if looks_rounded(nik):
+            raise InvalidVolunteer(
+                "nik",
+                "was read as a number and rounded by a spreadsheet; store the NIK column as text",
+            )
         raise InvalidVolunteer("nik", "must be exactly 16 digits")
     info = lokal.parse_nik(nik)
     codes = {issue.code for issue in info.errors}

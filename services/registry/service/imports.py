@@ -35,9 +35,15 @@ from services.registry.domain.errors import InvalidVolunteer
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
-from services.registry.service.spreadsheets import SheetRow, UnreadableFile, read_rows
+from services.registry.service.spreadsheets import (
+    SheetRow,
+    UnreadableFile,
+    read_chunks,
+    read_rows,
+)
 from services.registry.service.volunteers import SOURCE, VOLUNTEERS
 from shared.events.registry import VolunteerRegistered
+from shared.ids import uuid7
 from shared.outbox import correlation_id_var, outbox_row
 
 Progress = Callable[[int], None]
@@ -99,7 +105,7 @@ def _row_values(
     values = volunteer_values(draft, vault=vault, today=today, minimum_age=settings.minimum_age)
     if not actor.sees(values["village_code"]):
         raise InvalidVolunteer("village_code", "is outside your region")
-    values["id"] = uuid.uuid4()
+    values["id"] = uuid7()
     return values
 
 
@@ -373,9 +379,8 @@ def _read_and_validate(
 ) -> None:
     """Worker process: stream the file, validate chunks index, index + of, …; None ends."""
     try:
-        for k, chunk in enumerate(_chunks(read_rows(Path(path)), settings.import_chunk_size)):
-            if k % of == index:
-                queue.put(validate_chunk(chunk, actor, settings, correlation_id))
+        for chunk in read_chunks(Path(path), settings.import_chunk_size, index=index, of=of):
+            queue.put(validate_chunk(chunk, actor, settings, correlation_id))
         queue.put(None)
     except UnreadableFile as exc:
         queue.put(_WorkerFailure(str(exc), unreadable=True))

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -83,7 +84,8 @@ def _csv_rows(path: Path) -> Iterator[SheetRow]:
         yield from csv_rows(f)
 
 
-def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
+def _csv_cells(f: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header's column names, and (line number, cells) of each non-blank line."""
     sample = f.read(4096)
     f.seek(0)
     try:
@@ -95,11 +97,52 @@ def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
         names = _header(next(reader))
     except StopIteration as exc:
         raise UnreadableFile("the file is empty") from exc
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        values = {n: (c.strip() or None) for n, c in zip(names, cells, strict=False) if n}
-        yield SheetRow(number, values)
+    lines = (
+        (number, cells)
+        for number, cells in enumerate(reader, start=2)
+        if any(c.strip() for c in cells)
+    )
+    return names, lines
+
+
+def _csv_row(names: list[str], number: int, cells: list[str]) -> SheetRow:
+    values = {n: (c.strip() or None) for n, c in zip(names, cells, strict=False) if n}
+    return SheetRow(number, values)
+
+
+def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
+    names, lines = _csv_cells(f)
+    for number, cells in lines:
+        yield _csv_row(names, number, cells)
+
+
+def read_chunks(path: Path, size: int, *, index: int = 0, of: int = 1) -> Iterator[list[SheetRow]]:
+    """Chunks number index, index + of, index + 2·of, … of `size` rows each (a worker's
+    share of the file). Rows of the other chunks are only counted, not turned into rows."""
+    if of == 1 or is_xlsx(path):
+        for k, whole in enumerate(_chunks(read_rows(path), size)):
+            if k % of == index:
+                yield whole
+        return
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        names, lines = _csv_cells(f)
+        chunk: list[SheetRow] = []
+        seen = k = 0
+        for number, cells in lines:
+            if k % of == index:
+                chunk.append(_csv_row(names, number, cells))
+            seen += 1
+            if seen == size:
+                if chunk:
+                    yield chunk
+                chunk, seen, k = [], 0, k + 1
+        if chunk:
+            yield chunk
+
+
+def _chunks(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def _text(value: Any) -> str | None:
