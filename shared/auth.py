@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any
 
 import jwt
@@ -71,18 +73,31 @@ def mint_token(
 
 def decode_token(settings: ServiceSettings, token: str) -> Principal:
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            settings.jwt_secret.get_secret_value(),
-            algorithms=["HS256"],
-            issuer=settings.jwt_issuer,
-            options={"require": ["sub", "exp", "iss"]},
+        principal, expires = _verified(
+            token, settings.jwt_secret.get_secret_value(), settings.jwt_issuer
         )
-        return Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
+        if time.time() >= expires:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return principal
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise Problem(
             401, "Invalid token", f"the bearer token was rejected: {type(exc).__name__}"
         ) from exc
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
+    """Signature and claims checked once per token (an operator sends the same token for
+    hours); expiry is checked on every use by the caller. Failures are not cached."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=["HS256"],
+        issuer=issuer,
+        options={"require": ["sub", "exp", "iss"]},
+    )
+    principal = Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
+    return principal, float(claims["exp"])
 
 
 _bearer = HTTPBearer(auto_error=False)

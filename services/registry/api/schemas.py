@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from services.registry.db.tables import Volunteer
 from services.registry.nik_vault import NikVault
@@ -59,7 +61,7 @@ class RegionCount(BaseModel):
     count: int
 
 
-def summary(v: Volunteer, vault: NikVault) -> VolunteerSummary:
+def summary(v: Volunteer | Row[Any], vault: NikVault) -> VolunteerSummary:
     return VolunteerSummary(
         id=v.id,
         full_name=v.full_name,

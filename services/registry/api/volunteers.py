@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -89,7 +89,7 @@ async def register(
     actor: WriterActor,
     vault: Vault,
     settings: RegistrySettings,
-) -> VolunteerPublic:
+) -> Response:
     """Record a candidate PSM; 409 names the existing record if the NIK is registered."""
     with domain_errors():
         try:
@@ -105,7 +105,8 @@ async def register(
             if existing is None:
                 raise
             raise volunteers.DuplicateNik(existing) from None
-    return public(v, vault)
+    # Serialised once (see list_volunteers).
+    return Response(public(v, vault).model_dump_json(), 201, media_type="application/json")
 
 
 @router.get("", response_model=VolunteerPage, summary="List and search volunteers in your region")
@@ -124,7 +125,7 @@ async def list_volunteers(
     sort: Literal["registered_at", "-registered_at", "full_name", "-full_name"] = "-registered_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> VolunteerPage:
+) -> Response:
     """Filtered, sorted, paginated (ties broken by id, so pages are stable)."""
     f = _filter(region, status, training_level, name, registered_from, registered_to)
     async with session.begin():
@@ -132,9 +133,12 @@ async def list_volunteers(
             session, actor, f, sort=sort, limit=limit, offset=offset
         )
         audit(session, actor, "volunteers.list", detail=f"{len(rows)} of {total}")
-    return VolunteerPage(
+    page = VolunteerPage(
         items=[summary(v, vault) for v in rows], total=total, limit=limit, offset=offset
     )
+    # Serialised here, once: returning the model would make FastAPI validate it again
+    # against the response model (the page was just built from that model).
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/counts", response_model=list[RegionCount], summary="Volunteer counts per region")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -48,6 +48,24 @@ def _conditions(actor: Actor, f: VolunteerFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
+#: What a list shows (`api.schemas.summary`): rows, not ORM objects — a page of 50 entities
+#: with all their columns costs more than the query itself.
+SUMMARY_COLUMNS = tuple(
+    col(getattr(Volunteer, name))
+    for name in (
+        "id",
+        "full_name",
+        "nik_encrypted",
+        "village_code",
+        "regency_code",
+        "province_code",
+        "status",
+        "training_level",
+        "registered_at",
+    )
+)
+
+
 async def list_volunteers(
     session: AsyncSession,
     actor: Actor,
@@ -56,8 +74,9 @@ async def list_volunteers(
     sort: str = "-registered_at",
     limit: int = 50,
     offset: int = 0,
-) -> tuple[int, list[Volunteer]]:
-    """One page and the total; ordered by `sort` then id, so pages never overlap or skip."""
+) -> tuple[int, list[Row[Any]]]:
+    """One page (summary columns) and the total; ordered by `sort` then id, so pages never
+    overlap or skip."""
     where = and_(*_conditions(actor, f))
     column = SORTS[sort.lstrip("-")]
     order = (
@@ -69,9 +88,9 @@ async def list_volunteers(
         await session.execute(select(func.count()).select_from(Volunteer).where(where))
     ).scalar_one()
     rows = await session.execute(
-        select(Volunteer).where(where).order_by(*order).limit(limit).offset(offset)
+        select(*SUMMARY_COLUMNS).where(where).order_by(*order).limit(limit).offset(offset)
     )
-    return int(total), list(rows.scalars())
+    return int(total), list(rows.all())
 
 
 async def count_by_region(

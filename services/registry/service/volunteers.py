@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -93,7 +93,7 @@ def registered_event(v: Volunteer) -> VolunteerRegistered:
     )
 
 
-def nik_of(v: Volunteer, vault: NikVault, *, full: bool) -> str | None:
+def nik_of(v: Volunteer | Row[Any], vault: NikVault, *, full: bool) -> str | None:
     if v.nik_encrypted is None:
         return None
     nik = vault.decrypt(v.nik_encrypted)
