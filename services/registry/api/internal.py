@@ -22,6 +22,7 @@ from services.registry.db.tables import AuditEntry, Volunteer
 from services.registry.service import operators
 from services.registry.service.access import Actor, audit
 from shared.deps import Session
+from shared.ids import uuid7
 from shared.problems import Problem
 from shared.regions import is_region_code
 
@@ -131,7 +132,7 @@ async def audit_each(
         "detail": detail,
         "client_address": actor.address,
     }
-    rows = [{"id": uuid.uuid4(), "volunteer_id": i, **entry} for i in ids]
+    rows = [{"id": uuid7(), "volunteer_id": i, **entry} for i in ids]
     await insert_rows(session, AuditEntry.__table__, rows)  # type: ignore[attr-defined]
 
 
