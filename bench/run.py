@@ -20,10 +20,11 @@ from typing import Any
 from bench import pg, report
 from bench.api import api
 from bench.consumer_micro import measure
+from bench.imports import imports
 from bench.latency import latency
 from bench.pipeline import pipeline
 
-STAGES = ("consumers", "pipeline", "pipeline_pg", "scaleout", "latency", "api")
+STAGES = ("imports", "consumers", "pipeline", "pipeline_pg", "scaleout", "latency", "api")
 #: what `make bench` runs: all of them (pipeline_pg is skipped, with a line in the summary,
 #: when PostgreSQL is not reachable)
 DEFAULT_STAGES = STAGES
@@ -42,6 +43,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         type=int,
         help="scale-out size (default: a third of --volunteers, to fit in 10 minutes)",
     )
+    p.add_argument("--import-rows", type=int, default=100_000, help="bulk import size (0)")
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--rate", type=float, default=50, help="registrations/s for 2")
     p.add_argument("--latency-seconds", type=float, default=60)
@@ -71,6 +73,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.volunteers, args.warmup, args.pipeline_timeout = 300, 20, 60
         args.consumer_events, args.pg_volunteers, args.scaleout_volunteers = 400, 300, 300
+        args.import_rows = 2000
         args.pg_timeout = 60
         args.rate, args.latency_seconds = 20, 2
         args.api_volunteers, args.api_import, args.api_seconds = 1000, 200, 1
@@ -94,7 +97,9 @@ async def consumers(work: Path, events: int) -> dict[str, Any]:
 async def run_stage(
     stage: str, args: argparse.Namespace, work: Path, results: dict[str, Any]
 ) -> None:
-    if stage == "consumers":
+    if stage == "imports":
+        results[stage] = await imports(work / stage, args.import_rows, province=args.province)
+    elif stage == "consumers":
         results[stage] = await consumers(work / stage, args.consumer_events)
     elif stage == "pipeline_pg":
         server = await pg.server_version()

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 
 
 def test_quick_pipeline_run_reaches_every_service_and_writes_results(tmp_path):
-    json_path = cli(["--quick", "--only", "pipeline", "--out", str(tmp_path)])
+    json_path = cli(["--quick", "--only", "imports,pipeline", "--out", str(tmp_path)])
 
     results = json.loads(json_path.read_text())
     assert "errors" not in results, results["errors"]
@@ -28,8 +28,13 @@ def test_quick_pipeline_run_reaches_every_service_and_writes_results(tmp_path):
     assert p["ratio_to_raw_kafka"] > 0
     assert set(p["peak_rss_mb"]) == {"registry", "training", "notifications"}
     assert all(mb > 0 for mb in p["peak_rss_mb"].values())
+    imports = results["imports"]
+    assert imports["importer"]["imported"] == imports["importer"]["outbox_events"] == 2000
+    assert imports["raw_sqlite"]["rows"] == 2000
+    assert imports["ratio"] > 0
     assert results["environment"]["cores"] >= 1
     assert "aiokafka" in results["environment"]["versions"]
     summary = (tmp_path / "summary.md").read_text()
     assert "end to end" in summary
+    assert "Bulk import into SQLite" in summary
     assert "Ratio" in summary
