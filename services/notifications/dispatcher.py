@@ -17,15 +17,18 @@ log = get_logger("notifications.dispatcher")
 
 def dispatcher(deps: Deps) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
     async def dispatch_loop(runtime: Runtime) -> None:
-        """Poll every `dispatch_interval_s`; a failing round is logged and retried."""
+        """Poll every `dispatch_interval_s`, at once again after a full batch (a backlog is
+        worked off without pauses); a failing round is logged and retried."""
         while True:
+            full = False
             try:
-                await delivery.dispatch_once(deps)
+                done = await delivery.dispatch_once(deps)
                 await audience.run_digest_if_due(deps, deps.clock())
+                full = max(done.values()) >= deps.settings.dispatch_batch_size
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.error("dispatch round failed", error=describe_error(exc))
-            await asyncio.sleep(deps.settings.dispatch_interval_s)
+            await asyncio.sleep(0 if full else deps.settings.dispatch_interval_s)
 
     return dispatch_loop

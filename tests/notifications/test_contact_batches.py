@@ -240,3 +240,33 @@ async def until_a_transaction_waits_for_a_lock(app) -> None:  # type: ignore[no-
                 return
         await asyncio.sleep(0.01)
     raise AssertionError("the erasure never waited for the caching transaction")
+
+
+async def test_a_backlog_larger_than_a_batch_is_worked_off_without_pausing_between_batches(
+    database_url, registry
+):
+    """After a full batch the dispatcher goes again at once; it waits its interval only when
+    the last round left nothing more to do (here the interval is a minute: three batches
+    with pauses would take two minutes)."""
+    from services.notifications.dispatcher import dispatcher
+
+    async with notifications_app(
+        database_url,
+        registry_url=registry.url,
+        clock=Clock(MORNING_WIB),
+        dispatch_batch_size=10,
+        dispatch_interval_s=60.0,
+    ) as app:
+        people = [registry.add(DEPOK, name=f"Relawan {i}") for i in range(25)]
+        for vid in people:
+            await consume(app, registered(vid))
+        loop = asyncio.create_task(dispatcher(app.state.deps)(app.state.runtime))
+        try:
+            for _ in range(200):
+                if set((await statuses(app)).values()) == {"sent"}:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            loop.cancel()
+        assert set((await statuses(app)).values()) == {"sent"}
+        assert len(await statuses(app)) == 25
