@@ -219,8 +219,9 @@ def _imports(r: dict[str, Any] | None) -> list[str]:
         "## 0. Bulk import into SQLite (registry's Importer, a CSV file, with the outbox events)",
         "",
         f"- {imp['rows']:,} rows in {imp['seconds']} s: **{_v(imp['rows_per_s'])} rows/s** "
-        f"(registry process {imp['cpu_seconds']} CPU-s, validating workers "
-        f"{imp.get('workers_cpu_seconds')} CPU-s; {imp['outbox_events']:,} outbox events). "
+        f"(registry process {imp['cpu_seconds']} CPU-s; all processes of the machine "
+        f"{imp.get('machine_cpu_seconds')} CPU-s, incl. the validating workers; "
+        f"{imp['outbox_events']:,} outbox events). "
         f"Target ≥ {r['target_rows_per_s']:,} rows/s: {_mark(imp['rows_per_s'] >= r['target_rows_per_s'])}.",
         f"- Baseline, the same rows already validated and prepared, inserted with the stdlib's "
         f"sqlite3 `executemany` into the same schema (chunks of the same size, one transaction "
