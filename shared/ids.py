@@ -14,6 +14,8 @@ import os
 import time
 import uuid
 
+_new = object.__new__
+_set = object.__setattr__
 _RAND_A = (1 << 12) - 1
 _RAND_B = (1 << 62) - 1
 
@@ -29,4 +31,8 @@ def uuid7() -> uuid.UUID:
         | 0b10 << 62
         | (rand & _RAND_B)
     )
-    return uuid.UUID(int=value)
+    # UUID(int=...) re-checks the range and the version; both hold by construction.
+    u = _new(uuid.UUID)
+    _set(u, "int", value)
+    _set(u, "is_safe", uuid.SafeUUID.unknown)
+    return u

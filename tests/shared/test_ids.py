@@ -12,6 +12,8 @@ def test_uuid7_has_version_7_and_the_rfc_variant():
     u = uuid7()
     assert u.version == 7
     assert u.variant == uuid.RFC_4122
+    same = uuid.UUID(str(u))  # behaves as any UUID: equality, hashing, text form
+    assert same == u and hash(same) == hash(u) and same.int == u.int
 
 
 def test_uuid7_starts_with_the_creation_time_in_milliseconds():
