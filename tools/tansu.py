@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -26,9 +27,21 @@ def tansu_binary() -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port for a server to bind later, below Linux's ephemeral range (32768–60999).
+
+    Why not bind port 0: that port comes from the ephemeral range, where every outgoing
+    connection (Kafka clients, HTTP clients) also takes its local port, so one of them could
+    take it before the server binds it (seen: a service exiting with 'address already in use').
+    """
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def wait_for_port(port: int, timeout: float) -> None:
