@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.registry.domain.errors import InvalidVolunteer
@@ -75,3 +75,30 @@ def test_a_nik_rounded_by_a_spreadsheet_is_recognised(text):
 
 def test_a_real_nik_is_not_taken_for_a_rounded_one():
     assert not looks_rounded("3276011705900001")
+
+
+_PROVINCE_CODES = ["11", "32", "35", "52", "94", "96", "00", "19", "99"]
+_NIKS = st.builds(
+    lambda pp, kk, cc, dd, mm, yy, serial: f"{pp}{kk}{cc}{dd:02d}{mm:02d}{yy:02d}{serial}",
+    st.sampled_from(_PROVINCE_CODES),
+    st.sampled_from(["00", "01", "07", "71", "76", "99"]),
+    st.sampled_from(["00", "01", "05", "31"]),
+    st.integers(0, 99),
+    st.integers(0, 19),
+    st.integers(0, 99),
+    st.sampled_from(["0000", "0001", "9999"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(nik=st.one_of(_NIKS, st.text(alphabet="0123456789", min_size=16, max_size=16)))
+def test_the_nik_fast_path_answers_exactly_what_lokal_answers(nik):
+    """For any 16 digits, the direct computation gives lokal's facts or steps aside, and it
+    steps aside only where lokal finds the NIK wrong (so the common case stays fast)."""
+    from services.registry.domain.nik import _plain, _with_lokal
+
+    try:
+        expected = _with_lokal(nik)
+    except InvalidVolunteer:
+        expected = None
+    assert _plain(nik) == expected

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import lokal
+from lokal.nik import PROVINCES
 
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.domain.regions import region_exists
@@ -41,6 +42,37 @@ def parse_nik(raw: str) -> NikFacts:
                 "was read as a number and rounded by a spreadsheet; store the NIK column as text",
             )
         raise InvalidVolunteer("nik", "must be exactly 16 digits")
+    return _plain(nik) or _with_lokal(nik)
+
+
+def _plain(nik: str) -> NikFacts | None:
+    """The facts of an unremarkable NIK (ASCII digits, known province and regency, non-zero
+    codes and serial, a real birth date) computed directly, as lokal computes them; None
+    for anything else, which `_with_lokal` then explains. Validation of a 100,000-row import
+    spends a tenth of its time in lokal's parse otherwise; a property test holds the two
+    to the same answers."""
+    pp, kk, cc = nik[0:2], nik[2:4], nik[4:6]
+    if not nik.isascii() or pp not in PROVINCES or "00" in (kk, cc) or nik[12:] == "0000":
+        return None
+    regency = f"{pp}.{kk}"
+    if not region_exists(regency):
+        return None
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "L"
+    if day > 40:
+        sex, day = "P", day - 40
+    if day < 1:
+        return None
+    today = date.today()
+    year = 2000 + yy if yy <= today.year % 100 else 1900 + yy
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    return NikFacts(nik=nik, birth_date=born, sex=sex, regency_code=regency)
+
+
+def _with_lokal(nik: str) -> NikFacts:
     info = lokal.parse_nik(nik)
     codes = {issue.code for issue in info.errors}
     if "province" in codes:
