@@ -24,7 +24,11 @@ def test_a_valid_token_gives_its_role_and_scope():
     settings = _settings()
     token = mint_token(settings, subject="op", role=Role.REGENCY_OPERATOR, scope="32.76")
     principal = decode_token(settings, token)
-    assert (principal.subject, principal.role, principal.scope) == ("op", "regency_operator", "32.76")
+    assert (principal.subject, principal.role, principal.scope) == (
+        "op",
+        "regency_operator",
+        "32.76",
+    )
 
 
 def test_a_token_accepted_before_is_refused_once_it_has_expired(monkeypatch):
