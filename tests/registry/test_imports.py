@@ -230,14 +230,13 @@ async def test_a_large_file_is_validated_in_a_worker_process_with_the_same_resul
 def test_the_workers_shares_of_a_csv_are_exactly_the_files_chunks(tmp_path):
     """Each validating worker takes every n-th chunk; together, in turn, they are the file's
     chunks in order — blank lines included, which count for no chunk."""
-    from services.registry.service.imports import _chunks
-    from services.registry.service.spreadsheets import read_chunks, read_rows
+    from services.registry.service.spreadsheets import chunks, read_chunks, read_rows
 
     path = write(tmp_path / "v.csv", "35", 1_001)
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[300:300] = ["", ",,,"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    expected = [[r.number for r in c] for c in _chunks(read_rows(path), 70)]
+    expected = [[r.number for r in c] for c in chunks(read_rows(path), 70)]
     for workers in (1, 2, 3):
         merged: list[list[int]] = [[] for _ in expected]
         for index in range(workers):

@@ -120,7 +120,7 @@ def read_chunks(path: Path, size: int, *, index: int = 0, of: int = 1) -> Iterat
     """Chunks number index, index + of, index + 2·of, … of `size` rows each (a worker's
     share of the file). Rows of the other chunks are only counted, not turned into rows."""
     if of == 1 or is_xlsx(path):
-        for k, whole in enumerate(_chunks(read_rows(path), size)):
+        for k, whole in enumerate(chunks(read_rows(path), size)):
             if k % of == index:
                 yield whole
         return
@@ -140,7 +140,7 @@ def read_chunks(path: Path, size: int, *, index: int = 0, of: int = 1) -> Iterat
             yield chunk
 
 
-def _chunks(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
+def chunks(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
     while chunk := list(islice(rows, size)):
         yield chunk
 
