@@ -1,0 +1,152 @@
+"""Who a notification goes to and how to reach them: the recipient's name, phone, email,
+channel order and opt-outs.
+
+A volunteer's contact details live in registry (shared events carry none); they are read
+through its audited internal API, a claimed batch's missing ones in one call, and cached here
+until the volunteer's profile changes or they are erased.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from services.notifications.contacts import ContactDetails, ContactGone, ContactUnavailable
+from services.notifications.db.tables import Contact, Notification, OptOut, Recipient
+from services.notifications.domain import rules
+from services.notifications.service import readmodel
+from services.notifications.wiring import Deps
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    phone: str | None
+    email: str | None
+    province_code: str
+    order: list[str]
+    opt_outs: set[tuple[str, str]]
+
+
+async def resolve_target(deps: Deps, row: Notification) -> Target:
+    context = json.loads(row.context or "{}")
+    if row.recipient_kind == "operator":
+        return Target(
+            name=str(context.get("nama", "Operator")),
+            phone=None,
+            email=context.get("_email"),
+            province_code=str(context.get("_province", "")),
+            order=rules.parse_order(None, deps.settings.operator_channel_order),
+            opt_outs=set(),
+        )
+    contact = await contact_of(deps, row.recipient_id, notification_id=row.id)
+    async with deps.read_sessionmaker() as session:
+        recipient = await session.get(Recipient, row.recipient_id)
+        outs = (
+            await session.execute(
+                select(OptOut).where(col(OptOut.volunteer_id) == row.recipient_id)
+            )
+        ).scalars()
+        opt_outs = {(o.category, o.channel) for o in outs}
+    order = rules.parse_order(
+        recipient.channel_order if recipient else None, deps.settings.default_channel_order
+    )
+    return Target(
+        name=contact.full_name,
+        phone=contact.phone,
+        email=contact.email,
+        province_code=contact.province_code,
+        order=order,
+        opt_outs=opt_outs,
+    )
+
+
+ContactProblem = ContactGone | ContactUnavailable
+
+
+async def prefetch_contacts(
+    deps: Deps, rows: list[Notification]
+) -> dict[uuid.UUID, ContactProblem]:
+    """Cache in one registry call the contacts this batch lacks; `contact_of` then finds them.
+
+    Returns, by notification id, why a row cannot have its contact: unknown or erased at
+    registry, erased here while registry answered, or registry unavailable (for all).
+    """
+    waiting = [r for r in rows if r.recipient_kind != "operator"]
+    missing = await uncached(deps, {r.recipient_id for r in waiting})
+    if not missing:
+        return {}
+    waiting = [r for r in waiting if r.recipient_id in missing]
+    try:
+        batch = await deps.contacts.volunteers(sorted(missing))
+    except ContactUnavailable as exc:
+        return {r.id: ContactUnavailable(str(exc)) for r in waiting}
+    sending = await store_contacts(deps, batch.found, [r.id for r in waiting])
+    problems: dict[uuid.UUID, ContactProblem] = {}
+    for r in waiting:
+        if r.recipient_id in batch.unknown or r.recipient_id in batch.erased:
+            problems[r.id] = ContactGone("unknown or erased at registry")
+        elif r.id not in sending:
+            problems[r.id] = ContactGone("erased while being delivered")
+    return problems
+
+
+async def uncached(deps: Deps, volunteer_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not volunteer_ids:
+        return set()
+    async with deps.read_sessionmaker() as session:
+        query = select(col(Contact.volunteer_id)).where(
+            col(Contact.volunteer_id).in_(volunteer_ids)
+        )
+        return volunteer_ids - set((await session.execute(query)).scalars())
+
+
+async def store_contacts(
+    deps: Deps, found: dict[uuid.UUID, ContactDetails], notification_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Cache registry's answers for the volunteers whose rows are still `sending`; returns those rows.
+
+    Why check and write in one transaction with the rows locked: an erasure that ran while
+    registry was answering has cancelled the rows; caching then would resurrect erased data.
+    Rows and contacts are taken in id order so that two dispatchers never deadlock.
+    """
+    async with deps.sessionmaker() as session, session.begin():
+        query = (
+            select(col(Notification.id), col(Notification.recipient_id))
+            .where(
+                col(Notification.id).in_(notification_ids), col(Notification.status) == "sending"
+            )
+            .order_by(col(Notification.id))
+            .with_for_update()
+        )
+        sending = {note: volunteer for note, volunteer in (await session.execute(query)).all()}
+        keep = sorted({v for v in sending.values() if v in found})
+        if keep:
+            await readmodel.upsert_contacts(session, [found[v] for v in keep], deps.clock())
+    return set(sending)
+
+
+async def contact_of(
+    deps: Deps, volunteer_id: uuid.UUID, *, notification_id: uuid.UUID
+) -> ContactDetails:
+    """The local copy if we have one, else registry's audited internal API (then cached).
+
+    Why lock the notification row before caching: an erasure that ran while registry was
+    answering has cancelled the row; storing the answer then would resurrect erased data.
+    """
+    async with deps.read_sessionmaker() as session:
+        cached = await session.get(Contact, volunteer_id)
+    if cached is not None:
+        return ContactDetails(
+            volunteer_id, cached.full_name, cached.phone, cached.email, cached.province_code
+        )
+    fresh = await deps.contacts.volunteer(volunteer_id)
+    async with deps.sessionmaker() as session, session.begin():
+        note = await session.get(Notification, notification_id, with_for_update=True)
+        if note is None or note.status != "sending":
+            raise ContactGone("erased while being delivered")
+        await readmodel.upsert_contacts(session, [fresh], deps.clock())
+    return fresh
