@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import AuditEntry, Volunteer
 from shared.auth import Principal
+from shared.ids import uuid7
 from shared.regions import level_of
 
 LEVEL_COLUMNS: dict[str, Any] = {
@@ -80,3 +83,22 @@ def audit(
             client_address=actor.address,
         )
     )
+
+
+async def audit_each(
+    session: AsyncSession, actor: Actor, action: str, ids: list[uuid.UUID], *, detail: str
+) -> None:
+    """`audit` for many volunteers at once: one set-based INSERT in the caller's transaction.
+
+    Why not `audit` per id: 500 ORM objects cost more than the read they record.
+    """
+    entry = {
+        "at": datetime.now(UTC),
+        "actor": actor.subject,
+        "role": actor.role,
+        "action": action,
+        "detail": detail[:500],
+        "client_address": actor.address,
+    }
+    rows = [{"id": uuid7(), "volunteer_id": i, **entry} for i in ids]
+    await insert_rows(session, AuditEntry.__table__, rows)  # type: ignore[attr-defined]
