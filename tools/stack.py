@@ -117,6 +117,9 @@ class Stack:
             stdout=out,
             stderr=out or subprocess.STDOUT,
             preexec_fn=die_with_parent,
+            # Own session: the terminal's Ctrl-C reaches only this runner, which stops the
+            # services first (their relays flush to a broker still up), then the broker.
+            start_new_session=True,
         )
         self.processes[name] = proc
         return proc
@@ -207,9 +210,12 @@ def run() -> None:
 
 
 def _port_free(port: int) -> bool:
+    """Nothing listens on the port. SO_REUSEADDR as the servers set it: connections of the
+    previous run still in TIME_WAIT do not stop a restart (a listener still does)."""
     import socket
 
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True

@@ -97,6 +97,7 @@ class TansuBroker:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
+            start_new_session=True,  # Ctrl-C stops it last, through its owner (tools/stack.py)
         )
         wait_for_port(self.port, timeout)
         return self
