@@ -100,13 +100,8 @@ class OutboxRelay:
                 await self._wait_for_work()
 
     async def _wait_for_work(self) -> None:
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self._settings.relay_poll_interval_s)
-        except TimeoutError:
-            pass
-        else:
-            if self._settings.relay_linger_ms > 0:
-                await asyncio.sleep(self._settings.relay_linger_ms / 1000)
         self._wake.clear()
 
     async def publish_pending(self) -> int:

@@ -40,9 +40,6 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
-    #: after a commit wakes the relay, wait this long so that one pass carries the events of
-    #: the commits that follow (like Kafka's linger): fewer passes and mark transactions
-    relay_linger_ms: int = 10
     relay_backoff_max_s: float = 10.0
     relay_publish_timeout_s: float = 15.0
     outbox_retention_hours: int = 24
