@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint typecheck fmt bench lock clean
+.PHONY: install run wipe kafka postgres test lint typecheck fmt bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,11 +16,20 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: install  ## broker + topics + migrations + three services; Ctrl-C stops all
+run: install kafka  ## Apache Kafka + topics + migrations + the services, supervised; Ctrl-C stops all
 	@$(BIN)/python -m tools.stack run
 
+wipe:  ## delete what `make run` keeps between runs: the Kafka log and the SQLite databases in var/
+	rm -rf var
+
+kafka: install  ## java >= 17 and mvn present, Apache Kafka's jars resolved from Maven Central (cached)
+	@$(BIN)/python -m tools.broker fetch
+
+postgres:  ## PostgreSQL for the tests: the running one, or Debian's package installed and started (root)
+	@tools/sh/ensure-postgres.sh
+
 PYTEST_WORKERS ?= 3
-test: install lint promtool  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
+test: install lint promtool postgres kafka  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: promtool
@@ -36,7 +45,7 @@ lint: install
 fmt: install
 	@$(BIN)/ruff check --fix shared services tools tests && $(BIN)/ruff format shared services tools tests
 
-bench: install
+bench: install kafka
 	@$(BIN)/python -m bench.run
 
 lock:  ## re-resolve requirements.in into requirements.lock

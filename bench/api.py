@@ -28,7 +28,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
-from tools.tansu import free_port
+from tools.broker import free_port
 
 REGENCY = "35.07"  # Kabupaten Malang: the regency of Jawa Timur with the most villages
 

@@ -25,7 +25,7 @@ from shared.migrations import upgrade
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
 from tools.stack import Stack
-from tools.tansu import TansuBroker, free_port
+from tools.broker import KafkaBroker, free_port
 
 CLK_TCK = 100
 
@@ -108,7 +108,7 @@ class Sampler:
 
 @dataclass
 class BenchStack:
-    """Tansu + the services as real processes in a scratch directory, on free ports."""
+    """Apache Kafka + the services as real processes in a scratch directory, on free ports."""
 
     var_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -154,7 +154,7 @@ class BenchStack:
         self._engines.clear()
 
     @property
-    def broker(self) -> TansuBroker:
+    def broker(self) -> KafkaBroker:
         assert self.stack.broker is not None
         return self.stack.broker
 
@@ -170,7 +170,7 @@ class BenchStack:
         """Broker, topics, migrations, services; those in `profile` run under cProfile and
         write `<var_dir>/<name>.prof` when they stop gracefully."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.stack.broker = TansuBroker(workdir=self.var_dir / "tansu").start()
+        self.stack.broker = KafkaBroker(workdir=self.var_dir / "kafka").start()
         self.stack.create_topics()
         if self.database_urls:
             for name, url in self.database_urls.items():

@@ -57,8 +57,8 @@ def admin_kwargs(settings: ServiceSettings) -> dict[str, Any]:
 def make_broker(settings: ServiceSettings, *, service: str, metrics: ServiceMetrics) -> KafkaBroker:
     """A FastStream Kafka broker whose producer waits for all in-sync replicas.
 
-    Why no idempotent producer: Tansu (the embedded broker) cannot start one, and the
-    inbox on every consumer makes duplicates harmless anyway.
+    Why no idempotent producer: the inbox on every consumer makes duplicates harmless,
+    and the outbox relay re-sends whatever was not acknowledged anyway.
     """
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -131,8 +131,7 @@ async def ensure_topics(
         for name, code, message in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):
                 raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
-        described = await admin.describe_topics(list(topics))
-        actual = {t["topic"]: len(t["partitions"]) for t in described}
+        actual = await _partition_counts(admin, list(topics))
         wrong = {n: (p, actual.get(n)) for n, p in topics.items() if actual.get(n) != p}
         if wrong:
             details = ", ".join(
@@ -141,3 +140,22 @@ async def ensure_topics(
             raise TopicMismatchError(f"topic partition count mismatch: {details}")
     finally:
         await admin.close()
+
+
+async def _partition_counts(
+    admin: AIOKafkaAdminClient, names: list[str], *, settle_s: float = 10.0
+) -> dict[str, int]:
+    """Partition count per topic as the broker reports it.
+
+    Why wait: Apache Kafka answers CreateTopics once the controller committed the topics,
+    and its metadata lags a moment behind (a just-created topic is described with 0
+    partitions). A topic still at 0 after `settle_s` is reported as it is.
+    """
+    deadline = asyncio.get_running_loop().time() + settle_s
+    while True:
+        described = await admin.describe_topics(names)
+        actual = {t["topic"]: len(t["partitions"]) for t in described}
+        settled = all(actual.get(n) for n in names)
+        if settled or asyncio.get_running_loop().time() >= deadline:
+            return actual
+        await asyncio.sleep(0.05)

@@ -33,7 +33,7 @@ correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 class EventTooLargeError(ValueError):
-    """The broker does not enforce a size limit on Tansu, so the outbox does."""
+    """An event larger than the broker accepts would block the relay: the outbox refuses it."""
 
 
 def define_outbox(metadata: MetaData) -> Table:

@@ -1,4 +1,4 @@
-"""The local stack: Tansu, topics, migrations and the three services as processes.
+"""The local stack: Apache Kafka, topics, migrations and the three services as processes.
 
 `make run` calls `python -m tools.stack run`; the end-to-end tests use `Stack` directly.
 """
@@ -22,7 +22,7 @@ from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
-from tools.tansu import TansuBroker
+from tools.broker import KafkaBroker
 
 DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003}
 
@@ -34,7 +34,7 @@ class Stack:
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     extra_env: dict[str, str] = field(default_factory=dict)
     log_format: str = "console"
-    broker: TansuBroker | None = None
+    broker: KafkaBroker | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -78,7 +78,7 @@ class Stack:
 
     def start_broker(self) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.broker = TansuBroker(port=self.broker_port, workdir=self.var_dir / "tansu").start()
+        self.broker = KafkaBroker(port=self.broker_port, workdir=self.var_dir / "kafka").start()
 
     def create_topics(self) -> None:
         for name in SERVICE_NAMES:

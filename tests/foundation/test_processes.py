@@ -15,7 +15,7 @@ from tests.foundation.helpers import RawProducer, registered_event
 from tests.support import eventually, header, read_topic
 from tools.services import SERVICES
 from tools.stack import Stack
-from tools.tansu import free_port
+from tools.broker import free_port
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e, pytest.mark.fault]
 

@@ -27,7 +27,7 @@ from shared.events.base import Event
 from shared.events.envelope import Envelope
 from shared.outbox import outbox_row
 from tests.support import migrate, settings_for
-from tools.tansu import free_port
+from tools.broker import free_port
 
 DEPOK = "32.76.01.1006"  # Jawa Barat: WIB
 BEKASI = "32.75.01.1001"  # Jawa Barat: WIB

@@ -1,4 +1,4 @@
-"""Event-driven behaviour on the real broker (Tansu): redelivery, reminders, quiet hours."""
+"""Event-driven behaviour on the real broker (Apache Kafka): redelivery, reminders, quiet hours."""
 
 from __future__ import annotations
 

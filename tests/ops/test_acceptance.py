@@ -18,7 +18,7 @@ from tests.builders import auth_headers, volunteer_payload
 from tools.services import SERVICE_NAMES, SERVICES
 from tools.stack import Stack
 from tools.subscriber import app as subscriber
-from tools.tansu import free_port
+from tools.broker import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from tools.stack import _port_free
-from tools.tansu import free_port
+from tools.broker import free_port
 
 
 def test_a_port_with_a_listener_is_busy():

@@ -1,4 +1,4 @@
-"""The example agency subscriber, against a real (Tansu) broker with events we produce."""
+"""The example agency subscriber, against a real (Apache Kafka) broker with events we produce."""
 
 from __future__ import annotations
 
