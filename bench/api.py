@@ -26,9 +26,9 @@ from services.registry.service.imports import Importer
 from services.registry.service.spreadsheets import COLUMNS
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
+from tools.broker import free_port
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
-from tools.broker import free_port
 
 REGENCY = "35.07"  # Kabupaten Malang: the regency of Jawa Timur with the most villages
 

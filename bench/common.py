@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.auth import mint_token
 from shared.migrations import upgrade
+from tools.broker import KafkaBroker, free_port
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
 from tools.stack import Stack
-from tools.broker import KafkaBroker, free_port
 
 CLK_TCK = 100
 

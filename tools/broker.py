@@ -369,7 +369,9 @@ def _cluster_id() -> str:
 def _run_checked(cmd: list[str]) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:1] + cmd[-6:])} failed:\n{result.stdout}{result.stderr}")
+        raise RuntimeError(
+            f"{' '.join(cmd[:1] + cmd[-6:])} failed:\n{result.stdout}{result.stderr}"
+        )
 
 
 def _formatted_template() -> Path:

@@ -20,9 +20,9 @@ import httpx
 from shared.auth import Role, mint_token
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
+from tools.broker import KafkaBroker
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
-from tools.broker import KafkaBroker
 
 DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003}
 

@@ -13,9 +13,9 @@ from shared.events.registry import VOLUNTEERS_TOPIC
 from tests.builders import auth_headers, volunteer_payload
 from tests.foundation.helpers import RawProducer, registered_event
 from tests.support import eventually, header, read_topic
+from tools.broker import free_port
 from tools.services import SERVICES
 from tools.stack import Stack
-from tools.broker import free_port
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e, pytest.mark.fault]
 

@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.builders import auth_headers, volunteer_payload
+from tools.broker import free_port
 from tools.services import SERVICE_NAMES, SERVICES
 from tools.stack import Stack
 from tools.subscriber import app as subscriber
-from tools.broker import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 T = TypeVar("T")

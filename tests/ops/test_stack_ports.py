@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from tools.stack import _port_free
 from tools.broker import free_port
+from tools.stack import _port_free
 
 
 def test_a_port_with_a_listener_is_busy():
