@@ -17,6 +17,21 @@ from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 
 TOPIC_ALREADY_EXISTS = 36
+DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """The configuration every topic is created with, locally and in production.
+
+    Public topics are the replayable history agencies read from the beginning (they hold
+    no personal data): kept for ever. Dead letters are kept 30 days for inspection.
+    """
+    retention = DEAD_LETTER_RETENTION_MS if name.endswith(".dlq") else -1
+    return {
+        "retention.ms": str(retention),
+        "cleanup.policy": "delete",
+        "max.message.bytes": "1048576",
+    }
 
 
 class TopicMismatchError(RuntimeError):
@@ -126,7 +141,10 @@ async def ensure_topics(
     try:
         rf = replication_factor or settings.topic_replication_factor
         response = await admin.create_topics(
-            [NewTopic(name, partitions, rf) for name, partitions in topics.items()]
+            [
+                NewTopic(name, partitions, rf, topic_configs=topic_config(name))
+                for name, partitions in topics.items()
+            ]
         )
         for name, code, message in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):

@@ -25,6 +25,7 @@ from faststream.specification import AsyncAPI
 
 from shared.events.base import Event
 from shared.events.catalog import EVENT_TYPES, TOPICS, all_topics, dlq_topic
+from shared.kafka import topic_config
 from shared.runtime import Runtime
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
 
@@ -196,14 +197,12 @@ def _resource(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
 def kafka_topics(partitions: int) -> str:
     docs = []
     for topic in all_topics(with_dlq=True):
-        dead_letters = topic.endswith(".dlq")
+        local = topic_config(topic)  # the same retention as the local and test brokers
         config = {
             "min.insync.replicas": 2,
-            # Public topics are the replayable history agencies read from the beginning;
-            # they hold no personal data. Dead letters are kept 30 days for inspection.
-            "retention.ms": 2_592_000_000 if dead_letters else -1,
-            "cleanup.policy": "delete",
-            "max.message.bytes": 1_048_576,
+            "retention.ms": int(local["retention.ms"]),
+            "cleanup.policy": local["cleanup.policy"],
+            "max.message.bytes": int(local["max.message.bytes"]),
         }
         docs.append(
             _resource(

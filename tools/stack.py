@@ -33,6 +33,8 @@ class Stack:
     broker_port: int | None = 9092
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: service -> database URL; a service not named here gets its SQLite file in var_dir
+    databases: dict[str, str] = field(default_factory=dict)
     log_format: str = "console"
     broker: KafkaBroker | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -41,6 +43,8 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def database_url(self, service: str) -> str:
+        if service in self.databases:
+            return self.databases[service]
         return f"sqlite+aiosqlite:///{self.var_dir / (service + '.db')}"
 
     def env(self, service: str) -> dict[str, str]:
