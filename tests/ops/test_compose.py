@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.ops.support import ROOT, env_names, env_prefixes, load_yaml
+from tools.broker import KAFKA_VERSION
 from tools.services import SERVICE_NAMES
 
 #: variables of the third-party images (not read by our settings classes)
@@ -72,6 +73,13 @@ def test_kafka_is_apache_kafka_pinned_in_kraft_mode(compose):
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+def test_compose_runs_the_kafka_version_the_local_broker_pins(compose):
+    """docker-compose's apache/kafka tag and tools/kafka/pom.xml's kafka_2.13 cannot drift:
+    the tests and `make bench` must run the broker production runs."""
+    tag = compose["services"]["kafka"]["image"].partition(":")[2]
+    assert tag == KAFKA_VERSION
 
 
 def test_every_image_is_pinned(compose):
