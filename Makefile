@@ -16,11 +16,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-run: install kafka  ## Apache Kafka + topics + migrations + the services, supervised; Ctrl-C stops all
+run: install kafka  ## Apache Kafka + topics + migrations + the services, supervised (restarted when they exit); Ctrl-C stops all
 	@$(BIN)/python -m tools.stack run
 
-wipe:  ## delete what `make run` keeps between runs: the Kafka log and the SQLite databases in var/
-	rm -rf var
+wipe:  ## delete what `make run` keeps between runs: the Kafka log and the SQLite databases in var/ (or $PSM_VAR_DIR)
+	rm -rf "$${PSM_VAR_DIR:-var}"
 
 kafka: install  ## java >= 17 and mvn present, Apache Kafka's jars resolved from Maven Central (cached)
 	@$(BIN)/python -m tools.broker fetch

@@ -1,6 +1,14 @@
 """The local stack: Apache Kafka, topics, migrations and the three services as processes.
 
-`make run` calls `python -m tools.stack run`; the end-to-end tests use `Stack` directly.
+`make run` calls `python -m tools.stack run`: it starts everything, then supervises — a
+service that exits is restarted with backoff, a broker that dies is restarted on the same
+port and log — until Ctrl-C (or SIGTERM), which stops the services first (gracefully, so
+consumers commit and relays flush) and the broker last. The end-to-end tests use `Stack`
+directly; tests/ops/test_make_run.py runs the real runner.
+
+Environment of the runner: PSM_VAR_DIR (data: the Kafka log and the SQLite files; default
+`var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT, PSM_QUIET (services log to
+`<var>/<service>.log` instead of the terminal).
 """
 
 from __future__ import annotations
@@ -11,9 +19,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -21,15 +31,24 @@ from shared.auth import Role, mint_token
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from tools.broker import KafkaBroker
-from tools.procs import die_with_parent
+from tools.procs import die_with_parent, exit_description
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
 
 DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003}
+#: what uvicorn may spend finishing requests on SIGTERM before its lifespan shutdown runs
+GRACEFUL_SHUTDOWN_S = 10
+#: SIGTERM to exit: uvicorn's grace, then the lifespan (consumers commit, relay flush ≤ 5 s)
+SERVICE_STOP_TIMEOUT_S = 25.0
+
+
+def default_var_dir() -> Path:
+    """Where `make run` keeps its data between runs: PSM_VAR_DIR, else `var/`."""
+    return Path(os.environ.get("PSM_VAR_DIR") or ROOT / "var").resolve()
 
 
 @dataclass
 class Stack:
-    var_dir: Path = ROOT / "var"
+    var_dir: Path = field(default_factory=default_var_dir)
     broker_port: int | None = 9092
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -94,10 +113,13 @@ class Stack:
             asyncio.run(ensure_topics(settings, topics_of(name, settings)))
 
     def migrate(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
         for name in SERVICE_NAMES:
             upgrade(SERVICES[name].migrations_dir, self.database_url(name))
 
     def start_service(self, name: str) -> subprocess.Popen[bytes]:
+        """Start one service's process. Call it from the main thread: the child's
+        parent-death signal fires when the *thread* that forked it ends."""
         log = (self.var_dir / f"{name}.log").open("ab")
         cmd = [
             sys.executable,
@@ -111,7 +133,7 @@ class Stack:
             str(self.ports[name]),
             "--no-access-log",
             "--timeout-graceful-shutdown",
-            "10",
+            str(GRACEFUL_SHUTDOWN_S),
         ]
         out = None if self.log_format == "console" and not self.extra_env.get("PSM_QUIET") else log
         proc = subprocess.Popen(
@@ -125,8 +147,16 @@ class Stack:
             # services first (their relays flush to a broker still up), then the broker.
             start_new_session=True,
         )
+        log.close()  # the child holds its own descriptor
         self.processes[name] = proc
         return proc
+
+    def is_ready(self, name: str) -> bool:
+        """The service's /ready answers 200 (database and broker reachable)."""
+        try:
+            return httpx.get(self.url(name) + "/ready", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def wait_ready(self, name: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
@@ -136,11 +166,8 @@ class Stack:
                 raise RuntimeError(
                     f"{name} exited with code {proc.returncode}; see {self.var_dir / (name + '.log')}"
                 )
-            try:
-                if httpx.get(self.url(name) + "/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if self.is_ready(name):
+                return
             time.sleep(0.1)
         raise TimeoutError(f"{name} not ready after {timeout}s")
 
@@ -155,6 +182,37 @@ class Stack:
             proc.kill()
             proc.wait()
 
+    def stop_services(self, timeout: float = SERVICE_STOP_TIMEOUT_S) -> dict[str, int | None]:
+        """SIGTERM every service at once, wait for all (up to `timeout`), SIGKILL the rest.
+
+        Returns each service's exit code; None for one that had to be killed."""
+        procs = dict(self.processes)
+        self.processes.clear()
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + timeout
+        codes: dict[str, int | None] = {}
+        for name, proc in procs.items():
+            try:
+                codes[name] = proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                codes[name] = None
+        return codes
+
+    def kill_all(self) -> None:
+        """SIGKILL every service and the broker, now (a forced stop)."""
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.kill()
+        for proc in self.processes.values():
+            proc.wait()
+        self.processes.clear()
+        if self.broker is not None:
+            self.broker.kill()
+
     def start(self) -> Stack:
         if self.broker is None:
             self.start_broker()
@@ -167,8 +225,7 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            self.stop_service(name)
+        self.stop_services()
         if self.broker is not None:
             self.broker.stop()
 
@@ -179,38 +236,242 @@ def topics_of(name: str, settings: object) -> dict[str, int]:
     return dict(module.create_app(settings).state.runtime.topics())
 
 
-def run() -> None:
-    started = time.monotonic()
-    stack = Stack(broker_port=int(os.environ.get("PSM_KAFKA_PORT", "9092")))
+# --- supervision -----------------------------------------------------------------------
+
+
+def say(message: str) -> None:
+    """One line of the runner's own log (the services log on their own lines)."""
+    print(f"{datetime.now():%H:%M:%S} [stack] {message}", flush=True)
+
+
+@dataclass
+class Backoff:
+    """Restart delays: `first`, doubling up to `cap`; back to `first` once the process had
+    stayed up `stable_after` seconds (a crash now and then is not a crash loop)."""
+
+    first: float = 1.0
+    cap: float = 30.0
+    stable_after: float = 30.0
+
+    def next(self, previous: float, uptime: float) -> float:
+        if previous <= 0 or uptime >= self.stable_after:
+            return self.first
+        return min(self.cap, previous * 2)
+
+
+@dataclass
+class _Watch:
+    """What the supervisor knows about one supervised process."""
+
+    started_at: float
+    delay: float = 0.0
+    restart_at: float | None = None
+    restarts: int = 0
+    ready: bool = False
+
+
+@dataclass
+class Supervisor:
+    """Keeps the stack up: restarts services that exit and the broker if it dies.
+
+    Single-threaded on purpose: processes are started from the main thread only (their
+    parent-death signal is tied to the thread that started them)."""
+
+    stack: Stack
+    backoff: Backoff = field(default_factory=Backoff)
+    log: Callable[[str], None] = say
+    clock: Callable[[], float] = time.monotonic
+    services: dict[str, _Watch] = field(default_factory=dict)
+    broker: _Watch | None = None
+
+    def watch_all(self) -> None:
+        now = self.clock()
+        self.broker = _Watch(started_at=now, ready=True)
+        self.services = {name: _Watch(started_at=now) for name in self.stack.processes}
+
+    @property
+    def all_ready(self) -> bool:
+        return all(w.ready for w in self.services.values())
+
+    def tick(self) -> None:
+        """One pass: broker first (services need it), then each service."""
+        self._check_broker()
+        for name in self.services:
+            self._check_service(name)
+
+    def _check_broker(self) -> None:
+        broker, watch = self.stack.broker, self.broker
+        if broker is None or watch is None:
+            return
+        now = self.clock()
+        if watch.restart_at is None:
+            if broker.running:
+                return
+            code = broker.process.returncode if broker.process else None
+            watch.delay = self.backoff.next(watch.delay, now - watch.started_at)
+            # The first restart is immediate (every service is waiting for it), then backoff.
+            wait = 0.0 if watch.delay <= self.backoff.first else watch.delay
+            watch.restart_at = now + wait
+            self.log(
+                f"Kafka exited ({exit_description(code)}); restarting it on {broker.bootstrap} "
+                f"with its log in {broker.data_dir}"
+                + (f" in {wait:.0f}s" if wait else "")
+                + "; the services retry meanwhile"
+            )
+        if now < watch.restart_at:
+            return
+        watch.restart_at = None
+        watch.restarts += 1
+        watch.started_at = self.clock()
+        try:
+            broker.start()
+        except Exception as exc:  # exits at start, or too slow: try again after the backoff
+            self.log(f"Kafka did not start: {str(exc).splitlines()[0]}")
+            return
+        self.log(f"Kafka is back after {self.clock() - now:.1f}s (restart #{watch.restarts})")
+
+    def _check_service(self, name: str) -> None:
+        watch, proc = self.services[name], self.stack.processes.get(name)
+        now = self.clock()
+        if watch.restart_at is not None:
+            if now >= watch.restart_at:
+                watch.restart_at = None
+                watch.restarts += 1
+                watch.ready = False
+                watch.started_at = now
+                self.stack.start_service(name)
+                self.log(f"{name} restarted (restart #{watch.restarts})")
+            return
+        if proc is None:
+            return
+        code = proc.poll()
+        if code is not None:
+            watch.delay = self.backoff.next(watch.delay, now - watch.started_at)
+            watch.restart_at = now + watch.delay
+            watch.ready = False
+            self.log(
+                f"{name} exited ({exit_description(code)}) after {now - watch.started_at:.1f}s; "
+                f"restarting it in {watch.delay:.0f}s"
+            )
+            return
+        if not watch.ready and self.stack.is_ready(name):
+            watch.ready = True
+            if watch.restarts:
+                self.log(
+                    f"{name} ready again ({self.clock() - watch.started_at:.1f}s after restart)"
+                )
+
+
+# --- `make run` ----------------------------------------------------------------------------
+
+
+class _Interrupted(BaseException):
+    """The first Ctrl-C / SIGTERM: stop gracefully."""
+
+
+class _Forced(BaseException):
+    """A second Ctrl-C / SIGTERM while stopping: kill everything now."""
+
+
+def _on_signal(exc: type[BaseException]) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise exc()
+
+    return handler
+
+
+def _handle_signals(exc: type[BaseException] | None) -> None:
+    action = _on_signal(exc) if exc else signal.SIG_IGN
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, action)
+
+
+def stack_from_env() -> Stack:
+    stack = Stack(
+        broker_port=int(os.environ.get("PSM_KAFKA_PORT", "9092")),
+        extra_env={"PSM_QUIET": "1"} if os.environ.get("PSM_QUIET") else {},
+    )
     for name in SERVICE_NAMES:
         stack.ports[name] = int(os.environ.get(f"PSM_{name.upper()}_PORT", stack.ports[name]))
+    return stack
+
+
+def run() -> int:
+    started = time.monotonic()
+    stack = stack_from_env()
     busy = [p for p in [stack.broker_port, *stack.ports.values()] if p and not _port_free(p)]
     if busy:
-        sys.exit(
-            f"ports already in use: {busy} (another stack running? set PSM_KAFKA_PORT / PSM_<SERVICE>_PORT)"
-        )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        stack.start()
-        bootstrap = stack.broker.bootstrap if stack.broker else "?"
         print(
-            f"\nPSM platform ready in {time.monotonic() - started:.1f}s "
-            f"(Kafka {bootstrap}, data in {stack.var_dir})"
+            f"ports already in use: {busy} (another stack running? "
+            "set PSM_KAFKA_PORT / PSM_<SERVICE>_PORT)",
+            file=sys.stderr,
         )
+        return 1
+    _handle_signals(_Interrupted)
+    supervisor = Supervisor(stack)
+    failed: str | None = None
+    try:
+        kept = (
+            "resuming" if (stack.var_dir / "kafka" / "data" / "meta.properties").exists() else "new"
+        )
+        say(f"starting Apache Kafka on port {stack.broker_port} ({kept} data in {stack.var_dir}) …")
+        stack.start_broker()
+        stack.migrate()
+        say(f"Kafka up, databases migrated after {time.monotonic() - started:.1f}s; services …")
         for name in SERVICE_NAMES:
-            print(
-                f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi"
-            )
-        print("Ctrl-C stops everything.\n", flush=True)
-        while all(p.poll() is None for p in stack.processes.values()):
-            time.sleep(0.5)
-        died = [n for n, p in stack.processes.items() if p.poll() is not None]
-        print(f"service exited: {', '.join(died)}; stopping the stack", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("\nstopping …", flush=True)
-    finally:
-        stack.stop()
-        print("stopped.")
+            stack.start_service(name)
+        supervisor.watch_all()
+        # While the services boot: the topics with their partitions and retention (a
+        # mismatch stops the start here, with its reason, rather than in a restart loop).
+        stack.create_topics()
+        announced = False
+        while True:
+            supervisor.tick()
+            if not announced and supervisor.all_ready:
+                announced = True
+                _banner(stack, time.monotonic() - started)
+            time.sleep(0.2 if announced else 0.1)
+    except _Interrupted:
+        pass
+    except Exception as exc:  # a start that cannot succeed: say why, stop what runs
+        failed = f"{type(exc).__name__}: {exc}"
+        print(f"\nmake run failed: {failed}", file=sys.stderr, flush=True)
+    code = _shutdown(stack)
+    return 1 if failed else code
+
+
+def _banner(stack: Stack, seconds: float) -> None:
+    bootstrap = stack.broker.bootstrap if stack.broker else "?"
+    print(f"\nPSM platform ready in {seconds:.1f}s (Kafka {bootstrap}, data in {stack.var_dir})")
+    for name in SERVICE_NAMES:
+        print(
+            f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi"
+        )
+    print("A service that exits is restarted. Ctrl-C stops everything.\n", flush=True)
+
+
+def _shutdown(stack: Stack) -> int:
+    """Services first (SIGTERM: requests finish, consumers commit, relays flush), then the
+    broker (controlled shutdown). A second Ctrl-C kills whatever is left."""
+    _handle_signals(_Forced)
+    try:
+        if stack.processes:
+            say("stopping the services (Ctrl-C again to force) …")
+            for name, code in stack.stop_services().items():
+                if code is None:
+                    say(f"{name} did not stop within {SERVICE_STOP_TIMEOUT_S:.0f}s: killed")
+                elif code not in (0, -signal.SIGTERM):
+                    say(f"{name} stopped with {exit_description(code)}; see its log")
+        if stack.broker is not None and stack.broker.running:
+            say("stopping Kafka …")
+            stack.broker.shutdown()
+        say("stopped.")
+        return 0
+    except _Forced:
+        _handle_signals(None)
+        stack.kill_all()
+        say("forced stop: services and Kafka killed (a restart recovers from the logs)")
+        return 130
 
 
 def _port_free(port: int) -> bool:
@@ -229,6 +490,5 @@ def _port_free(port: int) -> bool:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["run"]:
-        run()
-    else:
-        sys.exit("usage: python -m tools.stack run")
+        sys.exit(run())
+    sys.exit("usage: python -m tools.stack run")
