@@ -22,12 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.auth import mint_token
 from shared.migrations import upgrade
-from tools.broker import KafkaBroker, free_port
+from tools.broker import DEFAULT_JVM, KafkaBroker, free_port
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
 from tools.stack import Stack
 
 CLK_TCK = 100
+#: The bench's broker runs with the JVM options of `make run` (full JIT, G1), never the
+#: tests' quick-start options (C1 only): the baseline is meant to be the broker's ceiling.
+BROKER_JVM = DEFAULT_JVM
 
 
 def token(role: str = "national_admin", scope: str = "national", subject: str = "bench") -> str:
@@ -170,7 +173,9 @@ class BenchStack:
         """Broker, topics, migrations, services; those in `profile` run under cProfile and
         write `<var_dir>/<name>.prof` when they stop gracefully."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.stack.broker = KafkaBroker(workdir=self.var_dir / "kafka").start()
+        self.stack.broker = KafkaBroker(
+            workdir=self.var_dir / "kafka", jvm_options=BROKER_JVM
+        ).start()
         self.stack.create_topics()
         if self.database_urls:
             for name, url in self.database_urls.items():

