@@ -186,20 +186,19 @@ class Stack:
         """SIGTERM every service at once, wait for all (up to `timeout`), SIGKILL the rest.
 
         Returns each service's exit code; None for one that had to be killed."""
-        procs = dict(self.processes)
-        self.processes.clear()
-        for proc in procs.values():
+        for proc in self.processes.values():
             if proc.poll() is None:
                 proc.terminate()
         deadline = time.monotonic() + timeout
         codes: dict[str, int | None] = {}
-        for name, proc in procs.items():
+        for name, proc in list(self.processes.items()):
             try:
                 codes[name] = proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
                 codes[name] = None
+            del self.processes[name]  # only once gone: a forced stop kills those still here
         return codes
 
     def kill_all(self) -> None:
@@ -373,15 +372,17 @@ class _Forced(BaseException):
     """A second Ctrl-C / SIGTERM while stopping: kill everything now."""
 
 
-def _on_signal(exc: type[BaseException]) -> Callable[[int, FrameType | None], None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise exc()
-
-    return handler
+def _first_signal(signum: int, frame: FrameType | None) -> None:
+    _handle_signals(_second_signal)  # before raising: a quick second Ctrl-C must force
+    raise _Interrupted()
 
 
-def _handle_signals(exc: type[BaseException] | None) -> None:
-    action = _on_signal(exc) if exc else signal.SIG_IGN
+def _second_signal(signum: int, frame: FrameType | None) -> None:
+    _handle_signals(signal.SIG_IGN)
+    raise _Forced()
+
+
+def _handle_signals(action: Callable[[int, FrameType | None], None] | signal.Handlers) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, action)
 
@@ -407,37 +408,45 @@ def run() -> int:
             file=sys.stderr,
         )
         return 1
-    _handle_signals(_Interrupted)
+    _handle_signals(_first_signal)
     supervisor = Supervisor(stack)
     failed: str | None = None
     try:
-        kept = (
-            "resuming" if (stack.var_dir / "kafka" / "data" / "meta.properties").exists() else "new"
-        )
-        say(f"starting Apache Kafka on port {stack.broker_port} ({kept} data in {stack.var_dir}) …")
-        stack.start_broker()
-        stack.migrate()
-        say(f"Kafka up, databases migrated after {time.monotonic() - started:.1f}s; services …")
-        for name in SERVICE_NAMES:
-            stack.start_service(name)
-        supervisor.watch_all()
-        # While the services boot: the topics with their partitions and retention (a
-        # mismatch stops the start here, with its reason, rather than in a restart loop).
-        stack.create_topics()
-        announced = False
-        while True:
-            supervisor.tick()
-            if not announced and supervisor.all_ready:
-                announced = True
-                _banner(stack, time.monotonic() - started)
-            time.sleep(0.2 if announced else 0.1)
-    except _Interrupted:
-        pass
-    except Exception as exc:  # a start that cannot succeed: say why, stop what runs
-        failed = f"{type(exc).__name__}: {exc}"
-        print(f"\nmake run failed: {failed}", file=sys.stderr, flush=True)
-    code = _shutdown(stack)
-    return 1 if failed else code
+        try:
+            _supervise(stack, supervisor, started)
+        except _Interrupted:
+            pass
+        except Exception as exc:  # a start that cannot succeed: say why, stop what runs
+            failed = f"{type(exc).__name__}: {exc}"
+            print(f"\nmake run failed: {failed}", file=sys.stderr, flush=True)
+        _shutdown(stack)
+    except _Forced:
+        stack.kill_all()
+        say("forced stop: services and Kafka killed (a restart recovers from their logs)")
+        return 130
+    return 1 if failed else 0
+
+
+def _supervise(stack: Stack, supervisor: Supervisor, started: float) -> None:
+    """Start everything, then keep it up; returns only by an exception (Ctrl-C, failure)."""
+    kept = "resuming" if (stack.var_dir / "kafka" / "data" / "meta.properties").exists() else "new"
+    say(f"starting Apache Kafka on port {stack.broker_port} ({kept} data in {stack.var_dir}) …")
+    stack.start_broker()
+    stack.migrate()
+    say(f"Kafka up, databases migrated after {time.monotonic() - started:.1f}s; services …")
+    for name in SERVICE_NAMES:
+        stack.start_service(name)
+    supervisor.watch_all()
+    # While the services boot: the topics with their partitions and retention (a
+    # mismatch stops the start here, with its reason, rather than in a restart loop).
+    stack.create_topics()
+    announced = False
+    while True:
+        supervisor.tick()
+        if not announced and supervisor.all_ready:
+            announced = True
+            _banner(stack, time.monotonic() - started)
+        time.sleep(0.2 if announced else 0.1)
 
 
 def _banner(stack: Stack, seconds: float) -> None:
@@ -450,28 +459,21 @@ def _banner(stack: Stack, seconds: float) -> None:
     print("A service that exits is restarted. Ctrl-C stops everything.\n", flush=True)
 
 
-def _shutdown(stack: Stack) -> int:
+def _shutdown(stack: Stack) -> None:
     """Services first (SIGTERM: requests finish, consumers commit, relays flush), then the
-    broker (controlled shutdown). A second Ctrl-C kills whatever is left."""
-    _handle_signals(_Forced)
-    try:
-        if stack.processes:
-            say("stopping the services (Ctrl-C again to force) …")
-            for name, code in stack.stop_services().items():
-                if code is None:
-                    say(f"{name} did not stop within {SERVICE_STOP_TIMEOUT_S:.0f}s: killed")
-                elif code not in (0, -signal.SIGTERM):
-                    say(f"{name} stopped with {exit_description(code)}; see its log")
-        if stack.broker is not None and stack.broker.running:
-            say("stopping Kafka …")
-            stack.broker.shutdown()
-        say("stopped.")
-        return 0
-    except _Forced:
-        _handle_signals(None)
-        stack.kill_all()
-        say("forced stop: services and Kafka killed (a restart recovers from the logs)")
-        return 130
+    broker (controlled shutdown). A second Ctrl-C raises _Forced out of here."""
+    _handle_signals(_second_signal)
+    if stack.processes:
+        say("stopping the services (Ctrl-C again to force) …")
+        for name, code in stack.stop_services().items():
+            if code is None:
+                say(f"{name} did not stop within {SERVICE_STOP_TIMEOUT_S:.0f}s: killed")
+            elif code not in (0, -signal.SIGTERM):  # uvicorn ends by re-raising SIGTERM
+                say(f"{name} stopped with {exit_description(code)}; see its log")
+    if stack.broker is not None and stack.broker.running:
+        say("stopping Kafka …")
+        stack.broker.shutdown()
+    say("stopped.")
 
 
 def _port_free(port: int) -> bool:
