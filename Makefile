@@ -33,8 +33,8 @@ test: install lint promtool postgres kafka  ## every tier: unit, integration (SQ
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: promtool
-promtool:  ## Prometheus' promtool (Debian package `prometheus`), used by tests/ops for the alert rules
-	@command -v promtool >/dev/null || { echo "installing promtool (Debian package prometheus) …"; \
+promtool:  ## Prometheus and promtool (Debian package `prometheus`): alert rules checked, dashboards evaluated live
+	@{ command -v promtool && command -v prometheus; } >/dev/null || { echo "installing Prometheus (Debian package prometheus) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 lint: install
