@@ -3,6 +3,8 @@
 `make run`, the tests and the benchmarks all start the broker through `KafkaBroker`.
 The jars are resolved once from `tools/kafka/pom.xml` into a cache outside the repository
 (`PSM_KAFKA_CACHE`, default `~/.cache/psm-platform/kafka`) and reused when present.
+A secured broker (`scram_users`) gets its ACLs from `create_acls` (users.yaml's shape via
+`strimzi_acl_bindings`); `client_kwargs` connects aiokafka clients as any of its users.
 
     python -m tools.broker check   # java >= 17 and mvn present? (exit 1 naming what is missing)
     python -m tools.broker fetch   # the check, then resolve the jars into the cache
