@@ -230,6 +230,10 @@ class KafkaBroker:
             "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1",
             "group.initial.rebalance.delay.ms=0",
+            # After a crash the restarted node waits out its previous registration's session
+            # before it serves (about 16 s at the default 9 s); one node needs no slack.
+            "broker.session.timeout.ms=3000",
+            "broker.heartbeat.interval.ms=500",
             "log.segment.bytes=67108864",
             # Flush on the OS's schedule like production, but stop cleanly fast on SIGTERM.
             "controlled.shutdown.enable=true",
