@@ -19,7 +19,7 @@ from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.kafka import ensure_topics
+from shared.kafka import describe_topic_problems, ensure_topics, missing_or_mismatched_topics
 from shared.logging import configure_logging, get_logger
 from shared.outbox import correlation_id_var, wake_relay_after_commit
 from shared.problems import install_problem_handlers
@@ -161,9 +161,19 @@ def _install_platform_routes(
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
-    @app.get("/ready", tags=["platform"], summary="Readiness: database and broker reachable")
+    topics_check = TopicsCheck(runtime)
+
+    @app.get(
+        "/ready",
+        tags=["platform"],
+        summary="Readiness: database and broker reachable, every topic present as configured",
+    )
     async def ready() -> JSONResponse:
-        checks = {"database": await _check_db(runtime), "broker": await _check_broker(runtime)}
+        checks = {
+            "database": await _check_db(runtime),
+            "broker": await _check_broker(runtime),
+            "topics": await topics_check(),
+        }
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ok else "not ready", "checks": checks},
@@ -199,3 +209,43 @@ async def _check_broker(runtime: Runtime) -> str:
         return "ok" if await runtime.broker.ping(timeout=3.0) else "error: unreachable"
     except Exception as exc:
         return f"error: {type(exc).__name__}"
+
+
+class TopicsCheck:
+    """Readiness of the topics: every topic the service needs exists on the broker with its
+    configured partition count.
+
+    Why not a ping: a broker that lost its log (wiped, restored from nothing) answers pings
+    while it knows none of our topics; the relay then holds every event and consumers read
+    nothing. One metadata request, its answer reused for `ready_topics_cache_s`.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._result = ""
+        self._checked_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> str:
+        settings = self._runtime.settings
+        async with self._lock:  # concurrent probes share one request
+            now = time.monotonic()
+            if now - self._checked_at < settings.ready_topics_cache_s:
+                return self._result
+            result = await self._check()
+            if result != self._result and result != "ok":  # say it once per change
+                log.error("topics not ready", check=result)
+            self._result, self._checked_at = result, time.monotonic()
+            return result
+
+    async def _check(self) -> str:
+        settings = self._runtime.settings
+        try:
+            problems = await missing_or_mismatched_topics(
+                settings, self._runtime.topics(), timeout_s=settings.ready_check_timeout_s
+            )
+        except Exception as exc:
+            return f"error: {type(exc).__name__}"
+        if not problems:
+            return "ok"
+        return f"error: {describe_topic_problems(problems)}"

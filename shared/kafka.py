@@ -177,3 +177,48 @@ async def _partition_counts(
         if settled or asyncio.get_running_loop().time() >= deadline:
             return actual
         await asyncio.sleep(0.05)
+
+
+UNKNOWN_TOPIC_OR_PARTITION = 3
+
+
+async def missing_or_mismatched_topics(
+    settings: ServiceSettings, topics: dict[str, int], *, timeout_s: float = 3.0
+) -> dict[str, str]:
+    """What is wrong with `topics` on the broker: {topic: "missing" | "has N partitions,
+    configured M"}; empty when every topic exists with its configured partition count.
+
+    One metadata request for exactly these topics (no creation: auto-creation is off and
+    topics are created at start-up or by the operator). Raises when the broker does not
+    answer within `timeout_s` — the caller decides what an unreachable broker means.
+    """
+    admin = AIOKafkaAdminClient(
+        **admin_kwargs(settings), request_timeout_ms=max(1000, int(timeout_s * 1000))
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            await admin.start()
+            described = await admin.describe_topics(sorted(topics))
+    finally:
+        await admin.close()
+    found: dict[str, tuple[int, int]] = {
+        t["topic"]: (t["error_code"], len(t["partitions"])) for t in described
+    }
+    problems: dict[str, str] = {}
+    for name, expected in sorted(topics.items()):
+        code, partitions = found.get(name, (UNKNOWN_TOPIC_OR_PARTITION, 0))
+        if code == UNKNOWN_TOPIC_OR_PARTITION:
+            problems[name] = "missing"
+        elif code:
+            problems[name] = f"error {code}"
+        elif partitions != expected:
+            problems[name] = f"has {partitions} partitions, configured {expected}"
+    return problems
+
+
+def describe_topic_problems(problems: dict[str, str]) -> str:
+    """One line for a readiness check or a log: 'missing a, b; c has 4 partitions, …'."""
+    missing = [t for t, p in problems.items() if p == "missing"]
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"{t} {p}" for t, p in problems.items() if p != "missing"]
+    return "; ".join(parts)

@@ -60,3 +60,10 @@ class ServiceMetrics:
             ["consumer", "topic", "reason"],
             registry=r,
         )
+        self.consumer_offset_beyond_log_end = Counter(
+            "psm_consumer_offset_beyond_log_end_total",
+            "Partition assignments whose committed offset lay beyond the log end (the broker "
+            "lost records the group had read; the partition is read again from its start)",
+            ["consumer", "topic", "partition"],
+            registry=r,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +19,10 @@ from sqlalchemy import (
     Text,
     Uuid,
     event,
+    func,
     insert,
+    select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -148,6 +152,66 @@ def wake_relay_after_commit(
         event.remove(session_class, "after_soft_rollback", _after_soft_rollback)
 
     return remove
+
+
+def _window(
+    outbox: Table, *, since: datetime, until: datetime | None, topic: str | None
+) -> list[Any]:
+    conditions: list[Any] = [
+        outbox.c.published_at.is_not(None),
+        outbox.c.published_at >= as_utc(since),
+    ]
+    if until is not None:
+        conditions.append(outbox.c.published_at < as_utc(until))
+    if topic is not None:
+        conditions.append(outbox.c.topic == topic)
+    return conditions
+
+
+async def count_published(
+    session: AsyncSession,
+    outbox: Table,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    topic: str | None = None,
+) -> int:
+    """How many rows the broker acknowledged in [since, until) (on `topic`, if given)."""
+    where = _window(outbox, since=since, until=until, topic=topic)
+    return int((await session.execute(select(func.count()).where(*where))).scalar_one())
+
+
+async def mark_for_republish(
+    session: AsyncSession,
+    outbox: Table,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    topic: str | None = None,
+) -> int:
+    """Make the rows the broker acknowledged in [since, until) pending again (published_at
+    NULL, attempts reset), so the running relay sends them again; returns how many.
+
+    For a broker that lost its log: the window is the time of acknowledgement, i.e. what
+    the lost log held. Every consumer's inbox recognises a re-published event (same event
+    id), so re-publishing too much costs time, never a second effect. Rows older than
+    `outbox_retention_hours` are gone and cannot be re-published.
+    """
+    where = _window(outbox, since=since, until=until, topic=topic)
+    result = await session.execute(
+        update(outbox)
+        .where(*where)
+        .values(published_at=None, attempts=0, next_attempt_at=None, last_error=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC. (SQLite stores the UTC wall time,
+    so a bound value must be in UTC too for comparisons to hold.)"""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def utcnow() -> datetime:

@@ -12,6 +12,7 @@ from sqlalchemy import Row, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events.envelope import Envelope
+from shared.kafka import missing_or_mismatched_topics
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.pii import redact_text
@@ -58,6 +59,8 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._last_gauge_update = 0.0
         self._last_cleanup = 0.0
+        #: per topic: (rows that failed, error type) in the current pass, explained after it
+        self._failed: dict[str, tuple[int, str]] = {}
 
     def notify(self) -> None:
         """Wake the relay (called after a commit that staged events). Thread-unsafe by design."""
@@ -106,6 +109,14 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of due rows; returns how many were acknowledged."""
+        self._failed = {}
+        try:
+            return await self._publish_pass()
+        finally:
+            if self._failed:
+                await self._explain_failures(self._failed)
+
+    async def _publish_pass(self) -> int:
         if self._is_postgres():
             async with self._sessionmaker() as session, session.begin():
                 rows = await self._select_due(session, lock=True)
@@ -192,6 +203,8 @@ class OutboxRelay:
                 self._metrics.outbox_published.labels(row.topic).inc()
                 continue
             self._metrics.outbox_failures.labels(row.topic).inc()
+            rows_failed, _ = self._failed.get(row.topic, (0, ""))
+            self._failed[row.topic] = (rows_failed + 1, type(err).__name__)
             delay = backoff(
                 row.attempts + 1,
                 self._settings.relay_poll_interval_s,
@@ -206,10 +219,36 @@ class OutboxRelay:
                     last_error=redact_text(f"{type(err).__name__}: {err}")[:500],
                 )
             )
-        failed = len(rows) - len(ok_ids)
-        if failed:
-            log.warning("relay publish failures", failed=failed, published=len(ok_ids))
         return len(ok_ids)
+
+    async def _explain_failures(self, failed: dict[str, tuple[int, str]]) -> None:
+        """Log a pass's failures per topic, and name a topic the broker does not know.
+
+        Why ask the broker: a produce to an unknown topic (a broker that lost its log,
+        auto-creation off) fails with a metadata timeout that looks like an unreachable
+        broker. The rows stay pending either way; the relay never creates topics (start-up
+        or the operator does: `python -m tools.cli topics create`).
+        """
+        problems: dict[str, str] = {}
+        with contextlib.suppress(Exception):  # broker unreachable: the plain warning says it
+            problems = await missing_or_mismatched_topics(
+                self._settings,
+                {t: self._settings.topic_partitions for t in failed},
+                timeout_s=min(3.0, self._settings.relay_publish_timeout_s),
+            )
+        for topic, (rows, error) in sorted(failed.items()):
+            problem = problems.get(topic)
+            if problem == "missing":
+                log.error(
+                    "topic unknown to the broker; its outbox rows stay pending",
+                    topic=topic,
+                    rows=rows,
+                    error=error,
+                )
+            else:
+                log.warning(
+                    "relay publish failures", topic=topic, rows=rows, error=error, problem=problem
+                )
 
     async def _housekeeping(self) -> None:
         loop = asyncio.get_running_loop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-signing-key-change-me-in-production"
@@ -42,8 +42,16 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = 0.5
     relay_backoff_max_s: float = 10.0
     relay_publish_timeout_s: float = 15.0
-    outbox_retention_hours: int = 24
+    #: Published outbox rows are kept this long so that an operator can re-publish them
+    #: to a broker that lost its log (`tools.cli outbox republish`); consumers' inbox rows
+    #: are never deleted, so a re-published event is always recognised as a duplicate.
+    outbox_retention_hours: int = Field(default=168, ge=1)
     max_event_bytes: int = 512 * 1024
+
+    #: /ready asks the broker whether every topic exists with its partition count; the
+    #: answer is reused this long (probes and scrapes stay cheap) and waited for this long.
+    ready_topics_cache_s: float = Field(default=2.0, ge=0.0)
+    ready_check_timeout_s: float = Field(default=3.0, gt=0.0)
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"

@@ -1,24 +1,29 @@
-"""`python -m tools.cli …`: database migrations, topics, development tokens."""
+"""`python -m tools.cli …`: migrations, topics, outbox re-publishing, development tokens."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from alembic import command
 
 from shared.auth import Role, mint_token
+from shared.db import make_engine, make_sessionmaker
 from shared.kafka import ensure_topics
 from shared.migrations import alembic_config, upgrade
+from shared.outbox import as_utc, count_published, define_outbox, mark_for_republish
 from tools.services import SERVICE_NAMES, SERVICES
 
 app = typer.Typer(help="PSM platform tools", no_args_is_help=True)
 db = typer.Typer(help="Database migrations (one Alembic history per service)", no_args_is_help=True)
 topics = typer.Typer(help="Kafka topics", no_args_is_help=True)
 tokens = typer.Typer(help="Development bearer tokens", no_args_is_help=True)
+outbox_cli = typer.Typer(help="The transactional outbox of a service", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(topics, name="topics")
+app.add_typer(outbox_cli, name="outbox")
 app.add_typer(tokens, name="token")
 
 ServiceArg = Annotated[str, typer.Argument(help=f"one of {', '.join(SERVICE_NAMES)}")]
@@ -57,6 +62,73 @@ def topics_create() -> None:
         runtime = module.create_app().state.runtime
         asyncio.run(ensure_topics(runtime.settings, runtime.topics()))
         typer.echo(f"{name}: {', '.join(f'{t} ({p})' for t, p in runtime.topics().items())}")
+
+
+def _moment(value: str, option: str) -> datetime:
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO time (e.g. 2026-03-01T02:00+07:00)", param_hint=option
+        ) from None
+
+
+async def republish(
+    service: str,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    topic: str | None = None,
+    dry_run: bool = False,
+) -> int:
+    """Mark the service's outbox rows acknowledged in [since, until) pending again; the
+    service's running relay then sends them again. Returns how many rows (would) change."""
+    from sqlalchemy import MetaData
+
+    settings = _spec(service).settings()
+    engine = make_engine(settings.database_url, pool_size=1)
+    table = define_outbox(MetaData())
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            if dry_run:
+                return await count_published(session, table, since=since, until=until, topic=topic)
+            return await mark_for_republish(session, table, since=since, until=until, topic=topic)
+    finally:
+        await engine.dispose()
+
+
+_REPUBLISH_HELP = (
+    "Re-publish a window of published events, for a broker that lost its log. "
+    "Marks the service's outbox rows the broker acknowledged in [--since, --until) pending "
+    "again, in the service's database (<SERVICE>_DATABASE_URL); its running relay sends them "
+    "again in their original order, and consumers' inboxes skip what they already applied. "
+    "Rows older than the service's outbox_retention_hours are no longer kept."
+)
+
+
+@outbox_cli.command("republish", help=_REPUBLISH_HELP)
+def outbox_republish(
+    service: ServiceArg,
+    since: Annotated[
+        str,
+        typer.Option(help="ISO time; rows the broker acknowledged from then on (no offset = UTC)"),
+    ],
+    until: Annotated[
+        str | None, typer.Option(help="ISO time; up to (not including) then (default: now)")
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="only this topic")] = None,
+    dry_run: Annotated[bool, typer.Option(help="count the rows, change nothing")] = False,
+) -> None:
+    """Re-publish a window of published events (a broker that lost its log)."""
+    start = _moment(since, "--since")
+    end = _moment(until, "--until") if until else None
+    if end is not None and end <= start:
+        raise typer.BadParameter("--until must be after --since", param_hint="--until")
+    rows = asyncio.run(republish(service, since=start, until=end, topic=topic, dry_run=dry_run))
+    window = f"{start.isoformat()} – {end.isoformat() if end else 'now'}"
+    scope = f" on {topic}" if topic else ""
+    verb = "would be marked" if dry_run else "marked"
+    typer.echo(f"{service}: {rows} outbox rows published {window}{scope} {verb} for re-publishing")
 
 
 @tokens.command("mint")
