@@ -63,10 +63,13 @@ def create_service_app(
         try:
             yield
         finally:
-            # Order matters: stop consuming first (in-flight handlers finish and commit),
-            # then flush the outbox, then close the producer and the database.
+            # Order matters: stop consuming first (in-flight handlers finish and commit,
+            # FastStream waits up to its graceful_timeout of 15 s for them), then flush the
+            # outbox, then close the producer and the database. Background jobs are awaited
+            # after cancelling, so none still holds a connection when the engine closes.
             for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             for sub in list(runtime.broker.subscribers):
                 with contextlib.suppress(Exception):
                     await sub.stop()
