@@ -322,7 +322,7 @@ def _fill_text(db: dict[str, Any]) -> str:
         f"{db['replicated']:,} replicated from them in SQL ({db['replicate_seconds']} s with "
         "rebuilding the indexes and ANALYZE): new id and NIK hash, the village the generator "
         "gives that row number (so regencies keep their share), registered a day earlier per "
-        "copy; replicas have no outbox row (published events are kept 24 h). Every outbox row "
+        "copy; replicas have no outbox row (published outbox rows are kept a week, then deleted). Every outbox row "
         f"is marked published before the load. The listed regency {db['regency']} holds "
         f"{db['in_listed_regency']:,}."
     )
