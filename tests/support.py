@@ -136,18 +136,11 @@ async def read_topic(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())
-        ]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())
-            ]
+        deadline = time.monotonic() + timeout
+        partitions = await partitions_of(consumer, topic, deadline)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(records) < expect:
             batch = await consumer.getmany(timeout_ms=200)
             for recs in batch.values():
@@ -160,6 +153,22 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def partitions_of(
+    consumer: AIOKafkaConsumer, topic: str, deadline: float
+) -> list[TopicPartition]:
+    """The topic's partitions, asking again until the metadata lists them: a broker that
+    just came back (resumed, restarted) can answer a first metadata request without them."""
+    while True:
+        found = consumer.partitions_for_topic(topic) or set()
+        if found or time.monotonic() >= deadline:
+            if not found:
+                raise AssertionError(f"the broker lists no partitions of {topic}")
+            return [TopicPartition(topic, p) for p in sorted(found)]
+        await consumer._client.force_metadata_update()
+        if not consumer.partitions_for_topic(topic):
+            await asyncio.sleep(0.1)
 
 
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:

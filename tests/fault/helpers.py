@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -34,6 +34,7 @@ from services.notifications.domain.templates import REGISTRATION_RECEIVED
 from services.registry.samples.generate import valid_row, villages_of
 from services.registry.service.spreadsheets import COLUMNS
 from shared.events.registry import VOLUNTEERS_TOPIC
+from tests.support import partitions_of
 
 PROVINCE = "52"  # NTB: about 1,100 villages, so rows spread over many regencies
 CONSUMERS = ("training", "notifications")  # the consumer groups of registry.volunteers
@@ -206,9 +207,7 @@ async def consumer_lag(bootstrap: str, topic: str = VOLUNTEERS_TOPIC) -> dict[st
     await consumer.start()
     await admin.start()
     try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        assert partitions, f"{topic} has no partitions in the broker's metadata"
+        partitions = await partitions_of(consumer, topic, time.monotonic() + 15)
         ends = await consumer.end_offsets(partitions)
         lag: dict[str, int] = {}
         for group in CONSUMERS:
