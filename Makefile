@@ -23,7 +23,7 @@ wipe:  ## delete what `make run` keeps between runs: the Kafka log and the SQLit
 	rm -rf "$${PSM_VAR_DIR:-var}"
 
 kafka: install  ## java >= 17 and mvn present, Apache Kafka's jars resolved from Maven Central (cached)
-	@$(BIN)/python -m tools.broker fetch
+	@$(BIN)/python -m tools.kafka_jars fetch
 
 postgres:  ## PostgreSQL for the tests: the running one, or Debian's package installed and started (root)
 	@tools/sh/ensure-postgres.sh

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import BROKER_JVM
-from tools.broker import KAFKA_VERSION
+from tools.kafka_jars import KAFKA_VERSION
 
 PACKAGES = (
     "faststream",
@@ -54,7 +54,7 @@ def broker_description() -> str:
     """The broker every stage and its raw-aiokafka baseline run on."""
     return (
         f"Apache Kafka {KAFKA_VERSION} (KRaft, one node, JVM options {' '.join(BROKER_JVM)}; "
-        "jars from Maven Central, tools/broker.py)"
+        "jars from Maven Central, tools/kafka_jars.py)"
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bench.common import BROKER_JVM
 from bench.report import environment, summary
-from tools.broker import KAFKA_VERSION
+from tools.kafka_jars import KAFKA_VERSION
 
 
 def _results(**stages: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.broker import MissingPrerequisiteError, check_prerequisites, java_version
+from tools.kafka_jars import MissingPrerequisiteError, check_prerequisites, java_version
 
 
 def fake_java(bin_dir: Path, version_line: str) -> None:

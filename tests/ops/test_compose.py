@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.ops.support import ROOT, env_names, env_prefixes, load_yaml
-from tools.broker import KAFKA_VERSION
+from tools.kafka_jars import KAFKA_VERSION
 from tools.services import SERVICE_NAMES
 
 #: variables of the third-party images (not read by our settings classes)

@@ -23,15 +23,8 @@ from shared.events.catalog import TOPICS, all_topics, dlq_topic
 from shared.kafka import ensure_topics
 from tests.builders import DEPOK_VILLAGE, auth_headers, volunteer_payload
 from tests.support import eventually, migrate, running, settings_for
-from tools.broker import (
-    QUICK_START_JVM,
-    KafkaBroker,
-    ScramUser,
-    client_kwargs,
-    create_acls,
-    describe_acls,
-    strimzi_acl_bindings,
-)
+from tools.broker import QUICK_START_JVM, KafkaBroker, ScramUser
+from tools.broker_acl import client_kwargs, create_acls, describe_acls, strimzi_acl_bindings
 from tools.contracts import EXAMPLE_AGENCY, USERS_PATH, kafka_user_acls, service_runtimes
 from tools.services import SERVICE_NAMES
 
