@@ -9,7 +9,8 @@ import socket
 from dataclasses import dataclass, field
 
 from tools.broker import free_port
-from tools.stack import Backoff, Supervisor, _port_free
+from tools.stack import _port_free
+from tools.supervisor import Backoff, Supervisor
 
 
 def test_a_port_with_a_listener_is_busy():
