@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
@@ -30,6 +30,7 @@ from shared.events.envelope import Envelope, EnvelopeError
 from shared.inbox import claim_many
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
+from shared.offsets import CommittedOffsetsCheck
 from shared.outbox import correlation_id_var
 from shared.relay import backoff
 from shared.settings import ServiceSettings
@@ -305,70 +306,6 @@ class EventConsumer:
         await self._dlq.send(record, reason=reason, error=exc, attempts=attempts)
         self._metrics.events_handled.labels(self.name, event_type, "dead_lettered").inc()
         return "dead_lettered"
-
-
-class CommittedOffsetsCheck(ConsumerRebalanceListener):  # type: ignore[misc]
-    """On every partition assignment, compare the group's committed offsets with the log end.
-
-    Why: a committed offset beyond the log end means the broker lost records the group had
-    already read (a wiped or restored log, a topic deleted and re-created). Kafka then
-    quietly applies the reset policy (earliest here: the partition is read again from its
-    start, and the inbox skips what was applied before); this says so, loudly: an error log
-    line and `psm_consumer_offset_beyond_log_end_total`. Runs inside the rebalance, before
-    any record of the new assignment is handled and committed, so the evidence is intact.
-    """
-
-    def __init__(self, *, consumer: str, metrics: ServiceMetrics, timeout_s: float = 5.0) -> None:
-        self.consumer = consumer
-        self.metrics = metrics
-        self.timeout_s = timeout_s
-        #: the FastStream subscriber, whose aiokafka consumer exists once it started
-        self.subscriber: Any = None
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        return None
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        client = getattr(self.subscriber, "consumer", None)
-        if not assigned or not isinstance(client, AIOKafkaConsumer):
-            return
-        await self.check(client, assigned)
-
-    async def check(
-        self, client: AIOKafkaConsumer, partitions: set[TopicPartition]
-    ) -> dict[TopicPartition, tuple[int, int]]:
-        """{partition: (committed, log end)} for every partition committed beyond its end."""
-        tps = sorted(partitions)
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                ends = await client.end_offsets(tps)
-                committed = await asyncio.gather(*(client.committed(tp) for tp in tps))
-        except Exception as exc:  # never fail a rebalance over a diagnostic
-            log.warning(
-                "could not compare committed offsets with the log end",
-                consumer=self.consumer,
-                error=describe_error(exc),
-            )
-            return {}
-        beyond: dict[TopicPartition, tuple[int, int]] = {}
-        for tp, offset in zip(tps, committed, strict=True):
-            end = ends.get(tp)
-            if offset is None or end is None or offset <= end:
-                continue
-            beyond[tp] = (offset, end)
-            self.metrics.consumer_offset_beyond_log_end.labels(
-                self.consumer, tp.topic, str(tp.partition)
-            ).inc()
-            log.error(
-                "committed offset beyond the log end: the broker lost records this group had "
-                "read; reading the partition again from its earliest offset",
-                consumer=self.consumer,
-                topic=tp.topic,
-                partition=tp.partition,
-                committed_offset=offset,
-                log_end_offset=end,
-            )
-        return beyond
 
 
 @contextlib.contextmanager
