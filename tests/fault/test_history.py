@@ -155,6 +155,17 @@ def assert_exact(history: History) -> None:
     assert history.exact, history.details()
 
 
+async def import_accepted_everywhere_once(platform: Platform, importing: Any, label: str) -> None:
+    """The import of ROWS answered with all of them imported, and each volunteer is exactly
+    once in training and in notifications."""
+    r = await importing
+    assert r.status_code == 201, r.text
+    assert r.json()["imported"] == ROWS
+    history = await platform.history(label)
+    assert len(history.accepted) == ROWS
+    assert_exact(history)
+
+
 async def test_broker_sigkilled_mid_import_loses_and_doubles_nothing(platform: Platform) -> None:
     started = time.monotonic()
     importing = platform.begin_import(ROWS)
@@ -163,13 +174,7 @@ async def test_broker_sigkilled_mid_import_loses_and_doubles_nothing(platform: P
     print(
         f"\nKafka SIGKILLed with {at}/{ROWS} in training, back after {time.monotonic() - started:.1f}s"
     )
-    r = await importing
-    assert r.status_code == 201, r.text
-    assert r.json()["imported"] == ROWS
-
-    history = await platform.history("broker SIGKILL mid-import")
-    assert len(history.accepted) == ROWS
-    assert_exact(history)
+    await import_accepted_everywhere_once(platform, importing, "broker SIGKILL mid-import")
 
 
 async def test_broker_paused_twenty_seconds_mid_import_loses_and_doubles_nothing(
@@ -184,13 +189,7 @@ async def test_broker_paused_twenty_seconds_mid_import_loses_and_doubles_nothing
     finally:
         platform.broker.resume()
     print(f"\nKafka paused 20 s with {at}/{ROWS} in training ({during} when resumed)")
-    r = await importing
-    assert r.status_code == 201, r.text
-    assert r.json()["imported"] == ROWS
-
-    history = await platform.history("broker paused 20 s mid-import")
-    assert len(history.accepted) == ROWS
-    assert_exact(history)
+    await import_accepted_everywhere_once(platform, importing, "broker paused 20 s mid-import")
 
 
 async def test_each_service_sigkilled_mid_flow_loses_and_doubles_nothing(
