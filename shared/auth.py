@@ -14,7 +14,8 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.problems import Problem
+from shared.errors import Forbidden, Unauthenticated
+from shared.problems import raises
 from shared.regions import is_region_code, within
 from shared.settings import ServiceSettings
 
@@ -80,8 +81,8 @@ def decode_token(settings: ServiceSettings, token: str) -> Principal:
             raise jwt.ExpiredSignatureError("Signature has expired")
         return principal
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise Problem(
-            401, "Invalid token", f"the bearer token was rejected: {type(exc).__name__}"
+        raise Unauthenticated(
+            f"the bearer token was rejected: {type(exc).__name__}", title="Invalid token"
         ) from exc
 
 
@@ -103,17 +104,19 @@ def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
 _bearer = HTTPBearer(auto_error=False)
 
 
+@raises(Unauthenticated)
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
-        raise Problem(401, "Not authenticated", "send 'Authorization: Bearer <token>'")
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
     return decode_token(request.app.state.settings, credentials.credentials)
 
 
+@raises(Forbidden)
 async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.can_write:
-        raise Problem(403, "Forbidden", f"role {principal.role} may not change data")
+        raise Forbidden(f"role {principal.role} may not change data")
     return principal
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
@@ -22,11 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.kafka import describe_topic_problems, ensure_topics, missing_or_mismatched_topics
 from shared.logging import configure_logging, get_logger
 from shared.outbox import correlation_id_var, wake_relay_after_commit
-from shared.problems import install_problem_handlers
-from shared.runtime import Runtime
+from shared.problems import document_problems, install_problem_handlers, problem_response
+from shared.runtime import Runtime, ServiceState
 
 log = get_logger("shared.http")
-Hook = Callable[[Runtime], Awaitable[None]]
+# Startup hooks and background jobs receive the service's typed state (a ServiceState).
+Hook = Callable[[Any], Awaitable[None]]
+Job = Callable[[Any], Coroutine[Any, Any, None]]
 
 
 def asyncapi_document(runtime: Runtime, *, title: str, version: str, description: str) -> AsyncAPI:
@@ -34,17 +36,18 @@ def asyncapi_document(runtime: Runtime, *, title: str, version: str, description
 
 
 def create_service_app(
-    runtime: Runtime,
+    state: ServiceState,
     *,
     title: str,
     description: str,
     version: str = "0.1.0",
     routers: Sequence[APIRouter] = (),
     on_startup: Sequence[Hook] = (),
-    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
+    background: Sequence[Job] = (),
 ) -> FastAPI:
     """Assemble a service: routes, probes, metrics, AsyncAPI, and a lifespan that starts
     the broker and the outbox relay and stops them in the safe order."""
+    runtime = state.runtime
     settings = runtime.settings
     configure_logging(service=runtime.name, fmt=settings.log_format, level=settings.log_level)
     runtime.consumer.subscribe()
@@ -53,12 +56,12 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(settings, runtime.topics())
         for hook in on_startup:
-            await hook(runtime)
+            await hook(state)
         remove_listener = wake_relay_after_commit(runtime.session_class, runtime.relay.notify)
         await runtime.broker.start()
         await runtime.producer.start()
         runtime.relay.start()
-        tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in background]
+        tasks = [asyncio.create_task(job(state), name=job.__name__) for job in background]
         log.info("service started", topics=sorted(runtime.topics()))
         try:
             yield
@@ -84,10 +87,12 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.service = state
     app.state.settings = settings
     install_problem_handlers(app)
     _install_middleware(app, runtime)
     _install_platform_routes(app, runtime, title=title, version=version, description=description)
+    document_problems(app, routers)
     for router in routers:
         app.include_router(router)
     return app
@@ -119,16 +124,28 @@ class ObserveRequests:
         structlog.contextvars.bind_contextvars(correlation_id=request_id)
         started = time.perf_counter()
         status = 500
+        status_sent = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, status_sent
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, status_sent = message["status"], True
                 MutableHeaders(scope=message).append("x-request-id", request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Why here and not in an exception handler: Starlette answers unhandled errors
+            # outside every middleware, so its 500 would carry no request id and its log
+            # line no correlation id. The error is logged and answered once, here.
+            log.exception("unhandled error", path=scope.get("path"), method=scope["method"])
+            if status_sent:
+                raise
+            response = problem_response(
+                Request(scope), 500, "Internal error", "the request failed; it has been logged"
+            )
+            await response(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "<unmatched>")

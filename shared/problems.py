@@ -1,32 +1,110 @@
-"""RFC 9457 problem details: every error answer is application/problem+json."""
+"""The one mapping from domain exceptions to RFC 9457 problems, and its OpenAPI documentation.
+
+Every error a service answers is `application/problem+json`. Use-cases raise the kinds of
+`shared.errors`; this module turns a kind into its status, and documents, route by route,
+the statuses a route can answer: the kinds its endpoint and dependencies declare with
+`@raises(...)`, 422 where the route takes input, and 401 where it needs a token.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    UnsupportedMedia,
+)
 from shared.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("shared.problems")
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATUS: dict[type[DomainError], int] = {
+    Invalid: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
+    RateLimited: 429,
+    Unavailable: 503,
+}
 
 
-class Problem(Exception):
-    """Raise from any route or use-case to answer with a problem document."""
+class FieldError(BaseModel):
+    """One refused field of a request."""
+
+    field: str
+    message: str
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document, as every error of the platform is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | None = None
+
+
+class Problem(DomainError):
+    """TRANSITIONAL: an explicit status; being replaced by the kinds of shared.errors."""
 
     def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
+        super().__init__(detail, title=title, **extra)
         self.status = status
-        self.title = title
-        self.detail = detail
-        self.extra = extra
 
 
-def _response(request: Request, status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def status_of(kind: type[DomainError]) -> int:
+    """The HTTP status of a domain exception class (its nearest mapped kind)."""
+    for cls in kind.__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    raise TypeError(f"{kind.__name__} does not subclass a kind of shared.errors")
+
+
+def raises(*kinds: type[DomainError]) -> Callable[[F], F]:
+    """Declare the domain errors an endpoint or a dependency can raise (for OpenAPI)."""
+
+    def mark(fn: F) -> F:
+        fn.__problems__ = (*getattr(fn, "__problems__", ()), *kinds)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def problem_response(
+    request: Request, status: int, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """A problem document answer (used by the handlers below and by the request observer)."""
+    headers = None
+    if "retry_after_s" in extra:
+        headers = {"Retry-After": str(max(1, round(float(extra["retry_after_s"]))))}
     body = {
         "type": "about:blank",
         "title": title,
@@ -35,13 +113,16 @@ def _response(request: Request, status: int, title: str, detail: str, **extra: A
         "instance": request.url.path,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return _response(request, exc.status, exc.title, exc.detail, **exc.extra)
+    """Answer domain errors, validation errors and HTTP errors as problem documents."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        status = exc.status if isinstance(exc, Problem) else status_of(type(exc))
+        return problem_response(request, status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -49,20 +130,100 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(p) for p in err["loc"] if p != "body"),
-                "message": err["msg"].split(",")[0],
+                "message": str(err["msg"]).split(",")[0],
             }
             for err in exc.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)
-        return _response(
+        return problem_response(
             request, 422, "Invalid request", f"invalid fields: {fields}", errors=errors
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _response(request, exc.status_code, str(exc.detail), str(exc.detail))
+        return problem_response(request, exc.status_code, str(exc.detail), str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
-        return _response(request, 500, "Internal error", "the request failed; it has been logged")
+
+# --- OpenAPI -----------------------------------------------------------------------------
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}
+
+
+def _declared(dependant: Dependant) -> Iterable[type[DomainError]]:
+    yield from getattr(dependant.call, "__problems__", ())
+    for sub in dependant.dependencies:
+        yield from _declared(sub)
+
+
+def _takes_input(route: APIRoute) -> bool:
+    flat = route.dependant
+    stack = [flat]
+    while stack:
+        d = stack.pop()
+        if d.path_params or d.query_params or d.header_params or d.cookie_params:
+            return True
+        if d.body_params:
+            return True
+        stack.extend(d.dependencies)
+    return route.body_field is not None
+
+
+def route_statuses(route: APIRoute) -> dict[int, str]:
+    """The error statuses a route can answer, with the titles that explain them."""
+    found: dict[int, list[str]] = {}
+    kinds = list(_declared(route.dependant))
+    if _takes_input(route):
+        kinds.append(Invalid)
+    for kind in kinds:
+        found.setdefault(status_of(kind), [])
+        title = kind.__doc__.strip().splitlines()[0] if kind.__doc__ else kind.title
+        if title not in found[status_of(kind)]:
+            found[status_of(kind)].append(title)
+    return {status: " / ".join(titles) for status, titles in sorted(found.items())}
+
+
+def document_problems(app: FastAPI, routers: Iterable[APIRouter] = ()) -> None:
+    """Add each route's error statuses (problem+json) to its OpenAPI responses.
+
+    Call before the routers are included (FastAPI builds included routes from them). Its
+    own 422 (`HTTPValidationError`, plain JSON) is replaced, because the handler above
+    answers a problem document instead.
+    """
+    for route in [*app.router.routes, *(r for router in routers for r in router.routes)]:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for status, description in route_statuses(route).items():
+            route.responses.setdefault(
+                status, {"description": description, "content": _problem_content()}
+            )
+    _add_problem_schema(app)
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDocument"] = ProblemDocument.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        defs = components["ProblemDocument"].pop("$defs", {})
+        components.update(defs)
+        for name in ("HTTPValidationError", "ValidationError"):
+            if not _referenced(schema, name):
+                components.pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _referenced(schema: dict[str, Any], name: str) -> bool:
+    import json
+
+    paths = json.dumps(schema.get("paths", {}))
+    return f"#/components/schemas/{name}" in paths

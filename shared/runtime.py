@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.consumer import EventConsumer
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.events.base import Event
@@ -22,6 +23,8 @@ from shared.settings import ServiceSettings
 
 @dataclass
 class Runtime:
+    """The platform parts of one service process (database, broker, outbox, inbox, clock)."""
+
     name: str
     settings: ServiceSettings
     metrics: ServiceMetrics
@@ -35,8 +38,8 @@ class Runtime:
     relay: OutboxRelay
     consumer: EventConsumer
     session_class: type[Session]
+    clock: Clock
     publishes: tuple[type[Event], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def topics(self) -> dict[str, int]:
         """Topics this service needs (published, consumed, and their dead-letter topics)."""
@@ -51,7 +54,9 @@ def build_runtime(
     *,
     metadata: MetaData,
     publishes: tuple[type[Event], ...] = (),
+    clock: Clock | None = None,
 ) -> Runtime:
+    """Build the platform parts of a service from its settings (nothing connects yet)."""
     metrics = ServiceMetrics(name)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     # A session class of this runtime only, so after-commit hooks never cross services in tests.
@@ -103,8 +108,31 @@ def build_runtime(
         relay=relay,
         consumer=consumer,
         session_class=session_class,
+        clock=clock or SYSTEM_CLOCK,
         publishes=publishes,
     )
+
+
+@dataclass
+class ServiceState:
+    """What a service's routes, handlers and background jobs are given.
+
+    Each service subclasses it with its own typed fields (`RegistryState.vault`, …); routes
+    reach it through the service's `api/deps.py`, handlers and jobs receive it when they are
+    registered. One typed object instead of a dict of extras or a container per service.
+    """
+
+    runtime: Runtime
+
+    @property
+    def settings(self) -> ServiceSettings:
+        """The service's settings."""
+        return self.runtime.settings
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every use-case of the service reads."""
+        return self.runtime.clock
 
 
 def _union(models: tuple[type[Event], ...]) -> Any:

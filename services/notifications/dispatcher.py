@@ -10,13 +10,12 @@ from services.notifications.service import audience, delivery
 from services.notifications.wiring import Deps
 from shared.consumer import describe_error
 from shared.logging import get_logger
-from shared.runtime import Runtime
 
 log = get_logger("notifications.dispatcher")
 
 
-def dispatcher(deps: Deps) -> Callable[[Runtime], Coroutine[Any, Any, None]]:
-    async def dispatch_loop(runtime: Runtime) -> None:
+def dispatcher(deps: Deps) -> Callable[[Any], Coroutine[Any, Any, None]]:
+    async def dispatch_loop(state: Any) -> None:
         """Poll every `dispatch_interval_s`, at once again after a full batch (a backlog is
         worked off without pauses); a failing round is logged and retried."""
         while True:

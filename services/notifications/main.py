@@ -17,7 +17,7 @@ from services.notifications.handlers import (
 )
 from services.notifications.wiring import Clock, build_deps
 from shared.http import create_service_app
-from shared.runtime import build_runtime
+from shared.runtime import ServiceState, build_runtime
 
 NAME = "notifications"
 PUBLISHES: tuple = ()
@@ -41,7 +41,6 @@ def create_app(
         clock=clock,
         channels=channels,
     )
-    runtime.extra["deps"] = deps
     for module in (
         registry_volunteers,
         training_sessions,
@@ -50,7 +49,7 @@ def create_app(
     ):
         module.register(runtime.consumer, deps)
     app = create_service_app(
-        runtime,
+        ServiceState(runtime),
         title="PSM notifications",
         description="Messages to volunteers and operators, with a delivery ledger.",
         routers=[notifications.router, templates.router, broadcasts.router, preferences.router],

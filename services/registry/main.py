@@ -10,6 +10,8 @@ from services.registry.db.tables import metadata
 from services.registry.handlers import training_certificates
 from services.registry.nik_vault import NikVault
 from services.registry.service.metrics import BusinessMetrics, refresh_business_metrics
+from services.registry.state import RegistryState
+from shared.clock import Clock
 from shared.events.registry import (
     VolunteerErased,
     VolunteerProfileUpdated,
@@ -30,14 +32,16 @@ PUBLISHES = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build registry from its settings; `clock` is injectable (tests move time)."""
     settings = settings or Settings()
-    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES)
-    runtime.extra["vault"] = NikVault(settings)
-    runtime.extra["business_metrics"] = BusinessMetrics(runtime)
+    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
+    state = RegistryState(
+        runtime=runtime, vault=NikVault(settings), business_metrics=BusinessMetrics(runtime)
+    )
     training_certificates.register(runtime.consumer, settings)
     return create_service_app(
-        runtime,
+        state,
         title="PSM registry",
         description="The national register of PSM volunteers, regions and operators.",
         # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.

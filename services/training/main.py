@@ -10,6 +10,8 @@ from services.training.db.tables import metadata
 from services.training.handlers import registry_volunteers
 from services.training.service import courses as course_service
 from services.training.service import metrics
+from services.training.state import TrainingState
+from shared.clock import Clock
 from shared.events.training import (
     CertificateIssued,
     CertificateRevoked,
@@ -22,7 +24,7 @@ from shared.events.training import (
     SessionScheduled,
 )
 from shared.http import create_service_app
-from shared.runtime import Runtime, build_runtime
+from shared.runtime import build_runtime
 
 NAME = "training"
 PUBLISHES: tuple = (
@@ -38,19 +40,22 @@ PUBLISHES: tuple = (
 )
 
 
-async def seed_courses(runtime: Runtime) -> None:
+async def seed_courses(state: TrainingState) -> None:
     """First start: the seeded courses exist (idempotent; never overwrites edits)."""
-    async with runtime.sessionmaker() as session, session.begin():
+    async with state.runtime.sessionmaker() as session, session.begin():
         await course_service.seed_courses(session)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build training from its settings; `clock` is injectable (tests move time)."""
     settings = settings or Settings()
-    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES)
+    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
+    state = TrainingState(
+        runtime=runtime, business_metrics=metrics.BusinessMetrics(runtime.metrics.registry)
+    )
     registry_volunteers.register(runtime.consumer)
-    metrics.business_metrics(runtime)
     return create_service_app(
-        runtime,
+        state,
         title="PSM training",
         description="Bimtek courses, sessions, enrolment, attendance, tests and certificates.",
         routers=[

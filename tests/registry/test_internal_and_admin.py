@@ -107,7 +107,7 @@ async def test_business_gauges_count_volunteers_by_province_and_status(tmp_path)
         for village in ("32.76.01.1006", "32.76.01.1006", BEKASI_VILLAGE):
             await reg.post("/volunteers", NATIONAL, json=volunteer_payload(village_code=village))
         runtime = reg.app.state.runtime
-        metrics: BusinessMetrics = runtime.extra["business_metrics"]
+        metrics: BusinessMetrics = reg.app.state.service.business_metrics
         async with runtime.read_sessionmaker() as session:
             await metrics.refresh(session, reg.settings)
         text = (await reg.client.get("/metrics")).text

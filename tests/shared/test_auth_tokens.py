@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from shared import auth
 from shared.auth import Role, decode_token, mint_token
-from shared.problems import Problem
+from shared.errors import Unauthenticated
 from shared.settings import ServiceSettings
 
 
@@ -37,16 +37,16 @@ def test_a_token_accepted_before_is_refused_once_it_has_expired(monkeypatch):
     assert decode_token(settings, token).role == Role.VIEWER
     later = time.time() + 2 * 3600
     monkeypatch.setattr(auth.time, "time", lambda: later)
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(Unauthenticated) as refused:
         decode_token(settings, token)
-    assert refused.value.status == 401
+    assert "rejected" in refused.value.detail
     assert "ExpiredSignature" in refused.value.detail
 
 
 def test_a_token_accepted_under_one_secret_is_refused_under_another():
     token = mint_token(_settings("a" * 40), subject="op", role="viewer", scope="32")
     assert decode_token(_settings("a" * 40), token).subject == "op"
-    with pytest.raises(Problem):
+    with pytest.raises(Unauthenticated):
         decode_token(_settings("b" * 40), token)
-    with pytest.raises(Problem):
+    with pytest.raises(Unauthenticated):
         decode_token(_settings("a" * 40, issuer="someone-else"), token)

@@ -72,7 +72,7 @@ async def training_app(database_url: str, **overrides: Any) -> AsyncIterator[Tra
         "training", database_url=database_url, bootstrap="127.0.0.1:1", **overrides
     )
     app = create_app(settings)
-    await seed_courses(app.state.runtime)
+    await seed_courses(app.state.service)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://training") as client:

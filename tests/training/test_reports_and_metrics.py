@@ -71,7 +71,7 @@ async def test_business_gauges_by_province_for_sessions_and_certificates(databas
     async with training_app(database_url) as t:
         await graduate_mixed_class(t)
         await open_session(t)
-        await refresh_now(t.runtime)
+        await refresh_now(t.app.state.service)
         text = generate_latest(t.runtime.metrics.registry).decode()
         assert 'psm_sessions{province="32",status="completed"} 1.0' in text
         assert 'psm_sessions{province="32",status="open"} 1.0' in text

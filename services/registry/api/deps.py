@@ -63,7 +63,7 @@ async def settings_of(request: Request) -> Settings:
 
 
 async def vault_of(request: Request) -> NikVault:
-    vault = request.app.state.runtime.extra["vault"]
+    vault = request.app.state.service.vault
     assert isinstance(vault, NikVault)
     return vault
 

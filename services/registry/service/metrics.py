@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from prometheus_client import Gauge
 from sqlalchemy import and_, func, select
@@ -65,9 +66,10 @@ class BusinessMetrics:
             self.awaiting.labels(province).set(n)
 
 
-async def refresh_business_metrics(runtime: Runtime) -> None:
-    """Background job: refresh the gauges every `metrics_refresh_s`."""
-    metrics: BusinessMetrics = runtime.extra["business_metrics"]
+async def refresh_business_metrics(state: Any) -> None:
+    """Background job: refresh the gauges every `metrics_refresh_s` (`state`: RegistryState)."""
+    metrics: BusinessMetrics = state.business_metrics
+    runtime: Runtime = state.runtime
     settings = runtime.settings
     assert isinstance(settings, Settings)
     while True:

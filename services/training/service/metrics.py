@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import func
@@ -51,24 +52,19 @@ class BusinessMetrics:
             self.certificates.labels(province, level).set(count)
 
 
-def business_metrics(runtime: Runtime) -> BusinessMetrics:
-    found = runtime.extra.get("business_metrics")
-    if found is None:
-        found = runtime.extra["business_metrics"] = BusinessMetrics(runtime.metrics.registry)
-    return found  # type: ignore[no-any-return]
-
-
-async def refresh_now(runtime: Runtime) -> None:
+async def refresh_now(state: Any) -> None:
+    """Refresh the gauges once (`state`: TrainingState)."""
+    runtime: Runtime = state.runtime
     async with runtime.read_sessionmaker() as session:
-        await business_metrics(runtime).refresh(session)
+        await state.business_metrics.refresh(session)
 
 
-async def refresh_forever(runtime: Runtime) -> None:
+async def refresh_forever(state: Any) -> None:
     """Background job: keep the gauges fresh (errors are logged, never fatal)."""
-    interval = getattr(runtime.settings, "metrics_refresh_s", 30.0)
+    interval = getattr(state.runtime.settings, "metrics_refresh_s", 30.0)
     while True:
         try:
-            await refresh_now(runtime)
+            await refresh_now(state)
         except Exception as exc:  # a DB hiccup must not kill the job
             log.warning("business metrics refresh failed", error=type(exc).__name__)
         await asyncio.sleep(interval)
