@@ -8,7 +8,7 @@ the statuses a route can answer: the kinds its endpoint and dependencies declare
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
@@ -99,12 +99,17 @@ def raises(*kinds: type[DomainError]) -> Callable[[F], F]:
 
 
 def problem_response(
-    request: Request, status: int, title: str, detail: str, **extra: Any
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """A problem document answer (used by the handlers below and by the request observer)."""
-    headers = None
+    headers = dict(headers or {})
     if "retry_after_s" in extra:
-        headers = {"Retry-After": str(max(1, round(float(extra["retry_after_s"]))))}
+        headers["Retry-After"] = str(max(1, round(float(extra["retry_after_s"]))))
     body = {
         "type": "about:blank",
         "title": title,
@@ -141,7 +146,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(request, exc.status_code, str(exc.detail), str(exc.detail))
+        # Keeps the exception's headers: `Allow` on a 405, `WWW-Authenticate` on a 401.
+        return problem_response(
+            request, exc.status_code, str(exc.detail), str(exc.detail), headers=exc.headers
+        )
 
 
 # --- OpenAPI -----------------------------------------------------------------------------
