@@ -12,13 +12,13 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asyncapi import asyncapi_document
 from shared.kafka import describe_topic_problems, ensure_topics, missing_or_mismatched_topics
 from shared.logging import configure_logging, get_logger
 from shared.outbox import correlation_id_var, wake_relay_after_commit
@@ -29,10 +29,6 @@ log = get_logger("shared.http")
 # Startup hooks and background jobs receive the service's typed state (a ServiceState).
 Hook = Callable[[Any], Awaitable[None]]
 Job = Callable[[Any], Coroutine[Any, Any, None]]
-
-
-def asyncapi_document(runtime: Runtime, *, title: str, version: str, description: str) -> AsyncAPI:
-    return AsyncAPI(runtime.broker, title=title, version=version, description=description)
 
 
 def create_service_app(
