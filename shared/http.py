@@ -11,9 +11,10 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -112,6 +113,7 @@ class ObserveRequests:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Observe one request (lifespan and websocket scopes pass through)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -154,6 +156,13 @@ class ObserveRequests:
             correlation_id_var.reset(token)
 
 
+class Readiness(BaseModel):
+    """The readiness answer: each check "ok" or "error: <why>"."""
+
+    status: str
+    checks: dict[str, str]
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -173,7 +182,12 @@ def _install_platform_routes(
             ).to_specification()
         return spec_cache["spec"]
 
-    @app.get("/health", tags=["platform"], summary="Liveness: the process answers")
+    @app.get(
+        "/health",
+        tags=["platform"],
+        summary="Liveness: the process answers",
+        response_model=dict[str, str],
+    )
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
@@ -183,6 +197,8 @@ def _install_platform_routes(
         "/ready",
         tags=["platform"],
         summary="Readiness: database and broker reachable, every topic present as configured",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: a check failed"}},
     )
     async def ready() -> JSONResponse:
         checks = {
@@ -196,12 +212,20 @@ def _install_platform_routes(
             status_code=200 if ok else 503,
         )
 
-    @app.get("/metrics", tags=["platform"], summary="Prometheus metrics", include_in_schema=True)
+    @app.get(
+        "/metrics",
+        tags=["platform"],
+        summary="Prometheus metrics (text exposition format)",
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(
-        "/asyncapi.json", tags=["platform"], summary="AsyncAPI document of this service's topics"
+        "/asyncapi.json",
+        tags=["platform"],
+        summary="AsyncAPI document of this service's topics",
+        response_model=dict[str, Any],
     )
     async def asyncapi_json() -> Response:
         return Response(spec().to_json(), media_type="application/json")
@@ -243,6 +267,7 @@ class TopicsCheck:
         self._lock = asyncio.Lock()
 
     async def __call__(self) -> str:
+        """"ok", or "error: <why>" naming the missing or mismatched topics."""
         settings = self._runtime.settings
         async with self._lock:  # concurrent probes share one request
             now = time.monotonic()

@@ -8,6 +8,7 @@ the statuses a route can answer: the kinds its endpoint and dependencies declare
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -146,10 +147,30 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Keeps the exception's headers: `Allow` on a 405, `WWW-Authenticate` on a 401.
+        # Keeps the exception's headers (`WWW-Authenticate` on a 401). On a 405, `Allow`
+        # lists every method of the path: Starlette names only the first route that matched
+        # the path, and a path often has several (GET and PATCH of one resource).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         return problem_response(
-            request, exc.status_code, str(exc.detail), str(exc.detail), headers=exc.headers
+            request, exc.status_code, str(exc.detail), str(exc.detail), headers=headers
         )
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for the template matching `path`."""
+    if not hasattr(app.state, "path_methods"):
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = sorted(m.upper() for m in operations if m != "parameters")
+            table.append((re.compile(f"^{pattern}$"), methods))
+        app.state.path_methods = table
+    for pattern, methods in app.state.path_methods:
+        if pattern.match(path):
+            return list(methods)
+    return []
 
 
 # --- OpenAPI -----------------------------------------------------------------------------

@@ -106,4 +106,8 @@ def openapi_of(service: str) -> dict[str, Any]:
     app = module.create_app(
         settings_for(service, database_url="sqlite+aiosqlite://", bootstrap="127.0.0.1:1")
     )
-    return app.openapi()  # type: ignore[no-any-return]
+    spec: dict[str, Any] = app.openapi()
+    # /ready answers 503 by design while the broker is absent, and this tier runs without
+    # one: readiness is tested against a real broker in tests/foundation and tests/ops.
+    spec["paths"].pop("/ready", None)
+    return spec
