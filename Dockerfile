@@ -4,12 +4,14 @@
 # The service to run is chosen by PSM_SERVICE, or by overriding the command:
 #   uvicorn --factory services.<name>.main:create_app --host 0.0.0.0 --port 8000
 
-# --- build: a virtual environment with the pinned dependencies only -------------------
+# --- build: a virtual environment with the runtime dependencies only ------------------
+# requirements/runtime.lock is pyproject.toml's [project].dependencies resolved by `make lock`:
+# every package pinned and hashed, no test, lint or type-checking tool.
 FROM python:3.11.10-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
-COPY requirements.lock /tmp/requirements.lock
-RUN /opt/venv/bin/pip install --require-virtualenv -r /tmp/requirements.lock
+COPY requirements/runtime.lock /tmp/runtime.lock
+RUN /opt/venv/bin/pip install --require-virtualenv --require-hashes -r /tmp/runtime.lock
 
 # --- runtime: no compiler, no pip cache, a non-root user ------------------------------
 FROM python:3.11.10-slim-bookworm AS runtime

@@ -1,26 +1,19 @@
-"""Helpers of the operations tests: YAML loading, external tools, the settings classes."""
+"""Helpers of the operations tests: YAML loading, missing tools, the settings classes."""
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]
 
 from tools.services import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-_LOAD_ALL = (
-    "import json, sys, yaml; "
-    "json.dump([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None], sys.stdout)"
-)
 
 
 def skip_or_fail(message: str) -> None:
@@ -31,15 +24,7 @@ def skip_or_fail(message: str) -> None:
 
 
 def load_yaml_documents(path: Path) -> list[Any]:
-    """Every document of a YAML file.
-
-    PyYAML is not in requirements.lock; until it is, the documents are parsed by the first
-    interpreter on this machine that has it (the system Python usually does).
-    """
-    try:
-        import yaml  # type: ignore[import-untyped]
-    except ImportError:
-        return _load_with_other_python(path)
+    """Every document of a YAML file (PyYAML is a runtime dependency)."""
     with path.open() as f:
         return [d for d in yaml.safe_load_all(f) if d is not None]
 
@@ -48,22 +33,6 @@ def load_yaml(path: Path) -> Any:
     docs = load_yaml_documents(path)
     assert len(docs) == 1, f"{path} should hold one YAML document, has {len(docs)}"
     return docs[0]
-
-
-def _load_with_other_python(path: Path) -> list[Any]:
-    for candidate in ("python3", "/usr/bin/python3", "python"):
-        exe = shutil.which(candidate)
-        if not exe:
-            continue
-        probe = subprocess.run([exe, "-c", "import yaml"], capture_output=True, check=False)
-        if probe.returncode == 0:
-            out = subprocess.run(
-                [exe, "-c", _LOAD_ALL, str(path)], capture_output=True, text=True, check=False
-            )
-            assert out.returncode == 0, f"{path} is not valid YAML:\n{out.stderr}"
-            return list(json.loads(out.stdout))
-    skip_or_fail("PyYAML is not importable here (add PyYAML to requirements.lock)")
-    raise AssertionError("unreachable")
 
 
 def settings_class(service: str) -> Any:

@@ -146,8 +146,8 @@ def test_dockerfile_is_multi_stage_non_root_and_installs_the_lock_file():
     text = (ROOT / "Dockerfile").read_text()
     lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
     assert sum(line.startswith("FROM ") for line in lines) >= 2
-    assert any("requirements.lock" in line and line.startswith("COPY") for line in lines)
-    assert any("pip install" in line and "requirements.lock" in line for line in lines)
+    assert any(line.startswith("COPY") and line.split()[1].endswith(".lock") for line in lines)
+    assert any("pip install" in line and "--require-hashes" in line for line in lines)
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and not users[-1].startswith(("root", "0"))
     assert "uvicorn --factory services.${PSM_SERVICE}.main:create_app" in text
