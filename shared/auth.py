@@ -1,105 +1,31 @@
-"""Bearer tokens (signed JWT) carrying a role and a region scope; the same rules in every service."""
+"""The FastAPI dependencies that read the bearer token: who calls a route, and may they write.
+
+The token rules themselves (roles, scopes, signing) are in `shared.identity`.
+"""
 
 from __future__ import annotations
 
-import enum
-import time
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated
 
-import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthenticated
+from shared.identity import WRITE_ROLES, Principal, Role, decode_token, mint_token
 from shared.problems import raises
-from shared.regions import is_region_code, within
-from shared.settings import ServiceSettings
 
-
-class Role(enum.StrEnum):
-    NATIONAL_ADMIN = "national_admin"
-    PROVINCE_OPERATOR = "province_operator"
-    REGENCY_OPERATOR = "regency_operator"
-    VIEWER = "viewer"
-    SERVICE = "service"  # another service of the platform (e.g. notifications reading contacts)
-
-
-WRITE_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR, Role.REGENCY_OPERATOR})
-
-
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    role: Role
-    scope: str  # "national", a province "32" or a regency "32.76"
-
-    def sees(self, region_code: str) -> bool:
-        return within(region_code, self.scope)
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITE_ROLES
-
-    @property
-    def is_national(self) -> bool:
-        return self.scope == "national"
-
-
-def mint_token(
-    settings: ServiceSettings,
-    *,
-    subject: str,
-    role: Role | str,
-    scope: str,
-    ttl: timedelta = timedelta(hours=12),
-) -> str:
-    if scope != "national" and not is_region_code(scope):
-        raise ValueError(f"scope must be 'national' or a region code, got {scope!r}")
-    now = datetime.now(UTC)
-    claims = {
-        "sub": subject,
-        "role": str(Role(role)),
-        "scope": scope,
-        "iss": settings.jwt_issuer,
-        "iat": now,
-        "exp": now + ttl,
-        "jti": str(uuid.uuid4()),
-    }
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
-
-
-def decode_token(settings: ServiceSettings, token: str) -> Principal:
-    try:
-        principal, expires = _verified(
-            token, settings.jwt_secret.get_secret_value(), settings.jwt_issuer
-        )
-        if time.time() >= expires:
-            raise jwt.ExpiredSignatureError("Signature has expired")
-        return principal
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise Unauthenticated(
-            f"the bearer token was rejected: {type(exc).__name__}", title="Invalid token"
-        ) from exc
-
-
-@lru_cache(maxsize=4096)
-def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
-    """Signature and claims checked once per token (an operator sends the same token for
-    hours); expiry is checked on every use by the caller. Failures are not cached."""
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        secret,
-        algorithms=["HS256"],
-        issuer=issuer,
-        options={"require": ["sub", "exp", "iss"]},
-    )
-    principal = Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
-    return principal, float(claims["exp"])
-
+# Re-exported: routes import the dependencies and the identity types from one place.
+__all__ = [
+    "WRITE_ROLES",
+    "CurrentPrincipal",
+    "Principal",
+    "Role",
+    "Writer",
+    "current_principal",
+    "decode_token",
+    "mint_token",
+    "require_writer",
+]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -108,6 +34,7 @@ _bearer = HTTPBearer(auto_error=False)
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
+    """The principal of the request's bearer token."""
     if credentials is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     return decode_token(request.app.state.settings, credentials.credentials)
@@ -115,6 +42,7 @@ async def current_principal(
 
 @raises(Forbidden)
 async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """A principal whose role may change data."""
     if not principal.can_write:
         raise Forbidden(f"role {principal.role} may not change data")
     return principal
