@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from shared import auth
+from shared import identity as auth
 from shared.auth import Role, decode_token, mint_token
 from shared.errors import Unauthenticated
 from shared.settings import ServiceSettings
