@@ -267,7 +267,7 @@ class TopicsCheck:
         self._lock = asyncio.Lock()
 
     async def __call__(self) -> str:
-        """"ok", or "error: <why>" naming the missing or mismatched topics."""
+        """Answer "ok", or "error: <why>" naming the missing or mismatched topics."""
         settings = self._runtime.settings
         async with self._lock:  # concurrent probes share one request
             now = time.monotonic()
