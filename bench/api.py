@@ -18,9 +18,9 @@ import httpx
 
 from bench.common import BenchStack, auth, count, peak_rss_mb, percentile
 from bench.latency import unique_payload
+from bench.samples.generate import valid_row, villages_of
 from services.registry.config import Settings
 from services.registry.nik_vault import NikVault
-from services.registry.samples.generate import valid_row, villages_of
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
 from services.registry.service.spreadsheets import COLUMNS

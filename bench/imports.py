@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.samples.generate import write
+from bench.samples.measure_import import MIGRATIONS, measure
 from services.registry.config import Settings
-from services.registry.samples.generate import write
-from services.registry.samples.measure_import import MIGRATIONS, measure
 from services.registry.service.access import Actor
 from services.registry.service.import_rows import validate_chunk
 from services.registry.service.spreadsheets import read_chunks

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.common import BenchStack, Sampler, auth, cpu_seconds, peak_rss_mb, rss_mb
-from services.registry.samples.generate import write
+from bench.samples.generate import write
 from shared.events.registry import VOLUNTEERS_TOPIC
 from shared.kafka import topic_config
 from tools.services import SERVICES

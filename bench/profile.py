@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import BenchStack
 from bench.pipeline import _until_all_hold, _upload
-from services.registry.samples.generate import write
+from bench.samples.generate import write
 
 
 async def profile(

@@ -8,7 +8,7 @@ import sqlite3
 from collections import Counter
 
 from bench.api import fill
-from services.registry.samples.generate import villages_of
+from bench.samples.generate import villages_of
 
 
 def test_fill_imports_a_slice_and_replicates_the_rest(tmp_path):

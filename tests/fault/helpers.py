@@ -30,8 +30,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bench.samples.generate import valid_row, villages_of
 from services.notifications.domain.templates import REGISTRATION_RECEIVED
-from services.registry.samples.generate import valid_row, villages_of
 from services.registry.service.spreadsheets import COLUMNS
 from shared.events.registry import VOLUNTEERS_TOPIC
 from tests.support import partitions_of

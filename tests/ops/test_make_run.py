@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from services.registry.samples.generate import write
+from bench.samples.generate import write
 from tests.builders import auth_headers
 from tools.broker import free_port
 from tools.procs import die_with_parent

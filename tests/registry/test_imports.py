@@ -9,13 +9,13 @@ from pathlib import Path
 import openpyxl
 from typer.testing import CliRunner
 
-from services.registry.samples.generate import write
+from bench.samples.generate import write
 from shared.migrations import upgrade
 from tests.builders import make_nik
 from tests.registry.helpers import DEPOK, JABAR, NATIONAL, VIEWER, registry_http
 from tools.services import SERVICES
 
-SAMPLE = Path(__file__).resolve().parents[2] / "services/registry/samples/ntb-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "bench/samples/ntb-sample.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

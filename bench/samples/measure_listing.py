@@ -1,6 +1,6 @@
 """Measure region-scoped listing and counting with 500,000 volunteers in SQLite.
 
-    python -m services.registry.samples.measure_listing [--rows 500000]
+    python -m bench.samples.measure_listing [--rows 500000]
 
 Fills a fresh database with synthetic rows in SQL (fast), then times the queries the API
 runs for one regency operator and for a national admin. Reusable by the benchmark harness.
@@ -22,10 +22,11 @@ from services.registry.service import queries
 from services.registry.service.access import Actor
 from shared.db import make_engine, make_read_sessionmaker
 from shared.migrations import upgrade
+from tools.services import SERVICES
 
 
 def build(db: Path, rows: int) -> None:
-    upgrade(Path(__file__).resolve().parent.parent / "migrations", f"sqlite+aiosqlite:///{db}")
+    upgrade(SERVICES["registry"].migrations_dir, f"sqlite+aiosqlite:///{db}")
     con = sqlite3.connect(db)
     # rows spread over 38 provinces x 14 regencies x 7 districts (~940 per regency at 500k)
     con.execute(

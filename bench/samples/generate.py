@@ -1,7 +1,7 @@
 """A valid N-row volunteer list for one province (CSV or XLSX), optionally with bad rows.
 
-    python -m services.registry.samples.generate --province 52 --rows 100000 --out ntb.csv
-    python -m services.registry.samples.generate --province 52 --rows 50 --bad --out s.xlsx
+    python -m bench.samples.generate --province 52 --rows 100000 --out ntb.csv
+    python -m bench.samples.generate --province 52 --rows 50 --bad --out s.xlsx
 
 Rows are streamed to the file, so any size can be generated in flat memory. NIKs are
 consistent with the birth date, sex and the district of the row's village; every NIK is

@@ -1,6 +1,6 @@
 """Measure bulk-import throughput into a fresh SQLite database (rows/s, peak memory).
 
-    python -m services.registry.samples.measure_import --rows 100000 [--province 35]
+    python -m bench.samples.measure_import --rows 100000 [--province 35]
 
 Reusable by the benchmark harness: `measure(rows, province, workdir)` returns the figures.
 """
@@ -18,15 +18,16 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.samples.generate import write
 from services.registry.config import Settings
 from services.registry.nik_vault import NikVault
-from services.registry.samples.generate import write
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
+from tools.services import SERVICES
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = SERVICES["registry"].migrations_dir
 
 
 async def _run(settings: Settings, path: Path) -> dict[str, Any]:
