@@ -63,4 +63,5 @@ def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -
 
 
 def get_logger(name: str | None = None) -> Any:
+    """A structlog logger (bound to the service's context)."""
     return structlog.get_logger(name)

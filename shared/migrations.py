@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    """Alembic's configuration for a service's migrations on a database."""
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -25,6 +26,7 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
 
 
 def downgrade(migrations_dir: Path, database_url: str, revision: str = "base") -> None:
+    """Migrate a database down to `revision` (the base by default)."""
     command.downgrade(alembic_config(migrations_dir, database_url), revision)
 
 

@@ -13,6 +13,7 @@ _WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
 
 
 def is_region_code(code: str) -> bool:
+    """Whether `code` looks like a Kemendagri province (32) or regency (32.76) code."""
     return bool(_CODE.match(code))
 
 
@@ -49,6 +50,7 @@ def timezone_of(province_code: str) -> str:
 
 
 def timezone_label(province_code: str) -> str:
+    """WIB, WITA or WIT for a province."""
     return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}[
         timezone_of(province_code)
     ]

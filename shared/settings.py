@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-signing-key-change-me-in-production"
+DEV_SECRET = "dev-only-signing-key-change-me-in-production"  # noqa: S105 - refused outside development
 
 
 class ServiceSettings(BaseSettings):
@@ -84,4 +84,5 @@ class ServiceSettings(BaseSettings):
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (development, tests)."""
         return self.database_url.startswith("sqlite")

@@ -37,7 +37,7 @@ def free_port() -> int:
     take it before the server binds it (seen: a service exiting with 'address already in use').
     """
     for _ in range(200):
-        port = random.randint(20000, 32000)
+        port = random.randint(20000, 32000)  # noqa: S311 - a port number, not a secret
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -48,6 +48,7 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout: float) -> None:
+    """Wait until something listens on the loopback port, or raise after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with (
@@ -61,6 +62,8 @@ def wait_for_port(port: int, timeout: float) -> None:
 
 @dataclass
 class ScramUser:
+    """A SASL/SCRAM user of a secured broker."""
+
     name: str
     password: str
 
@@ -93,23 +96,28 @@ class KafkaBroker:
 
     @property
     def bootstrap(self) -> str:
+        """The bootstrap address clients connect to."""
         return f"127.0.0.1:{self.port}"
 
     @property
     def data_dir(self) -> Path:
+        """The broker's log directory."""
         assert self.workdir is not None
         return self.workdir / "data"
 
     @property
     def log_path(self) -> Path:
+        """The broker process's own log file."""
         assert self.workdir is not None
         return self.workdir / "server.log"
 
     @property
     def secured(self) -> bool:
+        """Whether clients must authenticate (SCRAM users were given)."""
         return bool(self.scram_users)
 
     def properties(self) -> str:
+        """The server.properties of this node."""
         protocol = "SASL_PLAINTEXT" if self.secured else "PLAINTEXT"
         lines = [
             "process.roles=broker,controller",
@@ -179,6 +187,7 @@ class KafkaBroker:
         _run_checked(self._java("kafka.tools.StorageTool", *args, jvm=QUICK_START_JVM))
 
     def start(self, timeout: float = 60.0) -> KafkaBroker:
+        """Start the node and wait until it serves clients."""
         assert self.workdir is not None
         self.workdir.mkdir(parents=True, exist_ok=True)
         config = self.workdir / "server.properties"
@@ -216,12 +225,14 @@ class KafkaBroker:
         raise TimeoutError(f"Apache Kafka not started after {timeout}s:\n{self.tail()}")
 
     def tail(self, lines: int = 30) -> str:
+        """The last lines of the broker's log (for error messages)."""
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     @property
     def running(self) -> bool:
+        """Whether the broker process is alive."""
         return self.process is not None and self.process.poll() is None
 
     def pause(self) -> None:
@@ -230,6 +241,7 @@ class KafkaBroker:
         self.process.send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
+        """Continue a paused broker (SIGCONT)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
 

@@ -161,6 +161,7 @@ _mount_service_clis()
 
 
 def main() -> None:
+    """Run the command line."""
     app()
 
 

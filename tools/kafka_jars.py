@@ -33,8 +33,9 @@ class MissingPrerequisiteError(RuntimeError):
 
 
 def cache_dir() -> Path:
+    """Where the resolved jars of this POM are cached."""
     base = os.environ.get("PSM_KAFKA_CACHE") or str(Path.home() / ".cache/psm-platform/kafka")
-    digest = hashlib.sha1(POM.read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha1(POM.read_bytes(), usedforsecurity=False).hexdigest()[:10]
     return Path(base) / f"{KAFKA_VERSION}-{digest}"
 
 
@@ -52,6 +53,7 @@ def java_version(java: str = "java") -> int | None:
 
 
 def check_prerequisites(*, need_maven: bool) -> None:
+    """Raise naming what is missing: java >= 17, and mvn when jars must be fetched."""
     problems = []
     version = java_version()
     if version is None:
@@ -107,10 +109,12 @@ def libs_dir() -> Path:
 
 
 def classpath() -> str:
+    """The Java classpath of the cached jars (fetched first if missing)."""
     return str(libs_dir() / "*")
 
 
 def main(argv: list[str]) -> int:
+    """`check` or `fetch`; exit status 0 when the jars are ready."""
     try:
         if argv == ["check"]:
             check_prerequisites(need_maven=not (cache_dir() / "libs" / ".complete").exists())

@@ -49,6 +49,8 @@ def default_var_dir() -> Path:
 
 @dataclass
 class Stack:
+    """The whole platform on this machine: Kafka, topics, migrations, the services."""
+
     var_dir: Path = field(default_factory=default_var_dir)
     broker_port: int | None = 9092
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
@@ -60,14 +62,17 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
+        """The base URL of a service."""
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def database_url(self, service: str) -> str:
+        """The database URL of a service (SQLite in var/ unless overridden)."""
         if service in self.databases:
             return self.databases[service]
         return f"sqlite+aiosqlite:///{self.var_dir / (service + '.db')}"
 
     def env(self, service: str) -> dict[str, str]:
+        """The environment a service process is started with."""
         p = SERVICES[service].env_prefix
         assert self.broker is not None
         return {
@@ -101,10 +106,12 @@ class Stack:
         }
 
     def start_broker(self) -> None:
+        """Start Apache Kafka (keeping its log between runs)."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.broker = KafkaBroker(port=self.broker_port, workdir=self.var_dir / "kafka").start()
 
     def create_topics(self) -> None:
+        """Create every topic of the catalogue with its configuration."""
         for name in SERVICE_NAMES:
             settings = SERVICES[name].settings(
                 kafka_bootstrap_servers=self.broker.bootstrap,  # type: ignore[union-attr]
@@ -114,6 +121,7 @@ class Stack:
             asyncio.run(ensure_topics(settings, topics_of(name, settings)))
 
     def migrate(self) -> None:
+        """Bring every service's database to its latest migration."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         for name in SERVICE_NAMES:
             upgrade(SERVICES[name].migrations_dir, self.database_url(name))
@@ -160,6 +168,7 @@ class Stack:
             return False
 
     def wait_ready(self, name: str, timeout: float = 90.0) -> None:
+        """Wait until a service's /ready answers 200."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             proc = self.processes[name]
@@ -173,6 +182,7 @@ class Stack:
         raise TimeoutError(f"{name} not ready after {timeout}s")
 
     def stop_service(self, name: str, *, kill: bool = False) -> None:
+        """Stop a service (SIGTERM, or SIGKILL with `kill`)."""
         proc = self.processes.pop(name, None)
         if proc is None or proc.poll() is not None:
             return
@@ -214,6 +224,7 @@ class Stack:
             self.broker.kill()
 
     def start(self) -> Stack:
+        """Start everything and wait until every service is ready."""
         if self.broker is None:
             self.start_broker()
         self.create_topics()
@@ -225,6 +236,7 @@ class Stack:
         return self
 
     def stop(self) -> None:
+        """Stop the services first, then the broker."""
         self.stop_services()
         if self.broker is not None:
             self.broker.stop()
@@ -263,6 +275,7 @@ def _handle_signals(action: Callable[[int, FrameType | None], None] | signal.Han
 
 
 def stack_from_env() -> Stack:
+    """A Stack configured from the environment (PSM_VAR_DIR, ports)."""
     stack = Stack(
         broker_port=int(os.environ.get("PSM_KAFKA_PORT", "9092")),
         extra_env={"PSM_QUIET": "1"} if os.environ.get("PSM_QUIET") else {},
@@ -273,6 +286,7 @@ def stack_from_env() -> Stack:
 
 
 def run() -> int:
+    """`make run`: start, supervise until Ctrl-C, stop."""
     started = time.monotonic()
     stack = stack_from_env()
     busy = [p for p in [stack.broker_port, *stack.ports.values()] if p and not _port_free(p)]

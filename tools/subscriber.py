@@ -46,6 +46,7 @@ def security_kwargs(
     password: str | None,
     ca_file: str | None,
 ) -> dict[str, Any]:
+    """aiokafka connection arguments for the agency's security settings."""
     if security_protocol == "PLAINTEXT":
         return {}
     kwargs: dict[str, Any] = {"security_protocol": security_protocol}
@@ -164,6 +165,8 @@ async def _deliver(
 
 
 def stdout_sink() -> Sink:
+    """A sink that prints each event as one JSON line."""
+
     async def emit(line: dict[str, Any]) -> None:
         typer.echo(json.dumps(line, ensure_ascii=False, sort_keys=True))
 
@@ -190,6 +193,7 @@ def webhook_sink(client: httpx.AsyncClient, url: str, *, attempts: int = 5) -> S
 
 
 def resolve_topics(topics: list[str], types: list[str]) -> list[str]:
+    """The topics to read: those named, plus those of the event types named."""
     unknown = sorted(set(types) - set(EVENT_TYPES))
     if unknown:
         raise SubscriberError(

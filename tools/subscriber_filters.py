@@ -41,6 +41,7 @@ def check_group(group: str) -> str:
 
 
 def region_codes(payload: dict[str, Any]) -> set[str]:
+    """The region codes an event's payload names."""
     codes = {
         str(value)
         for key, value in payload.items()
@@ -60,12 +61,16 @@ def in_region(payload: dict[str, Any], prefix: str) -> bool:
 
 @dataclass(frozen=True)
 class Filters:
+    """Which events a subscriber keeps (types, regions)."""
+
     types: frozenset[str] = frozenset()
     region: str | None = None
 
 
 @dataclass
 class Stats:
+    """Counts of events read, kept and skipped."""
+
     delivered: int = 0
     filtered: int = 0
     invalid: int = 0

@@ -30,6 +30,7 @@ class Backoff:
     stable_after: float = 30.0
 
     def next(self, previous: float, uptime: float) -> float:
+        """The delay before the next restart, given the last delay and the uptime."""
         if previous <= 0 or uptime >= self.stable_after:
             return self.first
         return min(self.cap, previous * 2)
@@ -61,12 +62,14 @@ class Supervisor:
     broker: _Watch | None = None
 
     def watch_all(self) -> None:
+        """Restart every process that exited."""
         now = self.clock()
         self.broker = _Watch(started_at=now, ready=True)
         self.services = {name: _Watch(started_at=now) for name in self.stack.processes}
 
     @property
     def all_ready(self) -> bool:
+        """Whether every service answers /ready."""
         return all(w.ready for w in self.services.values())
 
     def tick(self) -> None:
