@@ -103,7 +103,7 @@ async def create_acls(broker: KafkaBroker, bindings: list[AclBinding]) -> None:
 
 async def describe_acls(broker: KafkaBroker) -> set[AclBinding]:
     """Every ALLOW binding the broker holds, read as the super user."""
-    request = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)  # type: ignore[arg-type]
+    request = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)
     response = await _send(broker, request)
     if response.error_code:
         raise RuntimeError(f"DescribeAcls: error {response.error_code} {response.error_message}")
@@ -126,7 +126,7 @@ async def describe_acls(broker: KafkaBroker) -> set[AclBinding]:
 
 
 async def _send(broker: KafkaBroker, request: Any) -> Any:
-    client = AIOKafkaClient(**client_kwargs(broker))  # type: ignore[arg-type]
+    client = AIOKafkaClient(**client_kwargs(broker))
     await client.bootstrap()
     try:
         return await client.send(client.get_random_node(), request)
@@ -134,7 +134,7 @@ async def _send(broker: KafkaBroker, request: Any) -> Any:
         await client.close()
 
 
-class _CreateAclsBatch(CreateAclsRequest):
+class _CreateAclsBatch(CreateAclsRequest):  # type: ignore[misc]  # aiokafka ships no types
     """aiokafka's CreateAclsRequest carries one binding; this one carries many at once."""
 
     def __init__(self, bindings: list[AclBinding]) -> None:
