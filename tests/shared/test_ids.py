@@ -29,3 +29,9 @@ def test_uuid7s_made_later_sort_later_and_never_repeat():
     second = [uuid7() for _ in range(2_000)]
     assert max(first) < min(second)
     assert len(set(first + second)) == 4_000
+
+
+def test_uuid7_is_a_standard_library_uuid():
+    u = uuid7()
+    assert type(u) is uuid.UUID
+    assert uuid.UUID(bytes=u.bytes) == u
