@@ -13,6 +13,8 @@ import pytest
 from shared.metrics import ServiceMetrics
 from tests.ops.support import ROOT, load_yaml, skip_or_fail
 
+pytestmark = pytest.mark.subprocess  # promtool
+
 PROMETHEUS = ROOT / "deploy/prometheus"
 DASHBOARD = ROOT / "deploy/grafana/dashboards/psm-overview.json"
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from bench.samples.generate import write
@@ -14,6 +15,8 @@ from shared.migrations import upgrade
 from tests.builders import make_nik
 from tests.registry.helpers import DEPOK, JABAR, NATIONAL, VIEWER, registry_http
 from tools.services import SERVICES
+
+pytestmark = pytest.mark.subprocess  # the large-file import validates in a process pool
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bench/samples/ntb-sample.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
