@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,7 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, registry
-from sqlalchemy.util.concurrency import await_, in_greenlet
+
+from shared.sqlite import READONLY_OPTION, is_sqlite_url, make_sqlite_engine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,137 +35,29 @@ def new_registry() -> registry:
     return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
-SQLITE_LOCK_TIMEOUT_S = 30.0
-
-
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """Build the engine; SQLite gets WAL, a busy timeout, BEGIN IMMEDIATE for writes and an
-    in-process write gate (`WriteGate`)."""
-    if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_LOCK_TIMEOUT_S, "isolation_level": None}
-        )
-        _configure_sqlite(engine)
-        return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    """Build the engine for a database URL.
 
-
-class WriteGate:
-    """One write transaction at a time per SQLite engine in this process, queued FIFO.
-
-    SQLite admits one writer per file. Without this gate, concurrent writers of one process
-    (requests, the relay, consumers) each wait for the file lock in SQLite's busy handler,
-    which polls with sleeps growing to 100 ms: throughput drops and unlucky writers wait
-    seconds (measured: POST /volunteers at 8 concurrent clients, 32 rps, p99 3.3 s). Here
-    they wait on an asyncio lock instead and start the moment the previous writer ends.
-    Other processes on the same file are still arbitrated by the busy timeout.
-
-    Acquired in the engine's `begin` event (BEGIN IMMEDIATE), released after the DBAPI
-    commit or rollback, and in any case when the connection goes back to the pool, is
-    closed or is invalidated, so that a cancelled task cannot leave it held.
+    SQLite (the local default) is configured by `shared.sqlite` (WAL, BEGIN IMMEDIATE, an
+    in-process write gate); any other URL gets a pooled engine that checks connections
+    before use.
     """
-
-    def __init__(self, timeout_s: float = SQLITE_LOCK_TIMEOUT_S) -> None:
-        self.timeout_s = timeout_s
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._holder: int | None = None
-
-    def _current(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            self._lock, self._loop, self._holder = asyncio.Lock(), loop, None
-        return self._lock
-
-    async def acquire(self, holder: int) -> None:
-        lock = self._current()
-        try:
-            await asyncio.wait_for(lock.acquire(), self.timeout_s)
-        except TimeoutError:
-            raise sqlite3.OperationalError(
-                f"database is locked (waited {self.timeout_s:.0f} s for this process's writer)"
-            ) from None
-        self._holder = holder
-
-    def release(self, holder: int) -> None:
-        if self._lock is not None and self._holder == holder:
-            self._holder = None
-            self._lock.release()
-
-
-def _key(connection: Any) -> int:
-    """The DBAPI connection's identity, whether given the pool's proxy or the connection."""
-    return id(getattr(connection, "dbapi_connection", connection))
-
-
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    gate = WriteGate()
-    dialect = engine.sync_engine.dialect
-    plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
-
-    def do_commit(dbapi_conn: Any) -> None:
-        try:
-            plain_commit(dbapi_conn)
-        finally:
-            gate.release(_key(dbapi_conn))
-
-    def do_rollback(dbapi_conn: Any) -> None:
-        try:
-            plain_rollback(dbapi_conn)
-        finally:
-            gate.release(_key(dbapi_conn))
-
-    # Instance attributes: this engine's dialect only.
-    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
-
-    def _release(dbapi_conn: Any, *_: Any) -> None:
-        gate.release(_key(dbapi_conn))
-
-    for name in ("checkin", "close", "invalidate", "soft_invalidate", "close_detached"):
-        event.listen(engine.sync_engine.pool, name, _release)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_conn: Any, _: Any) -> None:
-        cursor = dbapi_conn.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "synchronous=NORMAL",
-            "foreign_keys=ON",
-            "busy_timeout=30000",
-        ):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
-    # Why IMMEDIATE: a deferred SQLite transaction that reads and then writes fails at once
-    # with SQLITE_BUSY when another writer committed in between; taking the write lock at
-    # BEGIN makes every transaction wait its turn instead (busy_timeout), which also makes
-    # read-check-write use-cases (capacity, duplicates) serialisable on SQLite.
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("sqlite_readonly", False):
-            conn.exec_driver_sql("BEGIN")
-            return
-        holder = _key(conn.connection)
-        if in_greenlet():
-            await_(gate.acquire(holder))
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            gate.release(holder)
-            raise
+    if is_sqlite_url(url):
+        return make_sqlite_engine(url)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 def make_sessionmaker(
     engine: AsyncEngine, *, sync_session_class: type[Session] = Session
 ) -> async_sessionmaker[AsyncSession]:
+    """Sessions for use-cases; objects stay readable after commit (no expiry)."""
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=sync_session_class)
 
 
 def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for queries only: on SQLite they do not take the write lock."""
     return async_sessionmaker(
-        engine.execution_options(sqlite_readonly=True), expire_on_commit=False
+        engine.execution_options(**{READONLY_OPTION: True}), expire_on_commit=False
     )
 
 
@@ -180,4 +71,5 @@ def dialect_insert(session_or_engine: AsyncSession | AsyncEngine) -> Any:
 
 
 def is_postgres(session: AsyncSession) -> bool:
+    """Whether the session is bound to PostgreSQL (row locks, SKIP LOCKED available)."""
     return session.bind is not None and session.bind.dialect.name == "postgresql"
