@@ -33,7 +33,7 @@ postgres:  ## PostgreSQL for the tests: the running one, or Debian's package ins
 	@tools/sh/ensure-postgres.sh
 
 PYTEST_WORKERS ?= 3
-test: install lint promtool postgres kafka  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
+test: root-installs install lint promtool postgres kafka  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
@@ -46,10 +46,12 @@ unit: install  ## the fast tier: domain rules, shared code, contracts, configura
 	  -m "not broker and not e2e and not fault and not subprocess" \
 	  -k "not sqlite and not postgresql" --ignore=tests/contract $(PYTEST_ARGS)
 
-.PHONY: promtool
+.PHONY: promtool root-installs
 promtool:  ## Prometheus and promtool (Debian package `prometheus`): alert rules checked, dashboards evaluated live
-	@{ command -v promtool && command -v prometheus; } >/dev/null || { echo "installing Prometheus (Debian package prometheus) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@tools/sh/ensure-prometheus.sh
+
+root-installs:  ## what `make test` is about to install as root with apt-get (said first; nothing when all is present)
+	@tools/sh/root-installs.sh
 
 lint: install
 	@$(BIN)/ruff check shared services tools tests

@@ -3,7 +3,10 @@
 # otherwise, as root, install Debian's `postgresql` when missing and start a cluster for
 # the tests. Without root and without a server the PostgreSQL variants are skipped
 # (a failure under CI=true, reported by the tests themselves).
+# With --plan: print the package it would install (nothing when it would not) and do nothing.
 set -euo pipefail
+plan=""
+[[ "${1:-}" == --plan ]] && plan=1
 
 if [[ -n "${PSM_TEST_PG_URL:-}" ]]; then
   exit 0  # the caller chose a server; the tests say so if it does not answer
@@ -13,16 +16,22 @@ if answers; then
   exit 0
 fi
 if [[ "$(id -u)" != 0 ]]; then
+  [[ -n "$plan" ]] && exit 0  # nothing can be installed: the tests skip their PostgreSQL variants
   echo "PostgreSQL: nothing answers on 127.0.0.1:5432 and this is not root, so it cannot be installed;" \
        "its test variants will be skipped (set PSM_TEST_PG_URL to use another server)." >&2
   exit 0
 fi
 if ! command -v pg_ctlcluster >/dev/null || [[ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]]; then
+  if [[ -n "$plan" ]]; then
+    echo "postgresql   PostgreSQL for the database tests (a throw-away cluster psm-test on 127.0.0.1:5432)"
+    exit 0
+  fi
   echo "installing PostgreSQL (Debian package postgresql) …"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
   installed_now=1
 fi
+[[ -n "$plan" ]] && exit 0  # installed: only a cluster to start, nothing to install
 version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
 if [[ -n "${installed_now:-}" ]] && pg_lsclusters -h | awk '{print $2}' | grep -qx main; then
   # The package's default cluster (peer/password auth) would hold port 5432: we just
