@@ -9,6 +9,8 @@ from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
+    """notifications' own settings (NOTIFICATIONS_*)."""
+
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/notifications.db"

@@ -22,6 +22,8 @@ class ContactUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ContactDetails:
+    """A volunteer's name and addresses as registry gives them."""
+
     volunteer_id: uuid.UUID
     full_name: str
     phone: str | None
@@ -43,6 +45,8 @@ BATCH_LIMIT = 500  # registry's maximum ids per POST /internal/contacts
 
 @dataclass(frozen=True)
 class OperatorContact:
+    """An operator who receives the digest of a region."""
+
     operator_id: str
     email: str | None
     role: str
@@ -50,6 +54,8 @@ class OperatorContact:
 
 
 class RegistryContacts:
+    """The HTTP client of registry's internal contact API (service token)."""
+
     def __init__(
         self,
         *,
@@ -80,6 +86,7 @@ class RegistryContacts:
         return await self._call("GET", path, gone=(404, 410), params=params)
 
     async def volunteer(self, volunteer_id: uuid.UUID) -> ContactDetails:
+        """One volunteer's contact (ContactGone if unknown or erased)."""
         data = await self._get(f"/internal/volunteers/{volunteer_id}/contact")
         return _details(data)
 
@@ -102,6 +109,7 @@ class RegistryContacts:
         return batch
 
     async def operators(self, region: str) -> list[OperatorContact]:
+        """The operators whose scope covers the region."""
         data = await self._get("/internal/operators", params={"region": region})
         return [
             OperatorContact(
@@ -114,6 +122,7 @@ class RegistryContacts:
         ]
 
     async def aclose(self) -> None:
+        """Close the HTTP client."""
         await self._client.aclose()
 
 

@@ -8,19 +8,21 @@ from services.notifications.api import broadcasts, notifications, preferences, t
 from services.notifications.channels import Channel
 from services.notifications.config import Settings
 from services.notifications.db.tables import metadata
-from services.notifications.dispatcher import dispatcher
 from services.notifications.handlers import (
     registry_volunteers,
     training_certificates,
     training_enrolments,
     training_sessions,
 )
-from services.notifications.wiring import Clock, build_deps
+from services.notifications.service.dispatcher import dispatch_forever
+from services.notifications.state import build_state
+from shared.clock import Clock
+from shared.events.base import Event
 from shared.http import create_service_app
-from shared.runtime import ServiceState, build_runtime
+from shared.runtime import build_runtime
 
 NAME = "notifications"
-PUBLISHES: tuple = ()
+PUBLISHES: tuple[type[Event], ...] = ()
 
 
 def create_app(
@@ -32,31 +34,22 @@ def create_app(
 ) -> FastAPI:
     """`clock` and `channels` are injectable so tests can move time and use real test servers."""
     settings = settings or Settings()
-    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES)
-    deps = build_deps(
-        settings,
-        sessionmaker=runtime.sessionmaker,
-        read_sessionmaker=runtime.read_sessionmaker,
-        metrics=runtime.metrics,
-        clock=clock,
-        channels=channels,
-    )
+    runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
+    state = build_state(runtime, settings, channels=channels)
     for module in (
         registry_volunteers,
         training_sessions,
         training_enrolments,
         training_certificates,
     ):
-        module.register(runtime.consumer, deps)
-    app = create_service_app(
-        ServiceState(runtime),
+        module.register(runtime.consumer, state)
+    return create_service_app(
+        state,
         title="PSM notifications",
         description="Messages to volunteers and operators, with a delivery ledger.",
         routers=[notifications.router, templates.router, broadcasts.router, preferences.router],
-        background=[dispatcher(deps)] if run_dispatcher else [],
+        background=[dispatch_forever] if run_dispatcher else [],
     )
-    app.state.deps = deps
-    return app
 
 
 def __getattr__(name: str) -> FastAPI:

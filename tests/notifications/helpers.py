@@ -1,5 +1,5 @@
 """Real loopback servers standing in for registry's internal API, the SMS/WhatsApp gateway
-and an SMTP server; a movable clock; and a way to hand an event to the consumer in-process."""
+and an SMTP server; and a way to hand an event to the consumer in-process."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from services.notifications.config import Settings
 from services.notifications.main import create_app
 from shared.auth import Role, decode_token
+from shared.clock import FrozenClock
 from shared.events import registry as reg
 from shared.events import training as tr
 from shared.events.base import Event
@@ -33,16 +34,6 @@ DEPOK = "32.76.01.1006"  # Jawa Barat: WIB
 BEKASI = "32.75.01.1001"  # Jawa Barat: WIB
 MAKASSAR = "73.71.01.1001"  # Sulawesi Selatan: WITA
 JAYAPURA = "94.71.01.1001"  # Papua: WIT
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @contextlib.asynccontextmanager
@@ -214,11 +205,11 @@ async def notifications_app(
     database_url: str,
     *,
     registry_url: str,
-    clock: Clock,
+    clock: FrozenClock,
     bootstrap: str = "127.0.0.1:1",
     **overrides: Any,
 ) -> AsyncIterator[FastAPI]:
-    """A migrated notifications app whose dispatcher the test drives by hand (deps.clock = clock).
+    """A migrated notifications app whose dispatcher the test drives by hand (its clock is `clock`).
 
     Its lifespan is not started: handlers are fed through `consume`, routes through ASGI."""
     await migrate("notifications", database_url)

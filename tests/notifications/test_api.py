@@ -12,12 +12,12 @@ from fastapi import FastAPI
 
 from services.notifications.service import delivery
 from shared.auth import Role
+from shared.clock import FrozenClock
 from shared.events import registry as reg
 from tests.builders import auth_headers
 from tests.notifications.helpers import (
     BEKASI,
     DEPOK,
-    Clock,
     cancelled,
     confirmed,
     consume,
@@ -57,7 +57,9 @@ async def make_active(app: FastAPI, vid: uuid.UUID, village: str) -> None:
 
 async def test_operator_of_depok_cannot_see_bekasi_notifications(database_url, registry):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         depok, bekasi = registry.add(DEPOK), registry.add(BEKASI)
@@ -80,14 +82,16 @@ async def test_operator_of_depok_cannot_see_bekasi_notifications(database_url, r
 
 async def test_list_filters_by_volunteer_session_and_status(database_url, registry):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         vid, sid = registry.add(DEPOK), uuid.uuid4()
         await consume(app, registered(vid))
         await consume(app, scheduled(sid, date(2026, 12, 20)))
         await consume(app, confirmed(sid, vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         headers = as_operator(app, "national", Role.NATIONAL_ADMIN)
 
         by_session = await client.get(
@@ -109,12 +113,14 @@ async def test_list_filters_by_volunteer_session_and_status(database_url, regist
 
 async def test_resend_queues_the_same_notification_again(database_url, registry):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = (await client.get("/notifications", headers=as_operator(app, "32.76"))).json()
 
         viewer = as_operator(app, "32.76", Role.VIEWER)
@@ -125,15 +131,17 @@ async def test_resend_queues_the_same_notification_again(database_url, registry)
             f"/notifications/{note['id']}/resend", headers=as_operator(app, "32.76")
         )
         assert r.status_code == 202 and r.json()["status"] == "pending"
-        await delivery.dispatch_once(app.state.deps)
-        assert len(app.state.deps.dev_messages) == 2
+        await delivery.dispatch_once(app.state.service)
+        assert len(app.state.service.dev_messages) == 2
         r = await client.get(f"/notifications/{note['id']}", headers=as_operator(app, "32.76"))
         assert r.json()["resent_count"] == 1 and len(r.json()["delivery_attempts"]) == 2
 
 
 async def test_broadcast_reaches_the_active_psm_of_kota_depok_only(database_url, registry):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         active_depok, candidate_depok, active_bekasi = (
@@ -153,8 +161,8 @@ async def test_broadcast_reaches_the_active_psm_of_kota_depok_only(database_url,
         r = await client.post("/broadcasts", json=outside, headers=as_operator(app, "32.76"))
         assert r.status_code == 403
 
-        await delivery.dispatch_once(app.state.deps)
-        sent = [m for m in app.state.deps.dev_messages if m["template"] == "broadcast"]
+        await delivery.dispatch_once(app.state.service)
+        sent = [m for m in app.state.service.dev_messages if m["template"] == "broadcast"]
         assert [m["body"] for m in sent] == ["Rapat PSM Jumat 09.00."]
         audit = await client.get("/broadcasts", headers=as_operator(app, "32"))
         assert [b["region_code"] for b in audit.json()] == ["32.76"]
@@ -164,7 +172,7 @@ async def test_broadcast_reaches_the_active_psm_of_kota_depok_only(database_url,
 async def test_opt_out_suppresses_reminders_but_a_cancelled_session_is_still_told(
     database_url, registry
 ):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with (
         notifications_app(database_url, registry_url=registry.url, clock=clock) as app,
         client_of(app) as client,
@@ -184,16 +192,16 @@ async def test_opt_out_suppresses_reminders_but_a_cancelled_session_is_still_tol
         r = await client.put(
             f"/volunteers/{vid}/preferences", json=bad, headers=as_operator(app, "32.76")
         )
-        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "opt_outs.category"
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "opt_outs.0.category"
         r = await client.get(f"/volunteers/{vid}/preferences", headers=as_operator(app, "32.75"))
         assert r.status_code == 404
 
         await consume(app, scheduled(sid, (MORNING_WIB + timedelta(days=5)).date()))
         await consume(app, confirmed(sid, vid))
-        clock.now += timedelta(days=3)  # past the 3-day reminder
-        await delivery.dispatch_once(app.state.deps)
+        clock.advance(timedelta(days=3))  # past the 3-day reminder
+        await delivery.dispatch_once(app.state.service)
         await consume(app, cancelled(sid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         listed = await client.get(
             "/notifications", params={"session_id": str(sid)}, headers=as_operator(app, "32.76")
@@ -210,7 +218,9 @@ async def test_preview_renders_a_template_against_its_example_or_given_values(
     database_url, registry
 ):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         headers = as_operator(app, "32.76")
@@ -232,11 +242,13 @@ async def test_preview_renders_a_template_against_its_example_or_given_values(
 
 async def test_metrics_count_notifications_by_channel_and_outcome(database_url, registry):
     async with (
-        notifications_app(database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
         client_of(app) as client,
     ):
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         text = (await client.get("/metrics")).text
         assert 'psm_notifications_total{channel="whatsapp",outcome="sent"} 1.0' in text

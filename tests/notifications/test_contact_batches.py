@@ -7,8 +7,9 @@ registry app on loopback (which counts through its own audit log).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import col, select
@@ -16,13 +17,14 @@ from sqlmodel import col, select
 from services.notifications.contacts import RegistryContacts
 from services.notifications.db.tables import Contact, Notification
 from services.notifications.service import delivery, readmodel
+from services.notifications.service.dispatcher import dispatch_forever
 from shared.auth import Role, mint_token
+from shared.clock import FrozenClock
 from shared.events import registry as reg
 from tests.builders import volunteer_payload
 from tests.notifications.helpers import (
     DEPOK,
     MAKASSAR,
-    Clock,
     consume,
     notifications_app,
     registered,
@@ -50,27 +52,27 @@ async def test_a_batch_of_welcome_messages_reads_every_contact_in_one_registry_c
     database_url, registry
 ):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         people = {registry.add(DEPOK, name=f"Relawan {i}"): f"Relawan {i}" for i in range(8)}
         for vid in people:
             await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         assert registry.requests == [BATCH]
         assert sorted(registry.calls) == sorted(("contact.read", str(v)) for v in people)
         assert set((await statuses(app)).values()) == {"sent"}
-        bodies = " ".join(m["body"] for m in app.state.deps.dev_messages)
+        bodies = " ".join(m["body"] for m in app.state.service.dev_messages)
         assert all(name in bodies for name in people.values())
         assert await cached(app) == set(people)
 
 
 async def test_cached_contacts_are_not_asked_for_again(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         known = registry.add(DEPOK)
         await consume(app, registered(known))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         assert registry.requests == [BATCH]
 
         newcomer = registry.add(MAKASSAR)
@@ -80,29 +82,29 @@ async def test_cached_contacts_are_not_asked_for_again(database_url, registry):
             new_status="active",
             province_code="32",
             regency_code="32.76",
-            changed_at=clock.now,
+            changed_at=clock.now(),
         )
         await consume(app, active)
         await consume(app, registered(newcomer, MAKASSAR))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         assert registry.requests == [BATCH, BATCH]
         assert registry.calls[-1] == ("contact.read", str(newcomer))
         assert len(registry.calls) == 2
-        assert len(app.state.deps.dev_messages) == 3
+        assert len(app.state.service.dev_messages) == 3
 
 
 async def test_unknown_and_erased_recipients_fail_and_the_rest_of_the_batch_is_sent(
     database_url, registry
 ):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         kept, erased, unknown = registry.add(DEPOK), registry.add(DEPOK), uuid.uuid4()
         registry.erased.add(erased)
         for vid in (kept, erased, unknown):
             await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         assert registry.requests == [BATCH]
         assert await statuses(app) == {kept: "sent", erased: "failed", unknown: "failed"}
@@ -117,23 +119,23 @@ async def test_unknown_and_erased_recipients_fail_and_the_rest_of_the_batch_is_s
 async def test_a_volunteer_erased_while_registry_answers_is_not_cached_nor_told(
     database_url, registry
 ):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         stays, leaves = registry.add(DEPOK, name="Siti Aminah"), registry.add(DEPOK, name="Budi")
         for vid in (stays, leaves):
             await consume(app, registered(vid))
 
         async def erasure_arrives() -> None:
-            erased = reg.VolunteerErased(volunteer_id=leaves, erased_at=clock.now)
+            erased = reg.VolunteerErased(volunteer_id=leaves, erased_at=clock.now())
             assert await consume(app, erased) == "applied"
 
         registry.during_batch = erasure_arrives
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         assert registry.requests == [BATCH]
         assert await cached(app) == {stays}  # the erased person's answer was not stored
         assert await statuses(app) == {stays: "sent", leaves: "cancelled"}
-        [message] = app.state.deps.dev_messages
+        [message] = app.state.service.dev_messages
         assert "Siti Aminah" in message["body"]
 
 
@@ -144,12 +146,12 @@ async def test_a_refused_batch_makes_every_message_wait_for_a_retry(database_url
     async with notifications_app(
         database_url,
         registry_url=registry.url,
-        clock=Clock(MORNING_WIB),
+        clock=FrozenClock(MORNING_WIB),
         registry_token=operator_token,
     ) as app:
         for _ in range(3):
             await consume(app, registered(registry.add(DEPOK)))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         async with app.state.runtime.read_sessionmaker() as s:
             notes = list((await s.execute(select(Notification))).scalars())
@@ -179,7 +181,9 @@ async def test_the_real_registry_answers_a_batch_in_one_audited_request(database
         fresh_database(backend, tmp_path) as registry_db,
         registry_http(registry_db) as registry,
         serve(registry.app) as registry_url,
-        notifications_app(database_url, registry_url=registry_url, clock=Clock(MORNING_WIB)) as app,
+        notifications_app(
+            database_url, registry_url=registry_url, clock=FrozenClock(MORNING_WIB)
+        ) as app,
     ):
         people = []
         for name in ("Siti Aminah", "Budi Santoso", "Wayan Sudarma", "Maria Tanamal"):
@@ -192,14 +196,14 @@ async def test_the_real_registry_answers_a_batch_in_one_audited_request(database
         for vid in (*people, erased):
             await consume(app, registered(vid))
 
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         audit = (await registry.get("/audit", NATIONAL, params={"action": "contact.read"})).json()
         # every read in one request: one row per volunteer, all from the same batch of 4
         assert sorted(a["volunteer_id"] for a in audit) == sorted(str(v) for v in (*people, erased))
         assert {(a["actor"], a["detail"]) for a in audit} == {("notifications", "batch of 4")}
         assert await statuses(app) == {**dict.fromkeys(people, "sent"), erased: "failed"}
-        names = " ".join(m["body"] for m in app.state.deps.dev_messages)
+        names = " ".join(m["body"] for m in app.state.service.dev_messages)
         assert all(name in names for name in ("Siti Aminah", "Budi Santoso", "Wayan Sudarma"))
 
 
@@ -208,11 +212,11 @@ async def test_an_erasure_waiting_on_the_caching_transaction_still_removes_the_c
 ):
     """The race inside the caching transaction: the erasure arrives after the rows were
     checked `sending` and locked, before the copy is committed (PostgreSQL row locks)."""
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(postgres_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        erasure = reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now)
+        erasure = reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now())
         store = readmodel.upsert_contacts
         erasing: list[asyncio.Task[str]] = []
 
@@ -222,7 +226,7 @@ async def test_an_erasure_waiting_on_the_caching_transaction_still_removes_the_c
             await store(*args, **kwargs)
 
         monkeypatch.setattr(readmodel, "upsert_contacts", erasure_arrives_then_store)
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         assert await erasing[0] == "applied"
         assert await cached(app) == set()
@@ -246,30 +250,38 @@ async def test_a_backlog_larger_than_a_batch_is_worked_off_without_pausing_betwe
     database_url, registry
 ):
     """After a full batch the dispatcher goes again at once; it waits its interval only when
-    the last round left nothing more to do (here the interval is a minute: three batches
-    with pauses would take two minutes)."""
-    from services.notifications.dispatcher import dispatcher
-
+    the last round left nothing more to do. The loop's pauses are recorded instead of slept,
+    and the clock stands still, so the provider's rate limit (20/s, bursts of 20) is what it
+    is on any host: 20 leave in the first batches, 5 are deferred into the future."""
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(
         database_url,
         registry_url=registry.url,
-        clock=Clock(MORNING_WIB),
+        clock=clock,
         dispatch_batch_size=10,
         dispatch_interval_s=60.0,
-        # No provider limit here: on a fast host 25 messages leave within a second, and a
-        # 20/s limit would defer one to the next (minute-long) round, timing deciding the test.
-        rate_limit_per_s={"whatsapp": 1e6, "sms": 1e6, "email": 1e6},
+        rate_limit_per_s={"whatsapp": 20.0, "sms": 10.0, "email": 20.0},
     ) as app:
         people = [registry.add(DEPOK, name=f"Relawan {i}") for i in range(25)]
         for vid in people:
             await consume(app, registered(vid))
-        loop = asyncio.create_task(dispatcher(app.state.deps)(app.state.runtime))
-        try:
-            for _ in range(200):
-                if set((await statuses(app)).values()) == {"sent"}:
-                    break
-                await asyncio.sleep(0.1)
-        finally:
-            loop.cancel()
+        pauses: list[float] = []
+
+        async def pause(seconds: float) -> None:
+            pauses.append(seconds)
+            if seconds > 0:  # the dispatcher would now wait its interval: the backlog is done
+                raise asyncio.CancelledError
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatch_forever(app.state.service, pause=pause)
+
+        assert pauses == [0, 0, 60.0]  # three batches (10, 10, 5), pauses only after the last
+        after_first_pass = await statuses(app)
+        assert list(after_first_pass.values()).count("sent") == 20
+        assert list(after_first_pass.values()).count("deferred") == 5
+
+        clock.advance(timedelta(seconds=1))  # the bucket refills; the deferred rows are due
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatch_forever(app.state.service, pause=pause)
         assert set((await statuses(app)).values()) == {"sent"}
         assert len(await statuses(app)) == 25

@@ -16,11 +16,11 @@ from sqlmodel import col, select
 from services.notifications.db.tables import Contact, DeliveryAttempt, Notification
 from services.notifications.service import delivery
 from shared.auth import Role, mint_token
+from shared.clock import FrozenClock
 from shared.events import registry as reg
 from tests.notifications.helpers import (
     DEPOK,
     MAKASSAR,
-    Clock,
     consume,
     notifications_app,
     registered,
@@ -57,13 +57,13 @@ def metric(app, channel: str, outcome: str) -> float:
 async def test_welcome_goes_by_whatsapp_with_the_name_from_registrys_internal_api(
     database_url, registry
 ):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK, name="Siti Aminah")
         assert await consume(app, registered(vid)) == "applied"
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
-        [message] = app.state.deps.dev_messages
+        [message] = app.state.service.dev_messages
         assert message["channel"] == "whatsapp"
         assert "Siti Aminah" in message["body"]
         assert registry.calls == [("contact.read", str(vid))]
@@ -73,23 +73,23 @@ async def test_welcome_goes_by_whatsapp_with_the_name_from_registrys_internal_ap
 
 
 async def test_redelivered_event_makes_no_second_message(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK)
         event, event_id = registered(vid), uuid.uuid4()
         assert await consume(app, event, event_id=event_id) == "applied"
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         assert await consume(app, event, event_id=event_id) == "duplicate"
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         assert len(await ledger(app)) == 1
-        assert len(app.state.deps.dev_messages) == 1
+        assert len(app.state.service.dev_messages) == 1
 
 
 async def test_whatsapp_rejection_falls_back_to_sms_and_both_attempts_are_recorded(
     database_url, registry, gateway
 ):
     gateway.script = {"whatsapp": [400], "sms": [200]}
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(
         database_url,
         registry_url=registry.url,
@@ -99,7 +99,7 @@ async def test_whatsapp_rejection_falls_back_to_sms_and_both_attempts_are_record
     ) as app:
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         [note] = await ledger(app)
         assert (note.status, note.channel, note.provider_id) == ("sent", "sms", "gw-1")
@@ -110,7 +110,7 @@ async def test_whatsapp_rejection_falls_back_to_sms_and_both_attempts_are_record
 
 async def test_gateway_5xx_is_retried_with_backoff_until_it_works(database_url, registry, gateway):
     gateway.script = {"whatsapp": [503, 200], "sms": [502]}
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(
         database_url,
         registry_url=registry.url,
@@ -120,18 +120,18 @@ async def test_gateway_5xx_is_retried_with_backoff_until_it_works(database_url, 
     ) as app:
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert note.status == "retry"
         assert note.next_attempt_at == MORNING_WIB + timedelta(seconds=60)
         assert metric(app, "sms", "retry") == 1
 
-        clock.now += timedelta(seconds=30)
-        await delivery.dispatch_once(app.state.deps)
+        clock.advance(timedelta(seconds=30))
+        await delivery.dispatch_once(app.state.service)
         assert len(gateway.received) == 2  # not due yet: nothing tried
 
-        clock.now += timedelta(seconds=31)
-        await delivery.dispatch_once(app.state.deps)
+        clock.advance(timedelta(seconds=31))
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert (note.status, note.channel, note.attempts) == ("sent", "whatsapp", 2)
 
@@ -140,7 +140,7 @@ async def test_gateway_timeout_counts_as_transient_and_sms_takes_over(
     database_url, registry, gateway
 ):
     gateway.script = {"whatsapp": ["hang"], "sms": [200]}
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(
         database_url,
         registry_url=registry.url,
@@ -151,14 +151,14 @@ async def test_gateway_timeout_counts_as_transient_and_sms_takes_over(
     ) as app:
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert (note.status, note.channel) == ("sent", "sms")
         assert ("whatsapp", "transient") in await attempts(app, note.id)
 
 
 async def test_email_goes_over_smtp_and_a_refused_address_fails_permanently(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     with smtp_server() as (sink, port):
         async with notifications_app(
             database_url,
@@ -172,7 +172,7 @@ async def test_email_goes_over_smtp_and_a_refused_address_fails_permanently(data
             bounce = registry.add(DEPOK, phone=None, email="nobody@bounce.example")
             await consume(app, registered(ok))
             await consume(app, registered(bounce))
-            await delivery.dispatch_once(app.state.deps)
+            await delivery.dispatch_once(app.state.service)
 
             [(to, content)] = sink.messages
             assert to == ["siti@example.id"]
@@ -185,30 +185,30 @@ async def test_email_goes_over_smtp_and_a_refused_address_fails_permanently(data
 async def test_quiet_hours_defer_to_six_in_the_morning_of_the_recipients_zone(
     database_url, registry
 ):
-    clock = Clock(datetime(2026, 11, 23, 13, 30, tzinfo=UTC))  # 20:30 WIB, 21:30 WITA
+    clock = FrozenClock(datetime(2026, 11, 23, 13, 30, tzinfo=UTC))  # 20:30 WIB, 21:30 WITA
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(MAKASSAR)
         await consume(app, registered(vid, MAKASSAR))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert note.status == "deferred"
         assert note.next_attempt_at == datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # 06:00 WITA
-        assert not app.state.deps.dev_messages
+        assert not app.state.service.dev_messages
         assert note.body.startswith("Halo Siti Aminah")  # rendered: the ledger shows what will go
 
-        clock.now = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
-        await delivery.dispatch_once(app.state.deps)
+        clock.set(datetime(2026, 11, 23, 22, 0, tzinfo=UTC))
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert note.status == "sent"
 
 
 async def test_erasure_deletes_the_contact_copy_and_blanks_the_texts(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK, name="Siti Aminah")
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
-        erased = reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now)
+        await delivery.dispatch_once(app.state.service)
+        erased = reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now())
         assert await consume(app, erased) == "applied"
 
         async with app.state.runtime.read_sessionmaker() as s:
@@ -221,14 +221,14 @@ async def test_erasure_deletes_the_contact_copy_and_blanks_the_texts(database_ur
 async def test_profile_update_makes_the_next_message_read_fresh_contact_details(
     database_url, registry
 ):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK, name="Siti Aminah")
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         registry.contacts[vid]["full_name"] = "Siti Aminah Lubis"
         updated = reg.VolunteerProfileUpdated(
-            volunteer_id=vid, changed_fields=["full_name"], updated_at=clock.now
+            volunteer_id=vid, changed_fields=["full_name"], updated_at=clock.now()
         )
         await consume(app, updated)
         changed = reg.VolunteerStatusChanged(
@@ -237,23 +237,23 @@ async def test_profile_update_makes_the_next_message_read_fresh_contact_details(
             new_status="active",
             province_code="32",
             regency_code="32.76",
-            changed_at=clock.now,
+            changed_at=clock.now(),
         )
         await consume(app, changed)
-        await delivery.dispatch_once(app.state.deps)
-        assert "Siti Aminah Lubis" in app.state.deps.dev_messages[-1]["body"]
+        await delivery.dispatch_once(app.state.service)
+        assert "Siti Aminah Lubis" in app.state.service.dev_messages[-1]["body"]
         assert len(registry.calls) == 2
 
 
 async def test_erased_at_registry_fails_permanently_and_unreachable_registry_retries(
     database_url, registry
 ):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         gone = registry.add(DEPOK)
         registry.erased.add(gone)
         await consume(app, registered(gone))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert note.status == "failed"
 
@@ -261,13 +261,13 @@ async def test_erased_at_registry_fails_permanently_and_unreachable_registry_ret
         database_url, registry_url="http://127.0.0.1:9", clock=clock
     ) as app:
         await consume(app, registered(uuid.uuid4()))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         waiting = [n for n in await ledger(app) if n.recipient_id != gone]
         assert [n.status for n in waiting] == ["retry"]
 
 
 async def test_registry_refuses_a_non_service_token_and_the_message_waits(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     operator_token = mint_token(
         registry.settings, subject="op", role=Role.NATIONAL_ADMIN, scope="national"
     )
@@ -275,7 +275,7 @@ async def test_registry_refuses_a_non_service_token_and_the_message_waits(databa
         database_url, registry_url=registry.url, clock=clock, registry_token=operator_token
     ) as app:
         await consume(app, registered(registry.add(DEPOK)))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         [note] = await ledger(app)
         assert (note.status, note.last_error) == ("retry", "registry answered 403")
         assert registry.calls == []  # refused before anything was read or audited

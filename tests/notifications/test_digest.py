@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.service import audience, delivery
+from shared.clock import FrozenClock
 from tests.notifications.helpers import (
     BEKASI,
     DEPOK,
-    Clock,
     consume,
     notifications_app,
     registered,
@@ -36,7 +36,7 @@ async def test_daily_digest_tells_each_operator_the_candidates_waiting_in_their_
             "scope": "32",
         },
     ]
-    clock = Clock(SEVEN_THIRTY_WIB - timedelta(hours=1))
+    clock = FrozenClock(SEVEN_THIRTY_WIB - timedelta(hours=1))
     with smtp_server() as (sink, port):
         async with notifications_app(
             database_url,
@@ -48,13 +48,15 @@ async def test_daily_digest_tells_each_operator_the_candidates_waiting_in_their_
         ) as app:
             for village in (DEPOK, DEPOK, BEKASI):
                 await consume(app, registered(registry.add(village), village))
-            deps = app.state.deps
-            assert await audience.run_digest_if_due(deps, clock.now) == 0  # 06:30 WIB: too early
+            state = app.state.service
+            assert (
+                await audience.run_digest_if_due(state, now=clock.now()) == 0
+            )  # 06:30 WIB: too early
 
-            clock.now = SEVEN_THIRTY_WIB
-            assert await audience.run_digest_if_due(deps, clock.now) == 2
-            assert await audience.run_digest_if_due(deps, clock.now) == 0  # once a day
-            await delivery.dispatch_once(deps)
+            clock.set(SEVEN_THIRTY_WIB)
+            assert await audience.run_digest_if_due(state, now=clock.now()) == 2
+            assert await audience.run_digest_if_due(state, now=clock.now()) == 0  # once a day
+            await delivery.dispatch_once(state)
 
             mails = {to[0]: body for to, body in sink.messages}
             assert set(mails) == {"depok@dinsos.example.id", "jabar@dinsos.example.id"}

@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from services.notifications.db.tables import Notification, Recipient
 from services.notifications.service import delivery
+from shared.clock import FrozenClock
 from shared.events import registry as reg
 from shared.events import training as tr
 from tests.notifications.helpers import (
     DEPOK,
-    Clock,
     cancelled,
     confirmed,
     consume,
@@ -33,7 +33,7 @@ async def ledger(app) -> dict[str, Notification]:
 
 async def test_waitlist_promotion_and_certificate_messages(database_url, registry):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         vid, sid, eid = registry.add(DEPOK), uuid.uuid4(), uuid.uuid4()
         await consume(app, registered(vid))
@@ -62,7 +62,7 @@ async def test_waitlist_promotion_and_certificate_messages(database_url, registr
                 issued_at=MORNING_WIB,
             ),
         )
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         notes = await ledger(app)
         assert "daftar tunggu nomor 4" in notes["enrolment-waitlisted"].body
@@ -83,7 +83,7 @@ async def test_cancelled_session_reaches_people_whose_enrolment_was_cancelled_fi
     database_url, registry
 ):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         sid, vid, withdrew = uuid.uuid4(), registry.add(DEPOK), registry.add(DEPOK)
         await consume(app, scheduled(sid, datetime(2026, 12, 20).date()))
@@ -123,35 +123,38 @@ async def test_cancelled_session_reaches_people_whose_enrolment_was_cancelled_fi
 
 
 async def test_erasure_cancels_messages_still_waiting(database_url, registry):
-    clock = Clock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # 22:00 WIB: quiet
+    clock = FrozenClock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # 22:00 WIB: quiet
     async with notifications_app(database_url, registry_url=registry.url, clock=clock) as app:
         vid = registry.add(DEPOK)
         await consume(app, registered(vid))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         assert (await ledger(app))["registration-received"].status == "deferred"
-        await consume(app, reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now))
-        clock.now = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
-        await delivery.dispatch_once(app.state.deps)
+        await consume(app, reg.VolunteerErased(volunteer_id=vid, erased_at=clock.now()))
+        clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=UTC))
+        await delivery.dispatch_once(app.state.service)
         note = (await ledger(app))["registration-received"]
         assert (note.status, note.body) == ("cancelled", "")
-        assert not app.state.deps.dev_messages
+        assert not app.state.service.dev_messages
 
 
 async def test_two_dispatchers_never_send_the_same_notification_twice(database_url, registry):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB), dispatch_batch_size=5
+        database_url,
+        registry_url=registry.url,
+        clock=FrozenClock(MORNING_WIB),
+        dispatch_batch_size=5,
     ) as app:
         for _ in range(12):
             vid = registry.add(DEPOK)
             await consume(app, registered(vid))
         for _ in range(3):
-            await asyncio.gather(*(delivery.dispatch_once(app.state.deps) for _ in range(2)))
-        sent = [m["notification_id"] for m in app.state.deps.dev_messages]
+            await asyncio.gather(*(delivery.dispatch_once(app.state.service) for _ in range(2)))
+        sent = [m["notification_id"] for m in app.state.service.dev_messages]
         assert len(sent) == 12 and len(set(sent)) == 12
 
 
 async def test_a_busy_channel_defers_instead_of_dropping(database_url, registry):
-    clock = Clock(MORNING_WIB)
+    clock = FrozenClock(MORNING_WIB)
     async with notifications_app(
         database_url,
         registry_url=registry.url,
@@ -160,7 +163,7 @@ async def test_a_busy_channel_defers_instead_of_dropping(database_url, registry)
     ) as app:
         for _ in range(2):
             await consume(app, registered(registry.add(DEPOK)))
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
         async with app.state.runtime.read_sessionmaker() as s:
             statuses = sorted(n.status for n in (await s.execute(select(Notification))).scalars())
         assert statuses == ["deferred", "sent"]
@@ -168,7 +171,7 @@ async def test_a_busy_channel_defers_instead_of_dropping(database_url, registry)
 
 async def test_participant_learnt_of_after_the_cancellation_is_told_once(database_url, registry):
     async with notifications_app(
-        database_url, registry_url=registry.url, clock=Clock(MORNING_WIB)
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         sid, vid = uuid.uuid4(), registry.add(DEPOK)
         await consume(app, scheduled(sid, datetime(2026, 12, 20).date()))
@@ -184,9 +187,9 @@ async def test_participant_learnt_of_after_the_cancellation_is_told_once(databas
         )
         await consume(app, withdrawn)
         await consume(app, withdrawn)  # redelivered
-        await delivery.dispatch_once(app.state.deps)
+        await delivery.dispatch_once(app.state.service)
 
         notes = await ledger(app)
         assert set(notes) == {"session-cancelled"}  # no "confirmed" for a cancelled session
         assert "Alasan: gedung tidak tersedia" in notes["session-cancelled"].body
-        assert len(app.state.deps.dev_messages) == 1
+        assert len(app.state.service.dev_messages) == 1

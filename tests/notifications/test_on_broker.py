@@ -12,11 +12,11 @@ from sqlmodel import col, select
 from services.notifications.db.tables import Notification, ScheduledMessage
 from services.notifications.main import create_app
 from services.notifications.service import delivery
+from shared.clock import FrozenClock
 from tests.notifications.helpers import (
     DEPOK,
     JAYAPURA,
     MAKASSAR,
-    Clock,
     confirmed,
     publish,
     registered,
@@ -42,7 +42,7 @@ async def test_same_event_delivered_twice_makes_exactly_one_message(broker, data
         registry_url=registry.url,
         dispatch_interval_s=0.1,
     )
-    app = create_app(settings, clock=Clock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)))
+    app = create_app(settings, clock=FrozenClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)))
     async with running("notifications", settings, app=app):
         vid, event_id = registry.add(DEPOK), uuid.uuid4()
         await publish(broker.bootstrap, registered(vid), event_id=event_id)
@@ -62,7 +62,7 @@ async def test_same_event_delivered_twice_makes_exactly_one_message(broker, data
         [note] = await eventually(sent, message="welcome sent by the dispatcher loop")
         assert note.trigger_event_id == event_id
         assert len(await rows(app, Notification)) == 1
-        assert len(app.state.deps.dev_messages) == 1
+        assert len(app.state.service.dev_messages) == 1
 
 
 async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_zone(
@@ -76,7 +76,7 @@ async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_
         bootstrap=broker.bootstrap,
         registry_url=registry.url,
     )
-    clock = Clock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+    clock = FrozenClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     app = create_app(settings, clock=clock, run_dispatcher=False)
     async with running("notifications", settings, app=app):
         sid = uuid.uuid4()
@@ -118,23 +118,23 @@ async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_
         await eventually(all_enrolled, message="three confirmations in the ledger")
 
         # The old dates pass: nothing is released for them.
-        clock.now = datetime(2026, 12, 9, 3, 0, tzinfo=UTC)
-        assert (await delivery.dispatch_once(app.state.deps))["released"] == 0
+        clock.set(datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
+        assert (await delivery.dispatch_once(app.state.service))["released"] == 0
 
         # 14 Dec 13:30 UTC = 20:30 WIB, 21:30 WITA, 22:30 WIT: the 3-day reminder is due.
-        clock.now = datetime(2026, 12, 14, 13, 30, tzinfo=UTC)
-        assert (await delivery.dispatch_once(app.state.deps))["released"] == 1
+        clock.set(datetime(2026, 12, 14, 13, 30, tzinfo=UTC))
+        assert (await delivery.dispatch_once(app.state.service))["released"] == 1
         reminders = await rows(app, Notification, col(Notification.template) == "session-reminder")
         state = {people[n.recipient_id]: (n.status, n.next_attempt_at) for n in reminders}
         assert state[DEPOK][0] == "sent"
         assert state[MAKASSAR] == ("deferred", datetime(2026, 12, 14, 22, 0, tzinfo=UTC))
         assert state[JAYAPURA] == ("deferred", datetime(2026, 12, 14, 21, 0, tzinfo=UTC))
 
-        clock.now = datetime(2026, 12, 14, 22, 0, tzinfo=UTC)
-        await delivery.dispatch_once(app.state.deps)
+        clock.set(datetime(2026, 12, 14, 22, 0, tzinfo=UTC))
+        await delivery.dispatch_once(app.state.service)
         reminders = await rows(app, Notification, col(Notification.template) == "session-reminder")
         assert sorted(n.status for n in reminders) == ["sent", "sent", "sent"]
         bodies = [
-            m["body"] for m in app.state.deps.dev_messages if m["template"] == "session-reminder"
+            m["body"] for m in app.state.service.dev_messages if m["template"] == "session-reminder"
         ]
         assert len(bodies) == 3 and all("3 hari lagi, 2026-12-17" in b for b in bodies)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2.exceptions import SecurityError
 
-from services.notifications.channels.ratelimit import TokenBucket
 from services.notifications.domain import rules, templates
+from services.notifications.domain.ratelimit import TokenBucket
 from shared.regions import timezone_of
 
 
@@ -100,12 +100,11 @@ def test_templates_are_sandboxed():
 
 
 def test_token_bucket_defers_when_the_channel_is_busy():
-    t = [0.0]
-    bucket = TokenBucket(2.0, burst=2, clock=lambda: t[0])
-    assert [bucket.try_take() for _ in range(2)] == [0.0, 0.0]
-    assert bucket.try_take() == pytest.approx(0.5)
-    t[0] = 0.5
-    assert bucket.try_take() == 0.0
+    start = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    bucket = TokenBucket(2.0, burst=2, now=start)
+    assert [bucket.try_take(start) for _ in range(2)] == [0.0, 0.0]
+    assert bucket.try_take(start) == pytest.approx(0.5)
+    assert bucket.try_take(start + timedelta(seconds=0.5)) == 0.0
 
 
 def test_cli_previews_a_template():

@@ -4,41 +4,54 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.notifications.api import NotificationDeps
+from services.notifications.api.deps import State
+from services.notifications.domain.enums import SegmentStatus, TrainingLevel
+from services.notifications.domain.errors import InvalidRegion, RegionOutOfScope
 from services.notifications.service import audience
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.problems import raises
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
+# A Kemendagri code of a province, regency, district or village (ASCII digits only).
+REGION_CODE = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
 
 
 class BroadcastCreate(BaseModel):
-    region_code: str = Field(description="Segment: a region prefix inside your scope, e.g. 32.76")
-    status: Literal["candidate", "active", "inactive", "resigned", "revoked"] | None = None
-    training_level: Literal["dasar", "lanjutan", "khusus"] | None = None
+    """A message and the segment it goes to."""
+
+    region_code: str = Field(
+        pattern=REGION_CODE,
+        max_length=13,
+        description="Segment: a region prefix inside your scope, e.g. 32.76",
+    )
+    status: SegmentStatus | None = None
+    training_level: TrainingLevel | None = None
     message: str = Field(min_length=1, max_length=1000)
 
 
 class BroadcastPublic(BaseModel):
+    """A broadcast as kept for audit."""
+
     id: uuid.UUID
     operator: str
     operator_scope: str
     region_code: str
-    status: str | None
-    training_level: str | None
+    status: SegmentStatus | None
+    training_level: TrainingLevel | None
     message: str
     recipients: int
     created_at: datetime
 
 
 @router.post("", response_model=BroadcastPublic, status_code=202, summary="Send to a segment")
+@raises(InvalidRegion, RegionOutOfScope)
 async def create_broadcast(
-    body: BroadcastCreate, session: Session, principal: Writer, deps: NotificationDeps
+    body: BroadcastCreate, session: Session, principal: Writer, state: State
 ) -> BroadcastPublic:
     """Resolve the segment from the local read model, record it, queue one message per person."""
     async with session.begin():
@@ -49,7 +62,7 @@ async def create_broadcast(
             message=body.message,
             status=body.status,
             training_level=body.training_level,
-            now=deps.clock(),
+            now=state.clock.now(),
         )
     return BroadcastPublic.model_validate(record, from_attributes=True)
 

@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.notifications.api import NotificationDeps
+from services.notifications.api.deps import NationalScope, State
+from services.notifications.domain.enums import (
+    AttemptOutcome,
+    Category,
+    ChannelName,
+    NotificationStatus,
+    RecipientKind,
+)
+from services.notifications.domain.errors import NotificationNotFound, NotResendable
 from services.notifications.service import ledger
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
-from shared.problems import Problem
+from shared.problems import raises
 
 router = APIRouter(tags=["notifications"])
 
 
 class NotificationPublic(BaseModel):
+    """A ledger row: who, which template, which channel, where it stands."""
+
     id: uuid.UUID
     trigger_event_id: uuid.UUID
     recipient_id: uuid.UUID
-    recipient_kind: str
+    recipient_kind: RecipientKind
     template: str
     template_version: int
-    category: str
+    category: Category
     session_id: uuid.UUID | None
-    channel: str
-    status: str
+    channel: ChannelName | Literal[""]  # "" until a channel was tried
+    status: NotificationStatus
     attempts: int
     next_attempt_at: datetime | None
     provider_id: str | None
@@ -39,15 +50,30 @@ class NotificationPublic(BaseModel):
 
 
 class AttemptPublic(BaseModel):
-    channel: str
-    outcome: str
+    """One try on one channel."""
+
+    channel: ChannelName
+    outcome: AttemptOutcome
     provider_id: str | None
     error: str | None
     attempted_at: datetime
 
 
 class NotificationDetail(NotificationPublic):
+    """A ledger row with every delivery attempt."""
+
     delivery_attempts: list[AttemptPublic]
+
+
+class DevMessage(BaseModel):
+    """What the development channel stored instead of sending."""
+
+    channel: ChannelName
+    provider_id: str
+    notification_id: str
+    template: str
+    subject: str
+    body: str
 
 
 @router.get(
@@ -58,7 +84,7 @@ async def list_notifications(
     principal: CurrentPrincipal,
     volunteer_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
-    status: str | None = None,
+    status: NotificationStatus | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[NotificationPublic]:
     """List notifications by volunteer, session and/or status (newest first)."""
@@ -78,6 +104,7 @@ async def list_notifications(
     response_model=NotificationDetail,
     summary="One notification with every delivery attempt",
 )
+@raises(NotificationNotFound)
 async def get_notification(
     notification_id: uuid.UUID, session: ReadSession, principal: CurrentPrincipal
 ) -> NotificationDetail:
@@ -96,20 +123,23 @@ async def get_notification(
     status_code=202,
     summary="Queue a notification again (operator)",
 )
+@raises(NotificationNotFound, NotResendable)
 async def resend(
-    notification_id: uuid.UUID, session: Session, principal: Writer, deps: NotificationDeps
+    notification_id: uuid.UUID, session: Session, principal: Writer, state: State
 ) -> NotificationPublic:
     """Put the notification back in the queue; the dispatcher sends it on its next round."""
     async with session.begin():
         note = await ledger.resend(
-            session, principal=principal, notification_id=notification_id, now=deps.clock()
+            session, principal=principal, notification_id=notification_id, now=state.clock.now()
         )
     return NotificationPublic.model_validate(note, from_attributes=True)
 
 
-@router.get("/dev/messages", summary="Development channel: what would have been sent")
-async def dev_messages(principal: CurrentPrincipal, deps: NotificationDeps) -> list[dict[str, str]]:
+@router.get(
+    "/dev/messages",
+    response_model=list[DevMessage],
+    summary="Development channel: what would have been sent",
+)
+async def dev_messages(principal: NationalScope, state: State) -> list[DevMessage]:
     """The last messages the development channel stored (national scope only: bodies carry names)."""
-    if not principal.is_national:
-        raise Problem(403, "Forbidden", "only national scope may read the development outbox")
-    return list(deps.dev_messages)
+    return [DevMessage.model_validate(m) for m in state.dev_messages]

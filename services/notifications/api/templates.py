@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
 
 from services.notifications.domain import templates
+from services.notifications.domain.enums import Category
+from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
 from shared.auth import CurrentPrincipal
-from shared.problems import Problem
+from shared.problems import raises
 
 router = APIRouter(prefix="/templates", tags=["templates"])
+TemplateName = Path(max_length=80, description="A template's name, e.g. session-reminder")
 
 
 class TemplatePublic(BaseModel):
+    """A message text with its version, category and example context."""
+
     name: str
     version: int
-    category: str
+    category: Category
     critical: bool
     subject: str
     body: str
@@ -25,6 +30,8 @@ class TemplatePublic(BaseModel):
 
 
 class Preview(BaseModel):
+    """A template rendered."""
+
     name: str
     version: int
     subject: str
@@ -32,7 +39,9 @@ class Preview(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    context: dict[str, Any] = {}
+    """Values that override the template's example context."""
+
+    context: dict[str, Any] = Field(default_factory=dict)
 
 
 def _public(t: templates.Template) -> TemplatePublic:
@@ -47,29 +56,29 @@ def _public(t: templates.Template) -> TemplatePublic:
     )
 
 
+def _preview(name: str, context: dict[str, Any]) -> Preview:
+    spec = templates.get(name)
+    subject, body = templates.preview(name, context)
+    return Preview(name=name, version=spec.version, subject=subject, body=body)
+
+
 @router.get("", response_model=list[TemplatePublic], summary="Every template, current version")
 async def list_templates(principal: CurrentPrincipal) -> list[TemplatePublic]:
     """The message texts (Bahasa Indonesia) with their version and example context."""
     return [_public(t) for t in templates.TEMPLATES.values()]
 
 
-def _preview(name: str, context: dict[str, Any]) -> Preview:
-    try:
-        spec = templates.get(name)
-        subject, body = templates.preview(name, context)
-    except templates.TemplateError as exc:
-        status = 404 if name not in templates.TEMPLATES else 422
-        raise Problem(status, "Template problem", str(exc)) from exc
-    return Preview(name=name, version=spec.version, subject=subject, body=body)
-
-
 @router.get("/{name}/preview", response_model=Preview, summary="Render against the example")
-async def preview_example(name: str, principal: CurrentPrincipal) -> Preview:
+@raises(UnknownTemplate)
+async def preview_example(principal: CurrentPrincipal, name: str = TemplateName) -> Preview:
     """The template rendered against its example event."""
     return _preview(name, {})
 
 
 @router.post("/{name}/preview", response_model=Preview, summary="Render against your values")
-async def preview_with(name: str, body: PreviewRequest, principal: CurrentPrincipal) -> Preview:
+@raises(UnknownTemplate, TemplateCannotRender)
+async def preview_with(
+    body: PreviewRequest, principal: CurrentPrincipal, name: str = TemplateName
+) -> Preview:
     """The template rendered against the example overridden by `context`."""
     return _preview(name, body.context)

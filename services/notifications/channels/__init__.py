@@ -13,6 +13,8 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """A rendered message for one address on one channel."""
+
     notification_id: str
     to: str
     subject: str
@@ -29,6 +31,8 @@ class PermanentError(Exception):
 
 
 class Channel(Protocol):
+    """A way to reach a person (dev store, HTTP gateway, SMTP)."""
+
     name: str
 
     async def send(self, message: OutgoingMessage) -> str:

@@ -20,6 +20,7 @@ class DevChannel:
         self._ids = itertools.count(1)
 
     async def send(self, message: OutgoingMessage) -> str:
+        """Store the message; return a made-up provider id."""
         provider_id = f"dev-{self.name}-{next(self._ids)}"
         self._store.append(
             {

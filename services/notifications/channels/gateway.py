@@ -17,6 +17,8 @@ from services.notifications.channels import OutgoingMessage, PermanentError, Tra
 
 @dataclass(frozen=True)
 class Provider:
+    """How one gateway provider wants a request and where it puts the message id."""
+
     path: Callable[[str], str]  # channel → URL path
     payload: Callable[[str, OutgoingMessage], dict[str, Any]]
     message_id: Callable[[dict[str, Any]], str]
@@ -49,6 +51,8 @@ PROVIDERS: dict[str, Provider] = {
 
 
 class GatewayChannel:
+    """SMS or WhatsApp through the configured HTTP gateway."""
+
     def __init__(
         self,
         name: str,
@@ -71,6 +75,7 @@ class GatewayChannel:
         )
 
     async def send(self, message: OutgoingMessage) -> str:
+        """Post the message; 429/5xx/network are transient, other 4xx permanent."""
         try:
             answer = await self._client.post(
                 self._provider.path(self.name), json=self._provider.payload(self.name, message)
@@ -89,4 +94,5 @@ class GatewayChannel:
             return f"{self.name}-unknown-id"
 
     async def aclose(self) -> None:
+        """Close the HTTP client."""
         await self._client.aclose()

@@ -11,6 +11,8 @@ from services.notifications.channels import OutgoingMessage, PermanentError, Tra
 
 
 class SmtpChannel:
+    """Email through an SMTP server."""
+
     name = "email"
 
     def __init__(
@@ -29,6 +31,7 @@ class SmtpChannel:
         self._starttls, self._timeout = starttls, timeout_s
 
     async def send(self, message: OutgoingMessage) -> str:
+        """Send in a worker thread; return the Message-ID."""
         return await asyncio.to_thread(self._send, message)
 
     def _send(self, message: OutgoingMessage) -> str:

@@ -1,1 +1,1 @@
-
+"""notifications' tables."""

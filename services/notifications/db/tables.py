@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Dialect, Index, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from services.notifications.domain.enums import (
+    AttemptOutcome,
+    Category,
+    ChannelName,
+    EnrolmentStatus,
+    NotificationStatus,
+    OptOutCategory,
+    OptOutChannel,
+    RecipientKind,
+    ScheduledKind,
+    ScheduledStatus,
+    SessionStatus,
+)
 from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -22,8 +38,27 @@ outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class EnumText(TypeDecorator[Any]):
+    """A StrEnum stored as its value in a VARCHAR (the strings stay what they always were)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Refuse a value outside the list before it reaches the database."""
+        return None if value is None else str(self.enum_class(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
+        """The stored string as its enum member."""
+        return None if value is None else self.enum_class(value)
+
+
+def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
+    return Field(sa_type=EnumText(enum_class, length), **kw)
 
 
 class Notification(NotificationsModel, table=True):
@@ -44,13 +79,13 @@ class Notification(NotificationsModel, table=True):
     recipient_id: uuid.UUID = Field(index=True)
     template: str = Field(max_length=80)
     channel: str = Field(max_length=20)
-    status: str = Field(max_length=20, index=True)
+    status: NotificationStatus = _enum(NotificationStatus, 20, index=True)
     body: str
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime
     sent_at: datetime | None = None
-    recipient_kind: str = Field(default="volunteer", max_length=20)
+    recipient_kind: RecipientKind = _enum(RecipientKind, 20, default=RecipientKind.VOLUNTEER)
     template_version: int = 1
-    category: str = Field(default="account", max_length=30)
+    category: Category = _enum(Category, 30, default=Category.ACCOUNT)
     session_id: uuid.UUID | None = Field(default=None, index=True)
     region_code: str | None = Field(default=None, max_length=20, index=True)
     context: str = "{}"
@@ -69,11 +104,11 @@ class DeliveryAttempt(NotificationsModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     notification_id: uuid.UUID = Field(index=True)
-    channel: str = Field(max_length=20)
-    outcome: str = Field(max_length=20)  # sent, transient, permanent
+    channel: ChannelName = _enum(ChannelName, 20)
+    outcome: AttemptOutcome = _enum(AttemptOutcome, 20)
     provider_id: str | None = Field(default=None, max_length=200)
     error: str | None = None
-    attempted_at: datetime = Field(default_factory=_now)
+    attempted_at: datetime
 
 
 class Contact(NotificationsModel, table=True):
@@ -86,7 +121,7 @@ class Contact(NotificationsModel, table=True):
     phone: str | None = None
     email: str | None = None
     province_code: str = Field(max_length=2)
-    fetched_at: datetime = Field(default_factory=_now)
+    fetched_at: datetime
 
 
 class Recipient(NotificationsModel, table=True):
@@ -98,10 +133,11 @@ class Recipient(NotificationsModel, table=True):
     village_code: str = Field(max_length=20, index=True)
     regency_code: str = Field(max_length=10)
     province_code: str = Field(max_length=2)
+    # registry's status list (VolunteerStatus), kept as text: registry owns and may extend it.
     status: str = Field(max_length=20)
     training_level: str | None = Field(default=None, max_length=20)
     channel_order: str | None = Field(default=None, max_length=100)
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime
 
 
 class OptOut(NotificationsModel, table=True):
@@ -110,8 +146,8 @@ class OptOut(NotificationsModel, table=True):
     __tablename__ = "opt_outs"
 
     volunteer_id: uuid.UUID = Field(primary_key=True)
-    category: str = Field(primary_key=True, max_length=30)
-    channel: str = Field(primary_key=True, max_length=20)
+    category: OptOutCategory = _enum(OptOutCategory, 30, primary_key=True)
+    channel: OptOutChannel = _enum(OptOutChannel, 20, primary_key=True)
 
 
 class TrainingSession(NotificationsModel, table=True):
@@ -126,7 +162,7 @@ class TrainingSession(NotificationsModel, table=True):
     start_date: date | None = None
     end_date: date | None = None
     timezone: str = Field(default="Asia/Jakarta", max_length=40)
-    status: str = Field(default="scheduled", max_length=20)
+    status: SessionStatus = _enum(SessionStatus, 20, default=SessionStatus.SCHEDULED)
     cancel_reason: str | None = None
 
 
@@ -138,7 +174,7 @@ class Enrolment(NotificationsModel, table=True):
     enrolment_id: uuid.UUID = Field(primary_key=True)
     session_id: uuid.UUID = Field(index=True)
     volunteer_id: uuid.UUID = Field(index=True)
-    status: str = Field(max_length=20)  # confirmed, waitlisted, cancelled
+    status: EnrolmentStatus = _enum(EnrolmentStatus, 20)
     reason_code: str | None = Field(default=None, max_length=40)
 
 
@@ -149,13 +185,13 @@ class ScheduledMessage(NotificationsModel, table=True):
     __table_args__ = (Index("ix_scheduled_messages_due", "status", "due_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    kind: str = Field(max_length=40)
+    kind: ScheduledKind = _enum(ScheduledKind, 40)
     session_id: uuid.UUID | None = Field(default=None, index=True)
     template: str = Field(max_length=80)
     context: str = "{}"
     due_at: datetime
-    status: str = Field(default="pending", max_length=20)  # pending, done, cancelled
-    created_at: datetime = Field(default_factory=_now)
+    status: ScheduledStatus = _enum(ScheduledStatus, 20, default=ScheduledStatus.PENDING)
+    created_at: datetime
     done_at: datetime | None = None
 
 
@@ -172,4 +208,4 @@ class Broadcast(NotificationsModel, table=True):
     training_level: str | None = Field(default=None, max_length=20)
     message: str
     recipients: int = 0
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""notifications' rules: pure functions and values, no database, broker or web framework."""

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-CHANNELS = ("whatsapp", "sms", "email")
-ALL = "*"
+from services.notifications.domain.enums import ChannelName
+
+CHANNELS = tuple(ChannelName)
+ALL = "*"  # in an opt-out: every category, or every channel
 
 
 def quiet_until(
@@ -39,12 +41,15 @@ def reminder_times(
 
 @dataclass(frozen=True)
 class Address:
+    """Where a person can be reached."""
+
     phone: str | None
     email: str | None
 
 
 def address_for(channel: str, address: Address) -> str | None:
-    return address.email if channel == "email" else address.phone
+    """The address a channel sends to."""
+    return address.email if channel == ChannelName.EMAIL else address.phone
 
 
 def channel_plan(
@@ -71,6 +76,7 @@ def channel_plan(
 
 
 def parse_order(text: str | None, default: str) -> list[str]:
+    """A stored channel order ("whatsapp,sms"), or the default one, as a list."""
     return [c.strip() for c in (text or default).split(",") if c.strip()]
 
 

@@ -15,6 +15,9 @@ import jinja2
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from services.notifications.domain.enums import Category
+from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
+
 REGISTRATION_RECEIVED = "registration-received"
 STATUS_ACTIVE = "status-active"
 ENROLMENT_CONFIRMED = "enrolment-confirmed"
@@ -27,20 +30,23 @@ OPERATOR_DIGEST = "operator-digest"
 BROADCAST = "broadcast"
 
 # Categories a volunteer may opt out of, per channel; CRITICAL cannot be opted out of.
-CRITICAL = "critical"
+CRITICAL = Category.CRITICAL
 
 
 @dataclass(frozen=True)
 class Template:
+    """One message text, versioned, with an example context for previews."""
+
     name: str
     version: int
-    category: str
+    category: Category
     subject: str
     body: str
     example: dict[str, Any] = field(default_factory=dict)
 
     @property
     def critical(self) -> bool:
+        """Whether the message ignores opt-outs."""
         return self.category == CRITICAL
 
 
@@ -59,7 +65,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             REGISTRATION_RECEIVED,
             2,
-            "account",
+            Category.ACCOUNT,
             "Pendaftaran PSM diterima",
             "Halo {{ nama }}, pendaftaran Anda sebagai Pekerja Sosial Masyarakat (PSM) "
             "telah diterima. Status Anda: calon PSM. Langkah berikutnya: mengikuti "
@@ -69,7 +75,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             STATUS_ACTIVE,
             1,
-            "account",
+            Category.ACCOUNT,
             "Anda kini PSM aktif",
             "Selamat {{ nama }}, status Anda kini PSM aktif. Terima kasih atas "
             "pengabdian Anda bagi masyarakat.",
@@ -78,7 +84,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             ENROLMENT_CONFIRMED,
             1,
-            "training",
+            Category.TRAINING,
             "Pendaftaran Bimtek dikonfirmasi",
             "Halo {{ nama }}, Anda terdaftar pada {{ sesi.judul }} di {{ sesi.tempat }}, "
             "{{ sesi.mulai }} s.d. {{ sesi.selesai }}.",
@@ -87,7 +93,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             ENROLMENT_WAITLISTED,
             1,
-            "training",
+            Category.TRAINING,
             "Daftar tunggu Bimtek",
             "Halo {{ nama }}, kuota {{ sesi.judul }} sudah penuh. Anda berada di daftar "
             "tunggu nomor {{ posisi }}. Kami akan mengabari bila ada tempat.",
@@ -96,7 +102,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             PROMOTED_FROM_WAITLIST,
             1,
-            "training",
+            Category.TRAINING,
             "Anda mendapat tempat di Bimtek",
             "Kabar baik, {{ nama }}: ada tempat untuk Anda di {{ sesi.judul }} "
             "({{ sesi.tempat }}, mulai {{ sesi.mulai }}). Pendaftaran Anda dikonfirmasi.",
@@ -114,7 +120,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             SESSION_REMINDER,
             1,
-            "reminder",
+            Category.REMINDER,
             "Pengingat Bimtek",
             "Pengingat: {{ sesi.judul }} dimulai {{ hari }} hari lagi, {{ sesi.mulai }}, "
             "di {{ sesi.tempat }}. Sampai jumpa, {{ nama }}!",
@@ -123,7 +129,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             CERTIFICATE_ISSUED,
             1,
-            "training",
+            Category.TRAINING,
             "Sertifikat Bimtek terbit",
             "Selamat {{ nama }}, sertifikat Bimtek {{ tingkat }} Anda telah terbit. "
             "Nomor: {{ nomor }}. Kode verifikasi: {{ kode }}. Cek keasliannya di {{ tautan }}",
@@ -138,7 +144,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             OPERATOR_DIGEST,
             1,
-            "digest",
+            Category.DIGEST,
             "Ringkasan harian PSM",
             "Ringkasan {{ tanggal }}:{% for baris in wilayah %}\n- {{ baris.jumlah }} calon PSM "
             "menunggu verifikasi di {{ baris.nama }} ({{ baris.wilayah }}){% endfor %}",
@@ -150,7 +156,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             BROADCAST,
             1,
-            "broadcast",
+            Category.BROADCAST,
             "Pengumuman PSM",
             "{{ pesan }}",
             {"pesan": "Rapat koordinasi PSM Kota Depok hari Jumat pukul 09.00 WIB."},
@@ -163,15 +169,17 @@ _env = SandboxedEnvironment(
 )
 
 
-class TemplateError(ValueError):
-    """A template is unknown or its context lacks a value it needs."""
+# Why a tuple: an unknown name (404) and a context that does not fit (422) are different
+# kinds, but a sender treats both as "this message cannot be rendered".
+TemplateError = (UnknownTemplate, TemplateCannotRender)
 
 
 def get(name: str) -> Template:
+    """The template of that name (a name asked for over HTTP is not echoed back)."""
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise TemplateError(f"unknown template {name!r}") from None
+        raise UnknownTemplate("no template of that name") from None
 
 
 @lru_cache(maxsize=256)
@@ -189,7 +197,9 @@ def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
             _compiled(template.body).render(context),
         )
     except Exception as exc:  # jinja2's UndefinedError and friends: name the template only
-        raise TemplateError(f"template {name!r} cannot render: {type(exc).__name__}") from exc
+        raise TemplateCannotRender(
+            f"template {name!r} cannot render: {type(exc).__name__}"
+        ) from exc
 
 
 def preview(name: str, context: dict[str, Any] | None = None) -> tuple[str, str]:

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 from services.notifications.service import readmodel, triggers
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import registry as reg
 
 
-def register(consumer: EventConsumer, deps: Deps) -> None:
+def register(consumer: EventConsumer, state: NotificationsState) -> None:
+    """Subscribe this topic's handlers; they read the clock and settings from `state`."""
+
     @consumer.handles_many(reg.VolunteerRegistered)
     async def on_volunteers_registered(
         items: list[tuple[reg.VolunteerRegistered, EventContext]],
     ) -> None:
         """Welcome the new candidates (a bulk import's events in two statements)."""
         await triggers.volunteers_registered(
-            items[0][1].session, [(e, ctx.envelope.event_id) for e, ctx in items], now=deps.clock()
+            items[0][1].session,
+            [(e, ctx.envelope.event_id) for e, ctx in items],
+            now=state.clock.now(),
         )
 
     @consumer.handles(reg.VolunteerStatusChanged)
     async def on_status_changed(event: reg.VolunteerStatusChanged, ctx: EventContext) -> None:
         """Track the status; congratulate a new active PSM."""
         await triggers.volunteer_status_changed(
-            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+            ctx.session, event, event_id=ctx.envelope.event_id, now=state.clock.now()
         )
 
     @consumer.handles(reg.VolunteerTransferred)
     async def on_transferred(event: reg.VolunteerTransferred, ctx: EventContext) -> None:
         """Follow the volunteer to their new village (segments, scope)."""
-        await triggers.volunteer_transferred(ctx.session, event, now=deps.clock())
+        await triggers.volunteer_transferred(ctx.session, event, now=state.clock.now())
 
     @consumer.handles(reg.VolunteerProfileUpdated)
     async def on_profile_updated(event: reg.VolunteerProfileUpdated, ctx: EventContext) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from services.notifications.service import triggers
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import training as tr
 
 
-def register(consumer: EventConsumer, deps: Deps) -> None:
+def register(consumer: EventConsumer, state: NotificationsState) -> None:
+    """Subscribe this topic's handlers; they read the clock and settings from `state`."""
+
     @consumer.handles(tr.CertificateIssued)
     async def on_certificate_issued(event: tr.CertificateIssued, ctx: EventContext) -> None:
         """Send the verification code and link."""
@@ -16,8 +18,8 @@ def register(consumer: EventConsumer, deps: Deps) -> None:
             ctx.session,
             event,
             event_id=ctx.envelope.event_id,
-            settings=deps.settings,
-            now=deps.clock(),
+            settings=state.notifications_settings,
+            now=state.clock.now(),
         )
 
     @consumer.handles(tr.CertificateRevoked)

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from services.notifications.service import triggers
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import training as tr
 
 
-def register(consumer: EventConsumer, deps: Deps) -> None:
+def register(consumer: EventConsumer, state: NotificationsState) -> None:
+    """Subscribe this topic's handlers; they read the clock and settings from `state`."""
+
     @consumer.handles(tr.EnrolmentConfirmed)
     async def on_enrolment_confirmed(event: tr.EnrolmentConfirmed, ctx: EventContext) -> None:
         """Confirmed (or promoted from the waitlist): tell the volunteer."""
         await triggers.enrolment_confirmed(
-            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+            ctx.session, event, event_id=ctx.envelope.event_id, now=state.clock.now()
         )
 
     @consumer.handles(tr.EnrolmentWaitlisted)
     async def on_enrolment_waitlisted(event: tr.EnrolmentWaitlisted, ctx: EventContext) -> None:
         """Full session: tell the volunteer their place in the queue."""
         await triggers.enrolment_waitlisted(
-            ctx.session, event, event_id=ctx.envelope.event_id, now=deps.clock()
+            ctx.session, event, event_id=ctx.envelope.event_id, now=state.clock.now()
         )
 
     @consumer.handles(tr.EnrolmentCancelled)
     async def on_enrolment_cancelled(event: tr.EnrolmentCancelled, ctx: EventContext) -> None:
         """Stop reminding this volunteer (and tell them if their session was cancelled)."""
-        await triggers.enrolment_cancelled(ctx.session, event, now=deps.clock())
+        await triggers.enrolment_cancelled(ctx.session, event, now=state.clock.now())

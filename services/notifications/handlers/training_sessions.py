@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 from services.notifications.service import triggers
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import training as tr
 
 
-def register(consumer: EventConsumer, deps: Deps) -> None:
+def register(consumer: EventConsumer, state: NotificationsState) -> None:
+    """Subscribe this topic's handlers; they read the clock and settings from `state`."""
+
     @consumer.handles(tr.SessionScheduled)
     async def on_session_scheduled(event: tr.SessionScheduled, ctx: EventContext) -> None:
         """Remember the session and schedule its reminders."""
         await triggers.session_scheduled(
-            ctx.session, event, settings=deps.settings, now=deps.clock()
+            ctx.session, event, settings=state.notifications_settings, now=state.clock.now()
         )
 
     @consumer.handles(tr.SessionRescheduled)
     async def on_session_rescheduled(event: tr.SessionRescheduled, ctx: EventContext) -> None:
         """Move the reminders with the session."""
         await triggers.session_rescheduled(
-            ctx.session, event, settings=deps.settings, now=deps.clock()
+            ctx.session, event, settings=state.notifications_settings, now=state.clock.now()
         )
 
     @consumer.handles(tr.SessionCancelled)
     async def on_session_cancelled(event: tr.SessionCancelled, ctx: EventContext) -> None:
         """Tell every participant (critical) and drop the reminders."""
-        await triggers.session_cancelled(ctx.session, event, now=deps.clock())
+        await triggers.session_cancelled(ctx.session, event, now=state.clock.now())
 
     @consumer.handles(tr.SessionCompleted)
     async def on_session_completed(event: tr.SessionCompleted, ctx: EventContext) -> None:

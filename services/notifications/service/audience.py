@@ -16,18 +16,31 @@ from sqlmodel import col, select
 from services.notifications.contacts import ContactUnavailable
 from services.notifications.db.tables import Broadcast, OptOut, Recipient, ScheduledMessage
 from services.notifications.domain import templates as t
-from services.notifications.domain.rules import ALL, CHANNELS
+from services.notifications.domain.enums import (
+    ChannelName,
+    OptOutCategory,
+    OptOutChannel,
+    RecipientKind,
+    ScheduledKind,
+    ScheduledStatus,
+    SegmentStatus,
+    TrainingLevel,
+    VolunteerStatus,
+)
+from services.notifications.domain.errors import (
+    InvalidPreferences,
+    InvalidRegion,
+    RegionOutOfScope,
+    VolunteerNotFound,
+)
 from services.notifications.service import ledger
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 from shared.auth import Principal
 from shared.logging import get_logger
-from shared.problems import Problem
 from shared.regions import is_region_code
 
 log = get_logger("notifications.audience")
 DIGEST_NAMESPACE = uuid.UUID("6f1b7b7e-6a57-4a43-9a53-5c1d0f0d5e11")
-STATUSES = ("candidate", "active", "inactive", "resigned", "revoked")
-LEVELS = ("dasar", "lanjutan", "khusus")
 
 
 def _within(region: str) -> Any:
@@ -42,20 +55,18 @@ async def broadcast(
     principal: Principal,
     region_code: str,
     message: str,
-    status: str | None,
-    training_level: str | None,
+    status: SegmentStatus | None,
+    training_level: TrainingLevel | None,
     now: datetime,
 ) -> Broadcast:
     """Record the broadcast for audit and queue one ledger row per volunteer of the segment."""
     if not is_region_code(region_code):
-        raise Problem(
-            422,
-            "Invalid request",
+        raise InvalidRegion(
             "region_code is not a Kemendagri region code",
             errors=[{"field": "region_code", "message": "not a region code"}],
         )
     if not principal.sees(region_code):
-        raise Problem(403, "Forbidden", f"region {region_code} is outside your scope")
+        raise RegionOutOfScope(f"region {region_code} is outside your scope")
     stmt = select(Recipient.volunteer_id, Recipient.village_code).where(_within(region_code))
     if status:
         stmt = stmt.where(col(Recipient.status) == status)
@@ -89,6 +100,7 @@ async def broadcast(
 
 
 async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> list[Broadcast]:
+    """The broadcasts sent in the principal's scope, newest first."""
     stmt = select(Broadcast).order_by(col(Broadcast.created_at).desc()).limit(200)
     if not principal.is_national:
         stmt = stmt.where(
@@ -101,46 +113,47 @@ async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> lis
 
 
 async def candidates_by_regency(session: AsyncSession) -> dict[str, int]:
+    """How many candidates wait for verification, by regency."""
     stmt = (
         select(Recipient.regency_code, func.count())
-        .where(col(Recipient.status) == "candidate")
+        .where(col(Recipient.status) == VolunteerStatus.CANDIDATE)
         .group_by(col(Recipient.regency_code))
     )
     return {regency: count for regency, count in (await session.execute(stmt)).all()}
 
 
-async def run_digest_if_due(deps: Deps, now: datetime) -> int:
+async def run_digest_if_due(state: NotificationsState, *, now: datetime) -> int:
     """Once a day after `digest_local_hour` WIB: one digest per operator of regencies with
     candidates waiting. The day's marker row makes a second run (or dispatcher) a no-op."""
     local = now.astimezone(ZoneInfo("Asia/Jakarta"))
-    if local.hour < deps.settings.digest_local_hour:
+    if local.hour < state.notifications_settings.digest_local_hour:
         return 0
     day = local.date().isoformat()
     marker = uuid.uuid5(DIGEST_NAMESPACE, f"digest:{day}")
-    async with deps.read_sessionmaker() as session:
+    async with state.read_sessionmaker() as session:
         if await session.get(ScheduledMessage, marker) is not None:
             return 0
         counts = await candidates_by_regency(session)
     lines: dict[str, dict[str, Any]] = {}
     try:
         for regency, count in sorted(counts.items()):
-            for op in await deps.contacts.operators(regency):
+            for op in await state.contacts.operators(regency):
                 entry = lines.setdefault(op.operator_id, {"email": op.email, "wilayah": []})
                 line = {"jumlah": count, "wilayah": regency, "nama": region_name(regency)}
                 entry["wilayah"].append(line)
     except ContactUnavailable as exc:
         log.warning("digest postponed: registry unavailable", error=str(exc))
         return 0
-    async with deps.sessionmaker() as session, session.begin():
+    async with state.sessionmaker() as session, session.begin():
         if await session.get(ScheduledMessage, marker) is not None:
             return 0
         session.add(
             ScheduledMessage(
                 id=marker,
-                kind="operator-digest",
+                kind=ScheduledKind.OPERATOR_DIGEST,
                 template=t.OPERATOR_DIGEST,
                 due_at=now,
-                status="done",
+                status=ScheduledStatus.DONE,
                 created_at=now,
                 done_at=now,
             )
@@ -152,7 +165,7 @@ async def run_digest_if_due(deps: Deps, now: datetime) -> int:
                 session,
                 trigger_event_id=marker,
                 recipient_id=operator_uuid(operator_id),
-                recipient_kind="operator",
+                recipient_kind=RecipientKind.OPERATOR,
                 template=t.OPERATOR_DIGEST,
                 context={
                     "tanggal": day,
@@ -174,6 +187,7 @@ def region_name(code: str) -> str:
 
 
 def operator_uuid(operator_id: str) -> uuid.UUID:
+    """An operator's id as a UUID (a stable one derived from it if it is not one)."""
     try:
         return uuid.UUID(operator_id)
     except ValueError:
@@ -183,13 +197,15 @@ def operator_uuid(operator_id: str) -> uuid.UUID:
 async def recipient_in_scope(
     session: AsyncSession, *, principal: Principal, volunteer_id: uuid.UUID
 ) -> Recipient:
+    """The volunteer, if in the principal's scope (another region's is not found)."""
     recipient = await session.get(Recipient, volunteer_id)
     if recipient is None or not principal.sees(recipient.village_code):
-        raise Problem(404, "Not found", f"volunteer {volunteer_id} not found")
+        raise VolunteerNotFound(f"volunteer {volunteer_id} not found")
     return recipient
 
 
 async def preferences(session: AsyncSession, recipient: Recipient, default: str) -> dict[str, Any]:
+    """A volunteer's channel order (or the default one) and opt-outs."""
     outs = (
         await session.execute(
             select(OptOut).where(col(OptOut.volunteer_id) == recipient.volunteer_id)
@@ -209,34 +225,15 @@ async def set_preferences(
     session: AsyncSession,
     *,
     recipient: Recipient,
-    channel_order: list[str] | None,
-    opt_outs: list[tuple[str, str]],
+    channel_order: list[ChannelName] | None,
+    opt_outs: list[tuple[OptOutCategory, OptOutChannel]],
 ) -> None:
     """Replace a volunteer's channel order and opt-outs (critical messages ignore opt-outs)."""
-    categories = {tpl.category for tpl in t.TEMPLATES.values()} - {t.CRITICAL} | {ALL}
-    for category, channel in opt_outs:
-        if category not in categories:
-            raise Problem(
-                422,
-                "Invalid request",
-                f"unknown or not opt-outable category {category!r}",
-                errors=[{"field": "opt_outs.category", "message": "not allowed"}],
-            )
-        if channel not in (*CHANNELS, ALL):
-            raise Problem(
-                422,
-                "Invalid request",
-                f"unknown channel {channel!r}",
-                errors=[{"field": "opt_outs.channel", "message": "unknown channel"}],
-            )
     if channel_order is not None:
-        bad = [c for c in channel_order if c not in CHANNELS]
-        if bad or not channel_order:
-            raise Problem(
-                422,
-                "Invalid request",
+        if not channel_order:
+            raise InvalidPreferences(
                 "channel_order must list whatsapp, sms or email",
-                errors=[{"field": "channel_order", "message": "unknown channel"}],
+                errors=[{"field": "channel_order", "message": "no channel"}],
             )
         recipient.channel_order = ",".join(channel_order)
         session.add(recipient)

@@ -25,6 +25,14 @@ from services.notifications.db.tables import (
     ScheduledMessage,
 )
 from services.notifications.domain import rules, templates
+from services.notifications.domain.enums import (
+    WAITING,
+    AttemptOutcome,
+    ChannelName,
+    EnrolmentStatus,
+    NotificationStatus,
+    ScheduledStatus,
+)
 from services.notifications.service import ledger, readmodel
 from services.notifications.service.recipients import (
     ContactProblem,
@@ -32,37 +40,41 @@ from services.notifications.service.recipients import (
     prefetch_contacts,
     resolve_target,
 )
-from services.notifications.wiring import Deps
-from shared.consumer import describe_error
+from services.notifications.state import NotificationsState
+from shared.dead_letters import describe_error
 from shared.logging import get_logger
 from shared.regions import timezone_of
 
 log = get_logger("notifications.delivery")
+NO_CHANNEL = "none"  # an outcome's channel when none was tried (a metrics label, never stored)
 
 
-async def dispatch_once(deps: Deps) -> dict[str, int]:
+async def dispatch_once(state: NotificationsState) -> dict[str, int]:
     """One dispatcher round: due reminders become ledger rows, due rows are delivered."""
-    now = deps.clock()
-    released = await release_due_messages(deps, now)
-    delivered = await deliver_due(deps, now)
+    now = state.clock.now()
+    released = await release_due_messages(state, now)
+    delivered = await deliver_due(state, now)
     return {"released": released, "delivered": delivered}
 
 
-async def release_due_messages(deps: Deps, now: datetime) -> int:
+async def release_due_messages(state: NotificationsState, now: datetime) -> int:
     """Fan each due reminder out to the session's confirmed participants (one transaction)."""
-    async with deps.sessionmaker() as session, session.begin():
+    async with state.sessionmaker() as session, session.begin():
         stmt = (
             select(ScheduledMessage)
-            .where(col(ScheduledMessage.status) == "pending", col(ScheduledMessage.due_at) <= now)
+            .where(
+                col(ScheduledMessage.status) == ScheduledStatus.PENDING,
+                col(ScheduledMessage.due_at) <= now,
+            )
             .order_by(col(ScheduledMessage.due_at))
-            .limit(deps.settings.dispatch_batch_size)
+            .limit(state.notifications_settings.dispatch_batch_size)
             .with_for_update(skip_locked=True)
         )
         due = list((await session.execute(stmt)).scalars())
         for message in due:
             if message.session_id is not None:
                 for e in await readmodel.enrolled(
-                    session, message.session_id, statuses=("confirmed",)
+                    session, message.session_id, statuses=(EnrolmentStatus.CONFIRMED,)
                 ):
                     await ledger.enqueue(
                         session,
@@ -73,54 +85,61 @@ async def release_due_messages(deps: Deps, now: datetime) -> int:
                         session_id=message.session_id,
                         now=now,
                     )
-            message.status, message.done_at = "done", now
+            message.status, message.done_at = ScheduledStatus.DONE, now
             session.add(message)
     return len(due)
 
 
-async def claim_due(deps: Deps, now: datetime) -> list[Notification]:
-    lease = now + timedelta(seconds=deps.settings.delivery_lease_s)
-    async with deps.sessionmaker() as session, session.begin():
+async def claim_due(state: NotificationsState, now: datetime) -> list[Notification]:
+    """Take the due rows (and those whose sender's lease ran out) for this dispatcher."""
+    lease = now + timedelta(seconds=state.notifications_settings.delivery_lease_s)
+    async with state.sessionmaker() as session, session.begin():
         waiting = and_(
-            col(Notification.status).in_(ledger.WAITING),
+            col(Notification.status).in_(WAITING),
             col(Notification.next_attempt_at) <= now,
         )
-        abandoned = and_(col(Notification.status) == "sending", col(Notification.lease_until) < now)
+        abandoned = and_(
+            col(Notification.status) == NotificationStatus.SENDING,
+            col(Notification.lease_until) < now,
+        )
         stmt = (
             select(Notification)
             .where(or_(waiting, abandoned))
             .order_by(col(Notification.next_attempt_at))
-            .limit(deps.settings.dispatch_batch_size)
+            .limit(state.notifications_settings.dispatch_batch_size)
             .with_for_update(skip_locked=True)
         )
         rows = list((await session.execute(stmt)).scalars())
         for row in rows:
-            row.status, row.lease_until = "sending", lease
+            row.status, row.lease_until = NotificationStatus.SENDING, lease
             session.add(row)
     return rows
 
 
-async def deliver_due(deps: Deps, now: datetime) -> int:
-    rows = await claim_due(deps, now)
+async def deliver_due(state: NotificationsState, now: datetime) -> int:
+    """Claim the due rows, fetch their missing contacts at once, deliver each and record it."""
+    rows = await claim_due(state, now)
     try:
-        problems = await prefetch_contacts(deps, rows)
+        problems = await prefetch_contacts(state, rows)
     except Exception as exc:  # only a shortcut: without it each row looks its contact up alone
         log.error("contact prefetch failed", error=type(exc).__name__)  # SQL errors echo values
         problems = {}
     for row in rows:
         try:
-            outcome = await deliver(deps, row, now, contact_problem=problems.get(row.id))
+            outcome = await deliver(state, row, now, contact_problem=problems.get(row.id))
         except Exception as exc:  # one bad row must not stop the batch; its lease expires
             log.error("delivery crashed", notification_id=str(row.id), error=describe_error(exc))
             continue
-        await record(deps, row, outcome)
+        await record(state, row, outcome)
     return len(rows)
 
 
 @dataclass
 class Outcome:
-    status: str  # sent, deferred, retry, failed, suppressed
-    channel: str = "none"
+    """What delivering a row came to (sent, deferred, retry, failed or suppressed)."""
+
+    status: NotificationStatus
+    channel: str = NO_CHANNEL
     next_attempt_at: datetime | None = None
     provider_id: str | None = None
     body: str | None = None
@@ -129,28 +148,37 @@ class Outcome:
 
 
 async def deliver(
-    deps: Deps, row: Notification, now: datetime, *, contact_problem: ContactProblem | None = None
+    state: NotificationsState,
+    row: Notification,
+    now: datetime,
+    *,
+    contact_problem: ContactProblem | None = None,
 ) -> Outcome:
     """Decide and try: quiet hours, preferences, channels in order, retry or give up."""
     spec = templates.get(row.template)
     try:
         if contact_problem is not None:  # the batch lookup already knows this row's answer
             raise contact_problem
-        target = await resolve_target(deps, row)
+        target = await resolve_target(state, row)
     except ContactGone:
-        return Outcome("failed", error="recipient unknown or erased at registry")
+        return Outcome(NotificationStatus.FAILED, error="recipient unknown or erased at registry")
     except ContactUnavailable as exc:
-        return retry_or_fail(deps, row, now, Outcome("retry", error=str(exc)))
+        return retry_or_fail(state, row, now, Outcome(NotificationStatus.RETRY, error=str(exc)))
     try:
-        subject, body = await render(deps, row, target)
+        subject, body = await render(state, row, target)
     except templates.TemplateError as exc:
-        return Outcome("failed", error=str(exc))
+        return Outcome(NotificationStatus.FAILED, error=str(exc))
     zone = timezone_of(target.province_code) if target.province_code else "Asia/Jakarta"
     until = rules.quiet_until(
-        now, zone, start_hour=deps.settings.quiet_start_hour, end_hour=deps.settings.quiet_end_hour
+        now,
+        zone,
+        start_hour=state.notifications_settings.quiet_start_hour,
+        end_hour=state.notifications_settings.quiet_end_hour,
     )
     if until is not None:
-        return Outcome("deferred", next_attempt_at=until, error="quiet hours", body=body)
+        return Outcome(
+            NotificationStatus.DEFERRED, next_attempt_at=until, error="quiet hours", body=body
+        )
     address = rules.Address(phone=target.phone, email=target.email)
     plan = rules.channel_plan(
         target.order,
@@ -164,13 +192,13 @@ async def deliver(
             target.order, address=address, category=spec.category, opt_outs=set(), critical=True
         )
         if reachable:
-            return Outcome("suppressed", error="opted out")
-        return Outcome("failed", error="no address on any channel")
-    return await try_channels(deps, row, now, plan, address, subject, body)
+            return Outcome(NotificationStatus.SUPPRESSED, error="opted out")
+        return Outcome(NotificationStatus.FAILED, error="no address on any channel")
+    return await try_channels(state, row, now, plan, address, subject, body)
 
 
 async def try_channels(
-    deps: Deps,
+    state: NotificationsState,
     row: Notification,
     now: datetime,
     plan: list[str],
@@ -178,14 +206,16 @@ async def try_channels(
     subject: str,
     body: str,
 ) -> Outcome:
+    """Each planned channel in turn until one takes the message; a busy one defers it."""
     attempts: list[DeliveryAttempt] = []
     transient = False
     for channel in plan:
-        bucket = deps.bucket(channel)
-        wait = bucket.try_take() if bucket else 0.0
+        bucket = state.bucket(channel)
+        # The bucket reads the service clock (not the round's `now`): time passes while sending.
+        wait = bucket.try_take(state.clock.now()) if bucket else 0.0
         if wait > 0:
             return Outcome(
-                "deferred",
+                NotificationStatus.DEFERRED,
                 channel=channel,
                 next_attempt_at=now + timedelta(seconds=wait),
                 error="rate limited",
@@ -195,33 +225,43 @@ async def try_channels(
         to = rules.address_for(channel, address) or ""
         message = OutgoingMessage(str(row.id), to, subject, body, row.template)
         try:
-            provider_id = await deps.channels[channel].send(message)
+            provider_id = await state.channels[channel].send(message)
         except (TransientError, PermanentError) as exc:
-            kind = "transient" if isinstance(exc, TransientError) else "permanent"
-            transient = transient or kind == "transient"
+            kind = (
+                AttemptOutcome.TRANSIENT
+                if isinstance(exc, TransientError)
+                else AttemptOutcome.PERMANENT
+            )
+            transient = transient or kind == AttemptOutcome.TRANSIENT
             attempts.append(_attempt(row, channel, kind, now, error=describe_error(exc)))
             continue
-        attempts.append(_attempt(row, channel, "sent", now, provider_id=provider_id))
-        return Outcome("sent", channel, provider_id=provider_id, body=body, attempts=attempts)
+        attempts.append(_attempt(row, channel, AttemptOutcome.SENT, now, provider_id=provider_id))
+        return Outcome(
+            NotificationStatus.SENT, channel, provider_id=provider_id, body=body, attempts=attempts
+        )
     last = attempts[-1] if attempts else None
     failed = Outcome(
-        "retry" if transient else "failed",
-        channel=last.channel if last else "none",
+        NotificationStatus.RETRY if transient else NotificationStatus.FAILED,
+        channel=last.channel if last else NO_CHANNEL,
         error=last.error if last else None,
         attempts=attempts,
         body=body,
     )
-    return retry_or_fail(deps, row, now, failed) if transient else failed
+    return retry_or_fail(state, row, now, failed) if transient else failed
 
 
-def retry_or_fail(deps: Deps, row: Notification, now: datetime, outcome: Outcome) -> Outcome:
+def retry_or_fail(
+    state: NotificationsState, row: Notification, now: datetime, outcome: Outcome
+) -> Outcome:
     """Transient trouble: back off and retry, until the attempts are spent."""
     attempt = row.attempts + 1
-    if attempt >= deps.settings.delivery_max_attempts:
-        outcome.status = "failed"
+    if attempt >= state.notifications_settings.delivery_max_attempts:
+        outcome.status = NotificationStatus.FAILED
         return outcome
     outcome.next_attempt_at = now + rules.retry_delay(
-        attempt, deps.settings.delivery_backoff_s, deps.settings.delivery_backoff_max_s
+        attempt,
+        state.notifications_settings.delivery_backoff_s,
+        state.notifications_settings.delivery_backoff_max_s,
     )
     return outcome
 
@@ -229,7 +269,7 @@ def retry_or_fail(deps: Deps, row: Notification, now: datetime, outcome: Outcome
 def _attempt(
     row: Notification,
     channel: str,
-    outcome: str,
+    outcome: AttemptOutcome,
     now: datetime,
     *,
     provider_id: str | None = None,
@@ -237,7 +277,7 @@ def _attempt(
 ) -> DeliveryAttempt:
     return DeliveryAttempt(
         notification_id=row.id,
-        channel=channel,
+        channel=ChannelName(channel),
         outcome=outcome,
         provider_id=provider_id,
         error=error,
@@ -245,30 +285,33 @@ def _attempt(
     )
 
 
-async def record(deps: Deps, row: Notification, outcome: Outcome) -> None:
-    async with deps.sessionmaker() as session, session.begin():
+async def record(state: NotificationsState, row: Notification, outcome: Outcome) -> None:
+    """Write the outcome and its attempts, unless an erasure or a resend decided meanwhile."""
+    async with state.sessionmaker() as session, session.begin():
         current = await session.get(Notification, row.id, with_for_update=True)
         if current is None:
             return
         for attempt in outcome.attempts:
             session.add(attempt)
-        if current.status != "sending":  # erased or resent meanwhile: keep their decision
+        if (
+            current.status != NotificationStatus.SENDING
+        ):  # erased or resent meanwhile: keep their decision
             return
         current.status = outcome.status
         current.lease_until = None
         current.next_attempt_at = outcome.next_attempt_at
         current.last_error = outcome.error
-        if outcome.status != "deferred":
+        if outcome.status != NotificationStatus.DEFERRED:
             current.attempts += 1
         if outcome.body is not None:
             current.body = outcome.body
-        if outcome.status == "sent":
+        if outcome.status == NotificationStatus.SENT:
             current.channel, current.provider_id = outcome.channel, outcome.provider_id
-            current.sent_at = deps.clock()
-        elif outcome.channel != "none":
+            current.sent_at = state.clock.now()
+        elif outcome.channel != NO_CHANNEL:
             current.channel = outcome.channel
         session.add(current)
-    deps.count(outcome.channel, outcome.status)
+    state.count(outcome.channel, outcome.status)
     log.info(
         "notification " + outcome.status,
         notification_id=str(row.id),
@@ -277,10 +320,11 @@ async def record(deps: Deps, row: Notification, outcome: Outcome) -> None:
     )
 
 
-async def render(deps: Deps, row: Notification, target: Target) -> tuple[str, str]:
+async def render(state: NotificationsState, row: Notification, target: Target) -> tuple[str, str]:
+    """The row's subject and body: the recipient's name, the session, the row's own context."""
     context: dict[str, Any] = {"nama": target.name}
     if row.session_id is not None:
-        async with deps.read_sessionmaker() as session:
+        async with state.read_sessionmaker() as session:
             context.update(await readmodel.session_context(session, row.session_id))
     context.update(json.loads(row.context or "{}"))
     return templates.render(row.template, context)

@@ -13,14 +13,18 @@ from sqlmodel import col, select
 
 from services.notifications.db.tables import DeliveryAttempt, Notification, Recipient
 from services.notifications.domain import templates
+from services.notifications.domain.enums import (
+    NOT_RESENDABLE,
+    NotificationStatus,
+    RecipientKind,
+)
+from services.notifications.domain.errors import NotificationNotFound, NotResendable
 from shared.auth import Principal
 from shared.db import dialect_insert
-from shared.problems import Problem
-
-WAITING = ("pending", "deferred", "retry")
 
 
 async def region_of(session: AsyncSession, volunteer_id: uuid.UUID) -> str | None:
+    """The village of a volunteer, as the read model knows it."""
     recipient = await session.get(Recipient, volunteer_id)
     return recipient.village_code if recipient else None
 
@@ -35,7 +39,7 @@ async def enqueue(
     context: dict[str, Any] | None = None,
     session_id: uuid.UUID | None = None,
     region_code: str | None = None,
-    recipient_kind: str = "volunteer",
+    recipient_kind: RecipientKind = RecipientKind.VOLUNTEER,
 ) -> bool:
     """Add a message to the ledger; False if (trigger, recipient, template) is already there.
 
@@ -43,7 +47,7 @@ async def enqueue(
     event, a replayed reminder or a second dispatcher all land on the same row.
     """
     spec = templates.get(template)
-    if region_code is None and recipient_kind == "volunteer":
+    if region_code is None and recipient_kind == RecipientKind.VOLUNTEER:
         region_code = await region_of(session, recipient_id)
     stmt = (
         dialect_insert(session)(Notification.__table__)  # type: ignore[attr-defined]
@@ -56,7 +60,7 @@ async def enqueue(
             template_version=spec.version,
             category=spec.category,
             channel="",
-            status="pending",
+            status=NotificationStatus.PENDING,
             body="",
             context=json.dumps(context or {}, default=str),
             session_id=session_id,
@@ -83,12 +87,12 @@ async def enqueue_many(
             "id": uuid.uuid4(),
             "trigger_event_id": item["trigger_event_id"],
             "recipient_id": item["recipient_id"],
-            "recipient_kind": "volunteer",
+            "recipient_kind": RecipientKind.VOLUNTEER,
             "template": template,
             "template_version": spec.version,
             "category": spec.category,
             "channel": "",
-            "status": "pending",
+            "status": NotificationStatus.PENDING,
             "body": "",
             "context": "{}",
             "session_id": None,
@@ -105,6 +109,7 @@ async def enqueue_many(
 
 
 def in_scope(principal: Principal) -> Any:
+    """The condition on ledger rows the principal may see (None: all of them)."""
     if principal.is_national:
         return None
     return or_(
@@ -119,7 +124,7 @@ async def list_notifications(
     principal: Principal,
     volunteer_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
-    status: str | None = None,
+    status: NotificationStatus | None = None,
     limit: int = 100,
 ) -> list[Notification]:
     """Ledger rows visible to the principal, newest first."""
@@ -139,17 +144,19 @@ async def list_notifications(
 async def get_in_scope(
     session: AsyncSession, *, principal: Principal, notification_id: uuid.UUID
 ) -> Notification:
+    """The ledger row, if the principal may see it (another region's row is not found)."""
     stmt = select(Notification).where(col(Notification.id) == notification_id)
     scope = in_scope(principal)
     if scope is not None:
         stmt = stmt.where(scope)
     note = (await session.execute(stmt)).scalar_one_or_none()
     if note is None:
-        raise Problem(404, "Not found", f"notification {notification_id} not found")
+        raise NotificationNotFound(f"notification {notification_id} not found")
     return note
 
 
 async def attempts_of(session: AsyncSession, notification_id: uuid.UUID) -> list[DeliveryAttempt]:
+    """Every delivery attempt of a row, oldest first."""
     stmt = (
         select(DeliveryAttempt)
         .where(col(DeliveryAttempt.notification_id) == notification_id)
@@ -163,11 +170,9 @@ async def resend(
 ) -> Notification:
     """Put a notification back in the queue (an operator's decision; recorded on the row)."""
     note = await get_in_scope(session, principal=principal, notification_id=notification_id)
-    if note.status in ("sending", "cancelled"):
-        raise Problem(
-            409, "Conflict", f"notification {notification_id} is {note.status}; it cannot be resent"
-        )
-    note.status, note.next_attempt_at, note.lease_until = "pending", now, None
+    if note.status in NOT_RESENDABLE:
+        raise NotResendable(f"notification {notification_id} is {note.status}; it cannot be resent")
+    note.status, note.next_attempt_at, note.lease_until = NotificationStatus.PENDING, now, None
     note.attempts = 0
     note.resent_count += 1
     note.last_error = None

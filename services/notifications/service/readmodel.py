@@ -20,15 +20,25 @@ from services.notifications.db.tables import (
     ScheduledMessage,
     TrainingSession,
 )
+from services.notifications.domain.enums import (
+    UNDELIVERED,
+    EnrolmentStatus,
+    NotificationStatus,
+    ScheduledStatus,
+    SessionStatus,
+    TrainingLevel,
+    VolunteerStatus,
+)
 from shared.db import dialect_insert
 
-LEVEL_RANK = {"dasar": 1, "lanjutan": 2, "khusus": 3}
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(TrainingLevel, start=1)}
 CONTACT_FIELDS = {"full_name", "name", "phone", "email", "village_code", "contact"}
 
 
 async def upsert(
     session: AsyncSession, table: Any, keys: list[str], values: dict[str, Any]
 ) -> None:
+    """Insert a row, or update it where its key exists."""
     stmt = dialect_insert(session)(table.__table__).values(**values)
     updates = {k: v for k, v in values.items() if k not in keys}
     await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
@@ -44,6 +54,7 @@ async def upsert_recipient(
     status: str | None,
     now: datetime,
 ) -> None:
+    """Where a volunteer lives (and their status, if the event tells it)."""
     values: dict[str, Any] = {
         "volunteer_id": volunteer_id,
         "village_code": village_code,
@@ -52,7 +63,7 @@ async def upsert_recipient(
         "updated_at": now,
     }
     existing = await session.get(Recipient, volunteer_id)
-    values["status"] = status or (existing.status if existing else "candidate")
+    values["status"] = status or (existing.status if existing else VolunteerStatus.CANDIDATE)
     await upsert(session, Recipient, ["volunteer_id"], values)
 
 
@@ -69,7 +80,7 @@ async def upsert_recipients(session: AsyncSession, rows: list[dict[str, Any]]) -
         )
         known = dict(found.tuples().all())
         for i in missing:
-            by_id[i]["status"] = known.get(i) or "candidate"
+            by_id[i]["status"] = known.get(i) or VolunteerStatus.CANDIDATE
     stmt = dialect_insert(session)(Recipient.__table__).values(list(by_id.values()))  # type: ignore[attr-defined]
     updates = {
         k: getattr(stmt.excluded, k) for k in next(iter(by_id.values())) if k != "volunteer_id"
@@ -86,6 +97,7 @@ async def set_status(
     regency_code: str,
     now: datetime,
 ) -> None:
+    """A volunteer's new status (a recipient row at regency level if none exists yet)."""
     existing = await session.get(Recipient, volunteer_id)
     if existing is None:
         # The registration event may still be on its way: the regency is the finest we know.
@@ -106,6 +118,7 @@ async def set_status(
 
 
 async def raise_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: str) -> None:
+    """A certificate counts for segments if it is the volunteer's highest level."""
     existing = await session.get(Recipient, volunteer_id)
     if existing is None:
         return
@@ -115,6 +128,7 @@ async def raise_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: 
 
 
 async def drop_level(session: AsyncSession, *, volunteer_id: uuid.UUID, level: str) -> None:
+    """A revoked certificate's level no longer counts for segments."""
     existing = await session.get(Recipient, volunteer_id)
     if existing is not None and existing.training_level == level:
         existing.training_level = None
@@ -150,9 +164,11 @@ async def erase_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> Non
     """Right to erasure: delete contact data and preferences, blank rendered texts, stop sends."""
     rows = col(Notification.recipient_id) == volunteer_id
     await session.execute(update(Notification).where(rows).values(body="", context="{}"))
-    waiting = col(Notification.status).in_(("pending", "deferred", "retry", "sending"))
+    waiting = col(Notification.status).in_(UNDELIVERED)
     await session.execute(
-        update(Notification).where(rows, waiting).values(status="cancelled", last_error="erased")
+        update(Notification)
+        .where(rows, waiting)
+        .values(status=NotificationStatus.CANCELLED, last_error="erased")
     )
     # Why the contact copy goes after the ledger rows: a dispatcher caching this person's
     # contact holds their `sending` rows locked; updating the rows first waits for it to
@@ -163,12 +179,18 @@ async def erase_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> Non
 
 
 async def upsert_session(session: AsyncSession, **values: Any) -> None:
+    """A training session as its latest event describes it."""
     await upsert(session, TrainingSession, ["session_id"], values)
 
 
 async def set_session_status(
-    session: AsyncSession, session_id: uuid.UUID, status: str, *, cancel_reason: str | None = None
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    status: SessionStatus,
+    *,
+    cancel_reason: str | None = None,
 ) -> None:
+    """A session was cancelled or completed (a row is made if its schedule was not seen)."""
     existing = await session.get(TrainingSession, session_id)
     if existing is None:
         existing = TrainingSession(session_id=session_id, status=status)
@@ -180,17 +202,20 @@ async def set_session_status(
 
 
 async def session_status(session: AsyncSession, session_id: uuid.UUID) -> str | None:
+    """The session's status, if the read model knows the session."""
     found = await session.get(TrainingSession, session_id)
     return found.status if found else None
 
 
 async def upsert_enrolment(session: AsyncSession, **values: Any) -> None:
+    """An enrolment as its latest event describes it."""
     await upsert(session, Enrolment, ["enrolment_id"], values)
 
 
 async def enrolled(
-    session: AsyncSession, session_id: uuid.UUID, *, statuses: tuple[str, ...]
+    session: AsyncSession, session_id: uuid.UUID, *, statuses: tuple[EnrolmentStatus, ...]
 ) -> list[Enrolment]:
+    """The session's enrolments in these statuses."""
     stmt = select(Enrolment).where(
         col(Enrolment.session_id) == session_id, col(Enrolment.status).in_(statuses)
     )
@@ -198,13 +223,14 @@ async def enrolled(
 
 
 async def cancel_pending_reminders(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """Call off the session's reminders not yet fanned out."""
     await session.execute(
         update(ScheduledMessage)
         .where(
             col(ScheduledMessage.session_id) == session_id,
-            col(ScheduledMessage.status) == "pending",
+            col(ScheduledMessage.status) == ScheduledStatus.PENDING,
         )
-        .values(status="cancelled")
+        .values(status=ScheduledStatus.CANCELLED)
     )
 
 

@@ -17,12 +17,15 @@ from sqlmodel import col, select
 from services.notifications.contacts import ContactDetails, ContactGone, ContactUnavailable
 from services.notifications.db.tables import Contact, Notification, OptOut, Recipient
 from services.notifications.domain import rules
+from services.notifications.domain.enums import NotificationStatus, RecipientKind
 from services.notifications.service import readmodel
-from services.notifications.wiring import Deps
+from services.notifications.state import NotificationsState
 
 
 @dataclass(frozen=True)
 class Target:
+    """A recipient as a delivery needs them: name, addresses, zone, channel order, opt-outs."""
+
     name: str
     phone: str | None
     email: str | None
@@ -31,28 +34,30 @@ class Target:
     opt_outs: set[tuple[str, str]]
 
 
-async def resolve_target(deps: Deps, row: Notification) -> Target:
+async def resolve_target(state: NotificationsState, row: Notification) -> Target:
+    """Who the row goes to: an operator from its context, a volunteer from their contact."""
     context = json.loads(row.context or "{}")
-    if row.recipient_kind == "operator":
+    if row.recipient_kind == RecipientKind.OPERATOR:
         return Target(
             name=str(context.get("nama", "Operator")),
             phone=None,
             email=context.get("_email"),
             province_code=str(context.get("_province", "")),
-            order=rules.parse_order(None, deps.settings.operator_channel_order),
+            order=rules.parse_order(None, state.notifications_settings.operator_channel_order),
             opt_outs=set(),
         )
-    contact = await contact_of(deps, row.recipient_id, notification_id=row.id)
-    async with deps.read_sessionmaker() as session:
+    contact = await contact_of(state, row.recipient_id, notification_id=row.id)
+    async with state.read_sessionmaker() as session:
         recipient = await session.get(Recipient, row.recipient_id)
         outs = (
             await session.execute(
                 select(OptOut).where(col(OptOut.volunteer_id) == row.recipient_id)
             )
         ).scalars()
-        opt_outs = {(o.category, o.channel) for o in outs}
+        opt_outs: set[tuple[str, str]] = {(o.category, o.channel) for o in outs}
     order = rules.parse_order(
-        recipient.channel_order if recipient else None, deps.settings.default_channel_order
+        recipient.channel_order if recipient else None,
+        state.notifications_settings.default_channel_order,
     )
     return Target(
         name=contact.full_name,
@@ -68,23 +73,23 @@ ContactProblem = ContactGone | ContactUnavailable
 
 
 async def prefetch_contacts(
-    deps: Deps, rows: list[Notification]
+    state: NotificationsState, rows: list[Notification]
 ) -> dict[uuid.UUID, ContactProblem]:
     """Cache in one registry call the contacts this batch lacks; `contact_of` then finds them.
 
     Returns, by notification id, why a row cannot have its contact: unknown or erased at
     registry, erased here while registry answered, or registry unavailable (for all).
     """
-    waiting = [r for r in rows if r.recipient_kind != "operator"]
-    missing = await uncached(deps, {r.recipient_id for r in waiting})
+    waiting = [r for r in rows if r.recipient_kind != RecipientKind.OPERATOR]
+    missing = await uncached(state, {r.recipient_id for r in waiting})
     if not missing:
         return {}
     waiting = [r for r in waiting if r.recipient_id in missing]
     try:
-        batch = await deps.contacts.volunteers(sorted(missing))
+        batch = await state.contacts.volunteers(sorted(missing))
     except ContactUnavailable as exc:
         return {r.id: ContactUnavailable(str(exc)) for r in waiting}
-    sending = await store_contacts(deps, batch.found, [r.id for r in waiting])
+    sending = await store_contacts(state, batch.found, [r.id for r in waiting])
     problems: dict[uuid.UUID, ContactProblem] = {}
     for r in waiting:
         if r.recipient_id in batch.unknown or r.recipient_id in batch.erased:
@@ -94,10 +99,11 @@ async def prefetch_contacts(
     return problems
 
 
-async def uncached(deps: Deps, volunteer_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def uncached(state: NotificationsState, volunteer_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The volunteers of which no contact copy is kept here."""
     if not volunteer_ids:
         return set()
-    async with deps.read_sessionmaker() as session:
+    async with state.read_sessionmaker() as session:
         query = select(col(Contact.volunteer_id)).where(
             col(Contact.volunteer_id).in_(volunteer_ids)
         )
@@ -105,7 +111,9 @@ async def uncached(deps: Deps, volunteer_ids: set[uuid.UUID]) -> set[uuid.UUID]:
 
 
 async def store_contacts(
-    deps: Deps, found: dict[uuid.UUID, ContactDetails], notification_ids: list[uuid.UUID]
+    state: NotificationsState,
+    found: dict[uuid.UUID, ContactDetails],
+    notification_ids: list[uuid.UUID],
 ) -> set[uuid.UUID]:
     """Cache registry's answers for the volunteers whose rows are still `sending`; returns those rows.
 
@@ -113,11 +121,12 @@ async def store_contacts(
     registry was answering has cancelled the rows; caching then would resurrect erased data.
     Rows and contacts are taken in id order so that two dispatchers never deadlock.
     """
-    async with deps.sessionmaker() as session, session.begin():
+    async with state.sessionmaker() as session, session.begin():
         query = (
             select(col(Notification.id), col(Notification.recipient_id))
             .where(
-                col(Notification.id).in_(notification_ids), col(Notification.status) == "sending"
+                col(Notification.id).in_(notification_ids),
+                col(Notification.status) == NotificationStatus.SENDING,
             )
             .order_by(col(Notification.id))
             .with_for_update()
@@ -125,28 +134,28 @@ async def store_contacts(
         sending = {note: volunteer for note, volunteer in (await session.execute(query)).all()}
         keep = sorted({v for v in sending.values() if v in found})
         if keep:
-            await readmodel.upsert_contacts(session, [found[v] for v in keep], deps.clock())
+            await readmodel.upsert_contacts(session, [found[v] for v in keep], state.clock.now())
     return set(sending)
 
 
 async def contact_of(
-    deps: Deps, volunteer_id: uuid.UUID, *, notification_id: uuid.UUID
+    state: NotificationsState, volunteer_id: uuid.UUID, *, notification_id: uuid.UUID
 ) -> ContactDetails:
     """The local copy if we have one, else registry's audited internal API (then cached).
 
     Why lock the notification row before caching: an erasure that ran while registry was
     answering has cancelled the row; storing the answer then would resurrect erased data.
     """
-    async with deps.read_sessionmaker() as session:
+    async with state.read_sessionmaker() as session:
         cached = await session.get(Contact, volunteer_id)
     if cached is not None:
         return ContactDetails(
             volunteer_id, cached.full_name, cached.phone, cached.email, cached.province_code
         )
-    fresh = await deps.contacts.volunteer(volunteer_id)
-    async with deps.sessionmaker() as session, session.begin():
+    fresh = await state.contacts.volunteer(volunteer_id)
+    async with state.sessionmaker() as session, session.begin():
         note = await session.get(Notification, notification_id, with_for_update=True)
-        if note is None or note.status != "sending":
+        if note is None or note.status != NotificationStatus.SENDING:
             raise ContactGone("erased while being delivered")
-        await readmodel.upsert_contacts(session, [fresh], deps.clock())
+        await readmodel.upsert_contacts(session, [fresh], state.clock.now())
     return fresh

@@ -11,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notifications.config import Settings
 from services.notifications.db.tables import ScheduledMessage, TrainingSession
 from services.notifications.domain import templates as t
+from services.notifications.domain.enums import (
+    EnrolmentStatus,
+    ScheduledKind,
+    SessionStatus,
+    VolunteerStatus,
+)
 from services.notifications.domain.rules import reminder_times
 from services.notifications.service import ledger, readmodel
 from shared.events import registry as reg
@@ -79,6 +85,7 @@ async def volunteers_registered(
 async def volunteer_status_changed(
     session: AsyncSession, event: reg.VolunteerStatusChanged, *, event_id: uuid.UUID, now: datetime
 ) -> None:
+    """Track the status; congratulate a volunteer who became an active PSM."""
     await readmodel.set_status(
         session,
         volunteer_id=event.volunteer_id,
@@ -87,7 +94,8 @@ async def volunteer_status_changed(
         regency_code=event.regency_code,
         now=now,
     )
-    if event.new_status == "active" and event.old_status != "active":
+    active = VolunteerStatus.ACTIVE
+    if event.new_status == active and event.old_status != active:
         await ledger.enqueue(
             session,
             trigger_event_id=event_id,
@@ -100,6 +108,7 @@ async def volunteer_status_changed(
 async def volunteer_transferred(
     session: AsyncSession, event: reg.VolunteerTransferred, *, now: datetime
 ) -> None:
+    """Follow the volunteer to their new village (segments, scope)."""
     await readmodel.upsert_recipient(
         session,
         volunteer_id=event.volunteer_id,
@@ -122,6 +131,7 @@ async def volunteer_profile_updated(
 async def session_scheduled(
     session: AsyncSession, event: tr.SessionScheduled, *, settings: Settings, now: datetime
 ) -> None:
+    """Remember the session and schedule its reminders."""
     await readmodel.upsert_session(
         session,
         session_id=event.session_id,
@@ -131,7 +141,7 @@ async def session_scheduled(
         start_date=event.start_date,
         end_date=event.end_date,
         timezone=event.timezone,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
     )
     await schedule_reminders(
         session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
@@ -149,7 +159,7 @@ async def session_rescheduled(
         start_date=event.start_date,
         end_date=event.end_date,
         timezone=event.timezone,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
     )
     await schedule_reminders(
         session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
@@ -179,7 +189,7 @@ async def schedule_reminders(
             continue
         session.add(
             ScheduledMessage(
-                kind="session-reminder",
+                kind=ScheduledKind.SESSION_REMINDER,
                 session_id=session_id,
                 template=t.SESSION_REMINDER,
                 context=json.dumps({"hari": days}),
@@ -192,6 +202,8 @@ async def schedule_reminders(
     return added
 
 
+# training's reason code of an enrolment cancelled with its session.
+CANCELLED_WITH_SESSION = "session_cancelled"
 CANCELLATION = uuid.UUID("0b7f8a52-3c1e-4d7e-9a61-2f4f1c9e8d20")
 
 
@@ -213,6 +225,7 @@ async def tell_cancellation(
     reason: str,
     now: datetime,
 ) -> None:
+    """Queue the (critical) cancellation message for one participant, once."""
     await ledger.enqueue(
         session,
         trigger_event_id=cancellation_trigger(session_id),
@@ -229,35 +242,37 @@ async def session_cancelled(
 ) -> None:
     """Critical: everyone enrolled or waiting is told, whatever their opt-outs."""
     await readmodel.set_session_status(
-        session, event.session_id, "cancelled", cancel_reason=event.reason
+        session, event.session_id, SessionStatus.CANCELLED, cancel_reason=event.reason
     )
     await readmodel.cancel_pending_reminders(session, event.session_id)
     enrolments = await readmodel.enrolled(
-        session, event.session_id, statuses=("confirmed", "waitlisted", "cancelled")
+        session, event.session_id, statuses=tuple(EnrolmentStatus)
     )
     for e in enrolments:
-        if e.status == "cancelled" and e.reason_code != "session_cancelled":
+        if e.status == EnrolmentStatus.CANCELLED and e.reason_code != CANCELLED_WITH_SESSION:
             continue
         await tell_cancellation(session, event.session_id, e.volunteer_id, event.reason, now)
 
 
 async def session_completed(session: AsyncSession, event: tr.SessionCompleted) -> None:
-    await readmodel.set_session_status(session, event.session_id, "completed")
+    """No reminders after the end."""
+    await readmodel.set_session_status(session, event.session_id, SessionStatus.COMPLETED)
     await readmodel.cancel_pending_reminders(session, event.session_id)
 
 
 async def enrolment_confirmed(
     session: AsyncSession, event: tr.EnrolmentConfirmed, *, event_id: uuid.UUID, now: datetime
 ) -> None:
+    """Confirmed (or promoted from the waitlist): tell the volunteer."""
     await readmodel.upsert_enrolment(
         session,
         enrolment_id=event.enrolment_id,
         session_id=event.session_id,
         volunteer_id=event.volunteer_id,
-        status="confirmed",
+        status=EnrolmentStatus.CONFIRMED,
         reason_code=None,
     )
-    if await readmodel.session_status(session, event.session_id) == "cancelled":
+    if await readmodel.session_status(session, event.session_id) == SessionStatus.CANCELLED:
         return  # the session was cancelled meanwhile: its cancellation is the message
     await ledger.enqueue(
         session,
@@ -272,12 +287,13 @@ async def enrolment_confirmed(
 async def enrolment_waitlisted(
     session: AsyncSession, event: tr.EnrolmentWaitlisted, *, event_id: uuid.UUID, now: datetime
 ) -> None:
+    """Full session: tell the volunteer their place in the queue."""
     await readmodel.upsert_enrolment(
         session,
         enrolment_id=event.enrolment_id,
         session_id=event.session_id,
         volunteer_id=event.volunteer_id,
-        status="waitlisted",
+        status=EnrolmentStatus.WAITLISTED,
         reason_code=None,
     )
     await ledger.enqueue(
@@ -301,13 +317,13 @@ async def enrolment_cancelled(
         enrolment_id=event.enrolment_id,
         session_id=event.session_id,
         volunteer_id=event.volunteer_id,
-        status="cancelled",
+        status=EnrolmentStatus.CANCELLED,
         reason_code=event.reason_code,
     )
-    if event.reason_code != "session_cancelled":
+    if event.reason_code != CANCELLED_WITH_SESSION:
         return
     found = await session.get(TrainingSession, event.session_id)
-    if found is not None and found.status == "cancelled":
+    if found is not None and found.status == SessionStatus.CANCELLED:
         await tell_cancellation(
             session, event.session_id, event.volunteer_id, found.cancel_reason or "-", now
         )
@@ -321,6 +337,7 @@ async def certificate_issued(
     settings: Settings,
     now: datetime,
 ) -> None:
+    """Send the verification code and link; the level counts for segments."""
     await readmodel.raise_level(session, volunteer_id=event.volunteer_id, level=event.level)
     link = f"{settings.public_verify_url.rstrip('/')}/{event.verification_code}"
     await ledger.enqueue(
@@ -340,4 +357,5 @@ async def certificate_issued(
 
 
 async def certificate_revoked(session: AsyncSession, event: tr.CertificateRevoked) -> None:
+    """The level no longer counts for segments."""
     await readmodel.drop_level(session, volunteer_id=event.volunteer_id, level=event.level)

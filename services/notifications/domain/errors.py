@@ -1,0 +1,48 @@
+"""The domain exceptions of notifications (kinds of shared.errors; details never carry
+a name, a phone number or text a user typed)."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class UnknownTemplate(NotFound):
+    """No template of that name."""
+
+    title = "Unknown template"
+
+
+class TemplateCannotRender(Invalid):
+    """The template's context lacks a value it needs, or a value of the wrong shape."""
+
+    title = "Template cannot render"
+
+
+class NotificationNotFound(NotFound):
+    """No notification with that id in the caller's scope."""
+
+
+class VolunteerNotFound(NotFound):
+    """No volunteer with that id in the caller's scope."""
+
+
+class NotResendable(Conflict):
+    """The notification is being sent or was cancelled: it cannot be queued again."""
+
+    title = "Cannot be resent"
+
+
+class InvalidRegion(Invalid):
+    """The segment's region is not a Kemendagri region code."""
+
+
+class RegionOutOfScope(Forbidden):
+    """The region is outside the caller's scope."""
+
+
+class NationalScopeOnly(Forbidden):
+    """Only national scope may do this (message bodies carry names)."""
+
+
+class InvalidPreferences(Invalid):
+    """A channel order must list at least one channel."""
