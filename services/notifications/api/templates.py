@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from services.notifications.api.deps import UNREADABLE_BODY
 from services.notifications.domain import templates
 from services.notifications.domain.enums import Category
 from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
@@ -75,7 +76,12 @@ async def preview_example(principal: CurrentPrincipal, name: str = TemplateName)
     return _preview(name, {})
 
 
-@router.post("/{name}/preview", response_model=Preview, summary="Render against your values")
+@router.post(
+    "/{name}/preview",
+    response_model=Preview,
+    summary="Render against your values",
+    responses=UNREADABLE_BODY,
+)
 @raises(UnknownTemplate, TemplateCannotRender)
 async def preview_with(
     body: PreviewRequest, principal: CurrentPrincipal, name: str = TemplateName
