@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.dead_letters import DeadLetterWriter, describe_error
 from shared.events.base import Event
 from shared.events.envelope import Envelope, EnvelopeError
+from shared.faststream_adapter import (
+    Message,
+    Record,
+    commit_past,
+    manual_ack_subscriber,
+    records_of,
+)
 from shared.inbox import claim_many
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
@@ -119,38 +124,33 @@ class EventConsumer:
         """
         if not self.topics:
             return
-        batch = self._settings.consumer_batch_size > 1
         types = sorted(self._handlers)
         offsets_check = CommittedOffsetsCheck(consumer=self.name, metrics=self._metrics)
-        subscriber = self._broker.subscriber(
-            *sorted(self.topics),
+        subscriber = manual_ack_subscriber(
+            self._broker,
+            sorted(self.topics),
             group_id=self.name,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
+            batch_size=self._settings.consumer_batch_size,
+            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
             session_timeout_ms=self._settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self._settings.consumer_heartbeat_interval_ms,
-            batch=batch,
-            max_records=self._settings.consumer_batch_size if batch else None,
-            batch_timeout_ms=self._settings.consumer_batch_timeout_ms,
-            decoder=_raw_body,
+            listener=offsets_check,
             title=f"{self.name}:consumer",
             description=f"{self.name} consumes {', '.join(types)}",
-            listener=offsets_check,
         )
         offsets_check.subscriber = subscriber
         subscriber(self._on_records)
 
-    async def _on_records(self, body: Any, msg: KafkaMessage) -> None:
-        raw = msg.raw_message
-        records = list(raw) if isinstance(raw, tuple | list) else [raw]
+    async def _on_records(self, body: Any, msg: Message) -> None:
+        records = records_of(msg)
         await self.process_batch(records)
         await _commit(msg, records)
 
-    async def process(self, record: ConsumerRecord[Any, Any]) -> str:
+    async def process(self, record: Record) -> str:
         """Apply one record; returns the outcome. Never raises (except on cancellation)."""
         return (await self.process_batch([record]))[0]
 
-    async def process_batch(self, records: list[ConsumerRecord[Any, Any]]) -> list[str]:
+    async def process_batch(self, records: list[Record]) -> list[str]:
         """Apply records in one transaction; if that fails, one by one with retries and DLQ.
 
         Why a batch: one transaction and one offset commit for hundreds of events is what
@@ -158,7 +158,7 @@ class EventConsumer:
         per-event guarantees (bounded retries, dead letters) when any event in it fails.
         """
         outcomes: list[str] = ["ignored"] * len(records)
-        ready: list[tuple[int, ConsumerRecord[Any, Any], Envelope, Event, Handler]] = []
+        ready: list[tuple[int, Record, Envelope, Event, Handler]] = []
         for i, record in enumerate(records):
             prepared = await self._prepare(record)
             if isinstance(prepared, str):
@@ -184,9 +184,7 @@ class EventConsumer:
             outcomes[i] = self._count(envelope, outcome)
         return outcomes
 
-    async def _prepare(
-        self, record: ConsumerRecord[Any, Any]
-    ) -> str | tuple[Envelope, Event, Handler]:
+    async def _prepare(self, record: Record) -> str | tuple[Envelope, Event, Handler]:
         """Decode a record, or settle it at once (dead letter, ignored) if it cannot apply."""
         with _bound(record, None):
             try:
@@ -206,7 +204,7 @@ class EventConsumer:
                 )
 
     async def _apply_all(
-        self, ready: list[tuple[int, ConsumerRecord[Any, Any], Envelope, Event, Handler]]
+        self, ready: list[tuple[int, Record, Envelope, Event, Handler]]
     ) -> list[str]:
         # Why one transaction: inbox rows and effects commit together, so a crash leaves all
         # or none of them; a redelivered event is then skipped or applied, never both.
@@ -247,7 +245,7 @@ class EventConsumer:
 
     async def _apply_with_retries(
         self,
-        record: ConsumerRecord[Any, Any],
+        record: Record,
         envelope: Envelope,
         event_: Event,
         handler: Handler,
@@ -297,7 +295,7 @@ class EventConsumer:
 
     async def _dead_letter(
         self,
-        record: ConsumerRecord[Any, Any],
+        record: Record,
         reason: str,
         exc: BaseException,
         attempts: int,
@@ -309,7 +307,7 @@ class EventConsumer:
 
 
 @contextlib.contextmanager
-def _bound(record: ConsumerRecord[Any, Any], envelope: Envelope | None) -> Iterator[None]:
+def _bound(record: Record, envelope: Envelope | None) -> Iterator[None]:
     """Log context and correlation id of one record, for everything done on its behalf."""
     structlog.contextvars.bind_contextvars(
         topic=record.topic, partition=record.partition, offset=record.offset
@@ -330,23 +328,9 @@ def _bound(record: ConsumerRecord[Any, Any], envelope: Envelope | None) -> Itera
         )
 
 
-async def _raw_body(msg: Any) -> Any:
-    """Hand the body over undecoded: FastStream's JSON decoding and validation would fail
-    before our wrapper runs, and a message failing there is skipped and lost."""
-    return msg.body
-
-
-async def _commit(msg: KafkaMessage, records: list[ConsumerRecord[Any, Any]]) -> None:
-    """Commit exactly the handled records' offsets (+1), never 'everything fetched so far'."""
-    consumer = getattr(msg, "consumer", None)
-    offsets: dict[TopicPartition, int] = {}
-    for r in records:
-        tp = TopicPartition(r.topic, r.partition)
-        offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+async def _commit(msg: Message, records: list[Record]) -> None:
+    """Commit exactly the handled records' offsets; a failure only means redelivery."""
     try:
-        if isinstance(consumer, AIOKafkaConsumer):
-            await consumer.commit(offsets)
-        elif consumer is not None:
-            await consumer.commit()
+        await commit_past(msg, records)
     except Exception as exc:  # e.g. a rebalance: the records come back and the inbox skips them
         log.warning("offset commit failed; records will be redelivered", error=describe_error(exc))

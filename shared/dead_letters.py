@@ -8,11 +8,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
 from shared.events.catalog import dlq_topic
+from shared.faststream_adapter import Record, publish_confirmed
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.pii import redact_text
@@ -55,7 +55,7 @@ class DeadLetterWriter:
         self._settings = settings
 
     async def send(
-        self, record: ConsumerRecord[Any, Any], *, reason: str, error: BaseException, attempts: int
+        self, record: Record, *, reason: str, error: BaseException, attempts: int
     ) -> None:
         body = record.value or b""
         envelope = {
@@ -92,7 +92,7 @@ class DeadLetterWriter:
         log.error("message dead-lettered", reason=reason, attempts=attempts, error=letter["error"])
 
     async def _publish_until_acknowledged(
-        self, record: ConsumerRecord[Any, Any], value: bytes, headers: dict[str, str]
+        self, record: Record, value: bytes, headers: dict[str, str]
     ) -> None:
         # Why retry forever: committing the offset before the dead letter is safely stored
         # would lose the message; if the broker is down, nothing else can progress anyway.
@@ -100,8 +100,12 @@ class DeadLetterWriter:
         while True:
             attempt += 1
             try:
-                await self._broker.publish(
-                    value, topic=dlq_topic(record.topic), key=record.key, headers=headers
+                await publish_confirmed(
+                    self._broker,
+                    value,
+                    topic=dlq_topic(record.topic),
+                    key=record.key,
+                    headers=headers,
                 )
                 return
             except Exception as exc:

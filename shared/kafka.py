@@ -13,10 +13,16 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
 
+from shared.faststream_adapter import (
+    TOPIC_ALREADY_EXISTS,
+    UNKNOWN_TOPIC_OR_PARTITION,
+    create_topics,
+    describe_topics,
+    enqueue,
+)
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 
-TOPIC_ALREADY_EXISTS = 36
 DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
 
 
@@ -127,9 +133,7 @@ class RelayProducer:
         """Enqueue one record; the future resolves when the broker acknowledged it."""
         if self._producer is None:
             raise RuntimeError("relay producer not started")
-        return await self._producer.send(
-            topic, value=value, key=key, headers=[(k, v.encode()) for k, v in headers.items()]
-        )
+        return await enqueue(self._producer, topic, key, value, headers)
 
 
 async def ensure_topics(
@@ -140,13 +144,14 @@ async def ensure_topics(
     await admin.start()
     try:
         rf = replication_factor or settings.topic_replication_factor
-        response = await admin.create_topics(
+        errors = await create_topics(
+            admin,
             [
                 NewTopic(name, partitions, rf, topic_configs=topic_config(name))
                 for name, partitions in topics.items()
-            ]
+            ],
         )
-        for name, code, message in response.topic_errors:
+        for name, code, message in errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):
                 raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
         actual = await _partition_counts(admin, list(topics))
@@ -171,15 +176,12 @@ async def _partition_counts(
     """
     deadline = asyncio.get_running_loop().time() + settle_s
     while True:
-        described = await admin.describe_topics(names)
-        actual = {t["topic"]: len(t["partitions"]) for t in described}
+        described = await describe_topics(admin, names)
+        actual = {topic: partitions for topic, (_, partitions) in described.items()}
         settled = all(actual.get(n) for n in names)
         if settled or asyncio.get_running_loop().time() >= deadline:
             return actual
         await asyncio.sleep(0.05)
-
-
-UNKNOWN_TOPIC_OR_PARTITION = 3
 
 
 async def missing_or_mismatched_topics(
@@ -198,12 +200,9 @@ async def missing_or_mismatched_topics(
     try:
         async with asyncio.timeout(timeout_s):
             await admin.start()
-            described = await admin.describe_topics(sorted(topics))
+            found = await describe_topics(admin, sorted(topics))
     finally:
         await admin.close()
-    found: dict[str, tuple[int, int]] = {
-        t["topic"]: (t["error_code"], len(t["partitions"])) for t in described
-    }
     problems: dict[str, str] = {}
     for name, expected in sorted(topics.items()):
         code, partitions = found.get(name, (UNKNOWN_TOPIC_OR_PARTITION, 0))

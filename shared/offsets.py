@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-
 from shared.dead_letters import describe_error
+from shared.faststream_adapter import (
+    KafkaConsumer,
+    RebalanceListener,
+    TopicPartition,
+    log_positions,
+    running_consumer,
+)
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 
 log = get_logger("shared.offsets")
 
 
-class CommittedOffsetsCheck(ConsumerRebalanceListener):  # type: ignore[misc]
+class CommittedOffsetsCheck(RebalanceListener):  # type: ignore[misc]
     """On every partition assignment, compare the group's committed offsets with the log end.
 
     Why: a committed offset beyond the log end means the broker lost records the group had
@@ -36,20 +41,18 @@ class CommittedOffsetsCheck(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        client = getattr(self.subscriber, "consumer", None)
-        if not assigned or not isinstance(client, AIOKafkaConsumer):
+        client = running_consumer(self.subscriber)
+        if not assigned or client is None:
             return
         await self.check(client, assigned)
 
     async def check(
-        self, client: AIOKafkaConsumer, partitions: set[TopicPartition]
+        self, client: KafkaConsumer, partitions: set[TopicPartition]
     ) -> dict[TopicPartition, tuple[int, int]]:
         """{partition: (committed, log end)} for every partition committed beyond its end."""
-        tps = sorted(partitions)
         try:
             async with asyncio.timeout(self.timeout_s):
-                ends = await client.end_offsets(tps)
-                committed = await asyncio.gather(*(client.committed(tp) for tp in tps))
+                positions = await log_positions(client, partitions)
         except Exception as exc:  # never fail a rebalance over a diagnostic
             log.warning(
                 "could not compare committed offsets with the log end",
@@ -58,8 +61,7 @@ class CommittedOffsetsCheck(ConsumerRebalanceListener):  # type: ignore[misc]
             )
             return {}
         beyond: dict[TopicPartition, tuple[int, int]] = {}
-        for tp, offset in zip(tps, committed, strict=True):
-            end = ends.get(tp)
+        for tp, (offset, end) in positions.items():
             if offset is None or end is None or offset <= end:
                 continue
             beyond[tp] = (offset, end)
