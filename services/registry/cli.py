@@ -12,13 +12,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from services.registry.config import Settings
+from services.registry.domain.enums import OperatorRole
+from services.registry.domain.errors import InvalidOperator, OperatorExists, UnreadableFile
 from services.registry.nik_vault import NikVault
 from services.registry.service import operators
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
-from services.registry.service.spreadsheets import UnreadableFile, count_rows
-from shared.auth import Role, mint_token
+from services.registry.service.spreadsheets import count_rows
+from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from shared.identity import mint_token
 
 app = typer.Typer(help="registry: imports, operators, tokens", no_args_is_help=True)
 imports = typer.Typer(help="Bulk imports (CSV, XLSX)", no_args_is_help=True)
@@ -76,7 +79,8 @@ async def _import(settings: Settings, file: Path, who: Actor):  # type: ignore[n
 def create_operator(
     email: str,
     role: Annotated[
-        Role, typer.Option(help="national_admin, province_operator, regency_operator, viewer")
+        OperatorRole,
+        typer.Option(help="national_admin, province_operator, regency_operator, viewer"),
     ],
     scope: Annotated[str, typer.Option(help="'national', a province '32' or a regency '32.76'")],
 ) -> None:
@@ -86,14 +90,16 @@ def create_operator(
         engine = make_engine(Settings().database_url)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
-                op = await operators.create_operator(session, email=email, role=role, scope=scope)
+                op = await operators.create_operator(
+                    session, email=email, role=role, scope=scope, now=SYSTEM_CLOCK.now()
+                )
                 return f"operator {op.id}: {op.email} {op.role} {op.scope}"
         finally:
             await engine.dispose()
 
     try:
         typer.echo(asyncio.run(run()))
-    except operators.InvalidOperator as exc:
+    except (InvalidOperator, OperatorExists) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from exc
 

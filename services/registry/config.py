@@ -9,6 +9,8 @@ from shared.settings import DEV_SECRET, ServiceSettings
 
 
 class Settings(ServiceSettings):
+    """registry's settings: database, NIK keys, lifecycle rules, import tuning."""
+
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/registry.db"

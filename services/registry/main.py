@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     state = RegistryState(
         runtime=runtime, vault=NikVault(settings), business_metrics=BusinessMetrics(runtime)
     )
-    training_certificates.register(runtime.consumer, settings)
+    training_certificates.register(runtime.consumer, state)
     return create_service_app(
         state,
         title="PSM registry",

@@ -30,9 +30,11 @@ class NikVault:
         return hmac.digest(self._hash_key, nik.encode(), "sha256").hex()
 
     def encrypt(self, nik: str) -> str:
+        """The NIK encrypted for storage (a fresh nonce each time)."""
         nonce = os.urandom(12)
         return base64.b64encode(nonce + self._aead.encrypt(nonce, nik.encode(), _AAD)).decode()
 
     def decrypt(self, token: str) -> str:
+        """The NIK of a stored token."""
         raw = base64.b64decode(token)
         return self._aead.decrypt(raw[:12], raw[12:], _AAD).decode()

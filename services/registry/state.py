@@ -20,5 +20,7 @@ class RegistryState(ServiceState):
     @property
     def registry_settings(self) -> Settings:
         """The settings, typed as registry's."""
-        assert isinstance(self.runtime.settings, Settings)
-        return self.runtime.settings
+        settings = self.runtime.settings
+        if not isinstance(settings, Settings):
+            raise TypeError("registry's state was built with another service's settings")
+        return settings

@@ -34,11 +34,11 @@ def certificate(volunteer_id: str, level: str = "dasar") -> CertificateIssued:
 
 
 async def apply_certificate(reg, volunteer_id: str, level: str = "dasar") -> None:
-    runtime = reg.app.state.runtime
-    async with runtime.sessionmaker() as session, session.begin():
+    state = reg.app.state.service
+    async with state.runtime.sessionmaker() as session, session.begin():
         v = await session.get(Volunteer, uuid.UUID(volunteer_id))
         await lifecycle.record_certificate(
-            session, v, certificate(volunteer_id, level), settings=reg.settings
+            session, v, certificate(volunteer_id, level), settings=reg.settings, now=state.clock.now()
         )
 
 

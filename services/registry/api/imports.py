@@ -13,17 +13,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.registry.api.deps import RegistrySettings, Vault, WriterActor
+from services.registry.api.deps import State, WriterActor
 from services.registry.db.tables import VolunteerImport
+from services.registry.domain.errors import ImportNotFound, UnreadableFile
 from services.registry.service.imports import Importer, get_import
-from services.registry.service.spreadsheets import UnreadableFile
 from shared.deps import ReadSession
-from shared.problems import Problem
+from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers/imports", tags=["imports"])
 
 
 class ImportReport(BaseModel):
+    """The summary of one import; the row errors are at `errors_url`."""
+
     id: uuid.UUID
     filename: str
     rows: int
@@ -66,11 +68,11 @@ def _report(record: VolunteerImport) -> ImportReport:
         }
     },
 )
+@raises(UnreadableFile)
 async def import_volunteers(
     request: Request,
     actor: WriterActor,
-    vault: Vault,
-    settings: RegistrySettings,
+    state: State,
     filename: Annotated[str, Query(max_length=300)] = "upload",
 ) -> ImportReport:
     """Valid rows are imported; invalid and duplicate rows are listed in the error file.
@@ -88,14 +90,13 @@ async def import_volunteers(
                 async for chunk in request.stream():
                     f.write(chunk)
         importer = Importer(
-            request.app.state.runtime.sessionmaker, actor=actor, vault=vault, settings=settings
+            state.runtime.sessionmaker,
+            actor=actor,
+            vault=state.vault,
+            settings=state.registry_settings,
+            clock=state.clock,
         )
-        try:
-            record = await importer.run_file(path, filename=filename)
-        except UnreadableFile as exc:
-            raise Problem(
-                422, "Unreadable file", str(exc), errors=[{"field": "file", "message": str(exc)}]
-            ) from exc
+        record = await importer.run_file(path, filename=filename)
     return _report(record)
 
 
@@ -104,12 +105,7 @@ async def _save_form_upload(request: Request, path: Path) -> str | None:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise Problem(
-            422,
-            "Missing file",
-            "send the list as the form field 'file'",
-            errors=[{"field": "file", "message": "Field required"}],
-        )
+        raise UnreadableFile("send the list as the form field 'file'")
     with path.open("wb") as f:
         while chunk := await upload.read(1 << 20):
             f.write(chunk)
@@ -117,21 +113,24 @@ async def _save_form_upload(request: Request, path: Path) -> str | None:
 
 
 @router.get("/{import_id}", response_model=ImportReport, summary="An import's summary")
+@raises(ImportNotFound)
 async def get_report(
     import_id: uuid.UUID, session: ReadSession, actor: WriterActor
 ) -> ImportReport:
-    record = await get_import(session, import_id, actor)
-    if record is None:
-        raise Problem(404, "Not found", f"no import {import_id}")
-    return _report(record)
+    """Counts of rows read, imported, invalid and duplicate."""
+    return _report(await get_import(session, import_id, actor))
 
 
-@router.get("/{import_id}/errors.csv", summary="Download the per-row error report (CSV)")
+@router.get(
+    "/{import_id}/errors.csv",
+    summary="Download the per-row error report (CSV)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+@raises(ImportNotFound)
 async def get_errors(import_id: uuid.UUID, session: ReadSession, actor: WriterActor) -> Response:
     """row, field, reason, existing_volunteer_id — no personal data from the file."""
     record = await get_import(session, import_id, actor)
-    if record is None:
-        raise Problem(404, "Not found", f"no import {import_id}")
     return Response(
         record.errors_csv,
         media_type="text/csv",

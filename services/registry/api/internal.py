@@ -7,25 +7,25 @@ Shared events carry no names or phone numbers; a service that must contact a per
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlmodel import col
 
-from services.registry.api.deps import ServiceActor
-from services.registry.db.tables import Volunteer
-from services.registry.service import operators
-from services.registry.service.access import audit, audit_each
+from services.registry.api.deps import ServiceActor, State
+from services.registry.api.schemas import REGION_PATTERN
+from services.registry.domain.enums import OperatorRole, VolunteerStatus
+from services.registry.domain.errors import Erased, VolunteerNotFound
+from services.registry.service import contacts as service
 from shared.deps import Session
-from shared.problems import Problem
-from shared.regions import is_region_code
+from shared.problems import raises
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 class Contact(BaseModel):
+    """How to reach one volunteer."""
+
     volunteer_id: uuid.UUID
     full_name: str
     phone: str | None
@@ -33,13 +33,15 @@ class Contact(BaseModel):
     province_code: str
     regency_code: str
     village_code: str
-    status: str
+    status: VolunteerStatus
 
 
 MAX_BATCH = 500
 
 
 class ContactsRequest(BaseModel):
+    """The volunteers whose contacts are asked for."""
+
     volunteer_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -52,23 +54,12 @@ class Contacts(BaseModel):
 
 
 class OperatorContact(BaseModel):
+    """How to reach one operator."""
+
     operator_id: uuid.UUID
     email: str
-    role: str
+    role: OperatorRole
     scope: str
-
-
-CONTACT_COLUMNS = (
-    col(Volunteer.id),
-    col(Volunteer.full_name),
-    col(Volunteer.phone),
-    col(Volunteer.email),
-    col(Volunteer.province_code),
-    col(Volunteer.regency_code),
-    col(Volunteer.village_code),
-    col(Volunteer.status),
-    col(Volunteer.erased_at),
-)
 
 
 def _contact(row: Any) -> Contact:
@@ -85,26 +76,27 @@ def _contact(row: Any) -> Contact:
 
 
 @router.get("/volunteers/{volunteer_id}/contact", response_model=Contact)
-async def contact(volunteer_id: uuid.UUID, session: Session, actor: ServiceActor) -> Contact:
+@raises(VolunteerNotFound, Erased)
+async def contact(
+    volunteer_id: uuid.UUID, session: Session, actor: ServiceActor, state: State
+) -> Contact:
     """Name, phone (E.164) and email of one volunteer; 410 once erased. Audited."""
     async with session.begin():
-        v = await session.get(Volunteer, volunteer_id)
-        audit(session, actor, "contact.read", volunteer_id=volunteer_id)
-    if v is None:
-        raise Problem(404, "Not found", f"no volunteer {volunteer_id}")
-    if v.erased_at is not None:
-        raise Problem(410, "Erased", "this volunteer's data was erased on their request")
-    return _contact(v)
+        found = await service.audited_read(
+            session, volunteer_id, actor=actor, now=state.clock.now()
+        )
+    # Checked after the commit: a refused read is audited too.
+    return _contact(service.readable(found, volunteer_id))
 
 
 @router.post("/contacts", response_model=Contacts)
-async def contacts(body: ContactsRequest, session: Session, actor: ServiceActor) -> Contacts:
+async def contacts(
+    body: ContactsRequest, session: Session, actor: ServiceActor, state: State
+) -> Contacts:
     """Contacts of up to 500 volunteers in one read; one `contact.read` audit row per id."""
     ids = list(dict.fromkeys(body.volunteer_ids))
     async with session.begin():
-        found = await session.execute(select(*CONTACT_COLUMNS).where(col(Volunteer.id).in_(ids)))
-        rows = {r.id: r for r in found}
-        await audit_each(session, actor, "contact.read", ids, detail=f"batch of {len(ids)}")
+        rows = await service.audited_batch(session, ids, actor=actor, now=state.clock.now())
     held = [rows[i] for i in ids if i in rows]
     return Contacts(
         contacts=[_contact(r) for r in held if r.erased_at is None],
@@ -115,20 +107,18 @@ async def contacts(body: ContactsRequest, session: Session, actor: ServiceActor)
 
 @router.get("/operators", response_model=list[OperatorContact])
 async def operators_of_region(
-    region: str, session: Session, actor: ServiceActor
+    region: Annotated[
+        str, Query(pattern=f"^national$|{REGION_PATTERN}", examples=["national", "32.76"])
+    ],
+    session: Session,
+    actor: ServiceActor,
+    state: State,
 ) -> list[OperatorContact]:
     """Operators whose scope contains, equals or lies inside `region` (daily digest). Audited."""
-    if region != "national" and not is_region_code(region):
-        raise Problem(422, "Invalid request", "region must be a Kemendagri code like 32.76")
     async with session.begin():
-        rows = (
-            await operators.all_operators(session)
-            if region == "national"
-            else await operators.operators_for_region(session, region)
+        rows = await service.operators_of_region(
+            session, region, actor=actor, now=state.clock.now()
         )
-        audit(session, actor, "operators.read", detail=f"region {region}")
     return [
-        OperatorContact(operator_id=o.id, email=o.email, role=o.role, scope=o.scope)
-        for o in rows
-        if o.active
+        OperatorContact(operator_id=o.id, email=o.email, role=o.role, scope=o.scope) for o in rows
     ]

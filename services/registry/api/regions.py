@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from services.registry.domain.regions import DATASET_VERSION, Region, children, get_region
-from shared.problems import Problem
+from services.registry.api.schemas import REGION_PATTERN
+from services.registry.domain.errors import RegionNotFound
+from services.registry.domain.regions import DATASET_VERSION, Region, children, region_of
+from shared.problems import raises
 
 router = APIRouter(prefix="/regions", tags=["regions"])
 
 
 class RegionPublic(BaseModel):
+    """A region with its level and time zone."""
+
     code: str
     name: str
     level: str
@@ -21,6 +27,8 @@ class RegionPublic(BaseModel):
 
 
 class RegionDetail(RegionPublic):
+    """A region, the dataset it comes from and its direct children."""
+
     dataset: str
     children: list[RegionPublic]
 
@@ -36,11 +44,12 @@ async def provinces() -> list[RegionPublic]:
 
 
 @router.get("/{code}", response_model=RegionDetail, summary="One region and its children")
-async def region(code: str) -> RegionDetail:
+@raises(RegionNotFound)
+async def region(
+    code: Annotated[str, Path(pattern=REGION_PATTERN, examples=["32.76"])],
+) -> RegionDetail:
     """A province lists its regencies, a regency its districts, a district its villages."""
-    found = get_region(code)
-    if found is None:
-        raise Problem(404, "Not found", f"no region {code} in dataset {DATASET_VERSION}")
+    found = region_of(code)
     return RegionDetail(
         **found.__dict__,
         dataset=DATASET_VERSION,

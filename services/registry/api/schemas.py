@@ -10,28 +10,37 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from services.registry.db.tables import Volunteer
+from services.registry.domain.enums import Sex, TrainingLevel, VolunteerStatus
 from services.registry.nik_vault import NikVault
 from services.registry.service.drafts import Consents, Decree, Recommendation, Recommendations
 from services.registry.service.volunteers import nik_of
 
+# A Kemendagri code at any level (32, 32.76, 32.76.01, 32.76.01.1006), as shared.regions reads it.
+REGION_PATTERN = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
+VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
+
 
 class VolunteerSummary(BaseModel):
+    """A volunteer as a list shows them."""
+
     id: uuid.UUID
     full_name: str
     nik: str | None = Field(description="Masked: 3276********0001")
     village_code: str
     regency_code: str
     province_code: str
-    status: str
-    training_level: str | None
+    status: VolunteerStatus
+    training_level: TrainingLevel | None
     registered_at: datetime
 
 
 class VolunteerPublic(VolunteerSummary):
+    """One volunteer's record (the NIK masked unless revealed)."""
+
     nik: str | None = Field(description="Masked unless ?reveal_nik=true (audited)")
     birth_place: str | None
     birth_date: date | None
-    sex: str | None
+    sex: Sex | None
     address: str | None
     phone: str | None
     email: str | None
@@ -49,6 +58,8 @@ class VolunteerPublic(VolunteerSummary):
 
 
 class VolunteerPage(BaseModel):
+    """One page of a volunteer list, and the total."""
+
     items: list[VolunteerSummary]
     total: int
     limit: int
@@ -56,12 +67,15 @@ class VolunteerPage(BaseModel):
 
 
 class RegionCount(BaseModel):
+    """How many volunteers live in one region."""
+
     code: str
     name: str | None
     count: int
 
 
 def summary(v: Volunteer | Row[Any], vault: NikVault) -> VolunteerSummary:
+    """The list view of a volunteer (a row of summary columns or an entity)."""
     return VolunteerSummary(
         id=v.id,
         full_name=v.full_name,
@@ -76,6 +90,7 @@ def summary(v: Volunteer | Row[Any], vault: NikVault) -> VolunteerSummary:
 
 
 def public(v: Volunteer, vault: NikVault, *, full_nik: bool = False) -> VolunteerPublic:
+    """The full view of a volunteer."""
     head = (
         Recommendation(name=v.village_head_recommender, date=v.village_head_recommended_on)
         if v.village_head_recommender and v.village_head_recommended_on
@@ -115,7 +130,9 @@ def public(v: Volunteer, vault: NikVault, *, full_nik: bool = False) -> Voluntee
 
 
 class StatusChangeRequest(BaseModel):
-    status: str = Field(examples=["inactive"])
+    """A lifecycle transition asked for by an operator."""
+
+    status: VolunteerStatus = Field(examples=["inactive"])
     reason: str | None = Field(default=None, max_length=500, description="Kept in registry only")
     reason_code: str | None = Field(
         default=None, max_length=50, pattern=r"^[a-z_]+$", description="Published in the event"
@@ -123,13 +140,17 @@ class StatusChangeRequest(BaseModel):
 
 
 class TransferRequest(BaseModel):
-    village_code: str = Field(examples=["32.76.02.1001"])
+    """A move to another village."""
+
+    village_code: str = Field(pattern=VILLAGE_PATTERN, examples=["32.76.02.1001"])
     reason: str | None = Field(default=None, max_length=500)
 
 
 class HistoryEntry(BaseModel):
-    old_status: str | None
-    new_status: str
+    """One status change."""
+
+    old_status: VolunteerStatus | None
+    new_status: VolunteerStatus
     reason: str | None
     actor: str
     changed_at: datetime

@@ -7,20 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
-from services.registry.api.deps import (
-    FULL_NIK_ROLES,
-    OperatorActor,
-    RegistrySettings,
-    Vault,
-    WriterActor,
-    domain_errors,
-    load_volunteer,
-)
+from services.registry.api.deps import OperatorActor, State, WriterActor
 from services.registry.api.schemas import (
+    REGION_PATTERN,
     HistoryEntry,
     RegionCount,
     StatusChangeRequest,
@@ -30,115 +21,109 @@ from services.registry.api.schemas import (
     public,
     summary,
 )
-from services.registry.db.tables import StatusChange
-from services.registry.domain.lifecycle import LEVELS, STATUSES
+from services.registry.domain.enums import TrainingLevel, VolunteerStatus
+from services.registry.domain.errors import (
+    DuplicateNik,
+    Erased,
+    FullNikRefused,
+    IllegalTransition,
+    InvalidVolunteer,
+    OutOfScope,
+    VolunteerNotFound,
+)
 from services.registry.domain.regions import region_name
 from services.registry.service import lifecycle, queries, volunteers
-from services.registry.service.access import audit
+from services.registry.service.access import audit, volunteer_in_scope
 from services.registry.service.drafts import Correction, VolunteerDraft
 from shared.deps import ReadSession, Session
-from shared.problems import Problem
-from shared.regions import is_region_code
+from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
 RegionParam = Annotated[
-    str | None, Query(description="Region prefix at any level: 32, 32.76, 32.76.01, 32.76.01.1006")
+    str | None,
+    Query(
+        pattern=REGION_PATTERN,
+        description="Region prefix at any level: 32, 32.76, 32.76.01, 32.76.01.1006",
+    ),
 ]
-
-
-def _region(code: str | None) -> str | None:
-    if code is not None and not is_region_code(code):
-        raise Problem(
-            422,
-            "Invalid request",
-            "region must be a Kemendagri code like 32 or 32.76",
-            errors=[{"field": "region", "message": "not a region code"}],
-        )
-    return code
-
-
-def _filter(
-    region: str | None,
-    status: str | None,
-    training_level: str | None,
-    name: str | None,
-    registered_from: datetime | None,
-    registered_to: datetime | None,
-) -> queries.VolunteerFilter:
-    if status is not None and status not in STATUSES:
-        raise Problem(422, "Invalid request", f"status must be one of {', '.join(STATUSES)}")
-    if training_level is not None and training_level not in LEVELS:
-        raise Problem(422, "Invalid request", f"training_level must be one of {', '.join(LEVELS)}")
-    return queries.VolunteerFilter(
-        region=_region(region),
-        status=status,
-        training_level=training_level,
-        name=name,
-        registered_from=registered_from,
-        registered_to=registered_to,
-    )
+StatusParam = Annotated[VolunteerStatus | None, Query(description="Only this status")]
+LevelParam = Annotated[
+    TrainingLevel | None, Query(description="Reached at least this level: dasar, lanjutan, khusus")
+]
+JSON = "application/json"
 
 
 @router.post(
     "", status_code=201, response_model=VolunteerPublic, summary="Register a volunteer (candidate)"
 )
+@raises(InvalidVolunteer, OutOfScope, DuplicateNik)
 async def register(
-    body: VolunteerDraft,
-    session: Session,
-    actor: WriterActor,
-    vault: Vault,
-    settings: RegistrySettings,
+    body: VolunteerDraft, session: Session, actor: WriterActor, state: State
 ) -> Response:
     """Record a candidate PSM; 409 names the existing record if the NIK is registered."""
-    with domain_errors():
-        try:
-            async with session.begin():
-                v = await volunteers.register_volunteer(
-                    session, body, actor=actor, vault=vault, minimum_age=settings.minimum_age
-                )
-        except IntegrityError:
-            # Two registrations of one NIK raced past the duplicate check; the unique hash
-            # let one through. The loser gets the same 409 as a sequential duplicate.
-            async with session.begin():
-                existing = await volunteers.find_by_nik_hash(session, vault.hash(body.nik.strip()))
-            if existing is None:
-                raise
-            raise volunteers.DuplicateNik(existing) from None
+    try:
+        async with session.begin():
+            v = await volunteers.register_volunteer(
+                session,
+                body,
+                actor=actor,
+                vault=state.vault,
+                now=state.clock.now(),
+                today=state.clock.today(),
+                minimum_age=state.registry_settings.minimum_age,
+            )
+    except IntegrityError:
+        # Two registrations of one NIK raced past the duplicate check; the unique hash
+        # let one through. The loser gets the same 409 as a sequential duplicate.
+        async with session.begin():
+            await volunteers.refuse_if_registered(session, body.nik, vault=state.vault)
+        raise
     # Serialised once (see list_volunteers).
-    return Response(public(v, vault).model_dump_json(), 201, media_type="application/json")
+    return Response(public(v, state.vault).model_dump_json(), 201, media_type=JSON)
 
 
 @router.get("", response_model=VolunteerPage, summary="List and search volunteers in your region")
 async def list_volunteers(
     session: Session,
     actor: OperatorActor,
-    vault: Vault,
+    state: State,
     region: RegionParam = None,
-    status: str | None = None,
-    training_level: Annotated[
-        str | None, Query(description="Reached at least this level: dasar, lanjutan, khusus")
-    ] = None,
+    status: StatusParam = None,
+    training_level: LevelParam = None,
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     registered_from: datetime | None = None,
     registered_to: datetime | None = None,
     sort: Literal["registered_at", "-registered_at", "full_name", "-full_name"] = "-registered_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Response:
     """Filtered, sorted, paginated (ties broken by id, so pages are stable)."""
-    f = _filter(region, status, training_level, name, registered_from, registered_to)
+    f = queries.VolunteerFilter(
+        region=region,
+        status=status,
+        training_level=training_level,
+        name=name,
+        registered_from=registered_from,
+        registered_to=registered_to,
+    )
     async with session.begin():
         total, rows = await queries.list_volunteers(
             session, actor, f, sort=sort, limit=limit, offset=offset
         )
-        audit(session, actor, "volunteers.list", detail=f"{len(rows)} of {total}")
+        audit(
+            session,
+            actor,
+            "volunteers.list",
+            now=state.clock.now(),
+            detail=f"{len(rows)} of {total}",
+        )
     page = VolunteerPage(
-        items=[summary(v, vault) for v in rows], total=total, limit=limit, offset=offset
+        items=[summary(v, state.vault) for v in rows], total=total, limit=limit, offset=offset
     )
     # Serialised here, once: returning the model would make FastAPI validate it again
     # against the response model (the page was just built from that model).
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(page.model_dump_json(), media_type=JSON)
 
 
 @router.get("/counts", response_model=list[RegionCount], summary="Volunteer counts per region")
@@ -147,96 +132,111 @@ async def counts(
     actor: OperatorActor,
     by: Literal["province", "regency", "district", "village"] = "regency",
     region: RegionParam = None,
-    status: str | None = None,
-    training_level: str | None = None,
+    status: StatusParam = None,
+    training_level: LevelParam = None,
 ) -> list[RegionCount]:
     """Counts grouped by the chosen level, inside your region (no personal data)."""
-    f = _filter(region, status, training_level, None, None, None)
+    f = queries.VolunteerFilter(region=region, status=status, training_level=training_level)
     rows = await queries.count_by_region(session, actor, f, by=by)
     return [RegionCount(code=c, name=region_name(c), count=n) for c, n in rows]
 
 
 @router.get("/{volunteer_id}", response_model=VolunteerPublic, summary="One volunteer")
+@raises(VolunteerNotFound, FullNikRefused, Erased)
 async def get_one(
     volunteer_id: uuid.UUID,
     session: Session,
     actor: OperatorActor,
-    vault: Vault,
+    state: State,
     reveal_nik: Annotated[bool, Query(description="Full NIK (operators only; audited)")] = False,
 ) -> VolunteerPublic:
     """The record with the NIK masked; `reveal_nik=true` shows it in full and is audited."""
-    if reveal_nik and actor.role not in FULL_NIK_ROLES:
-        raise Problem(403, "Forbidden", f"role {actor.role} may not see full NIKs")
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await volunteers.read_volunteer(session, v, actor=actor, reveal_nik=reveal_nik)
-    return public(v, vault, full_nik=reveal_nik)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await volunteers.read_volunteer(
+            session, v, actor=actor, reveal_nik=reveal_nik, now=state.clock.now()
+        )
+    return public(v, state.vault, full_nik=reveal_nik)
 
 
 @router.patch("/{volunteer_id}", response_model=VolunteerPublic, summary="Correct profile data")
+@raises(VolunteerNotFound, InvalidVolunteer, DuplicateNik, Erased)
 async def correct(
     volunteer_id: uuid.UUID,
     body: Correction,
     session: Session,
     actor: WriterActor,
-    vault: Vault,
-    settings: RegistrySettings,
+    state: State,
 ) -> VolunteerPublic:
     """Correct fields (data-subject right), including NIK, birth date and sex (re-validated
-    together); the domicile changes only through a transfer."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await volunteers.update_profile(
-                session, v, body, actor=actor, vault=vault, minimum_age=settings.minimum_age
-            )
-    return public(v, vault)
+    together); the domicile changes only through a transfer. `null` clears an optional field."""
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await volunteers.update_profile(
+            session,
+            v,
+            body,
+            actor=actor,
+            now=state.clock.now(),
+            vault=state.vault,
+            minimum_age=state.registry_settings.minimum_age,
+        )
+    return public(v, state.vault)
 
 
-@router.get("/{volunteer_id}/export", summary="Everything held about one person (audited)")
+@router.get(
+    "/{volunteer_id}/export",
+    response_model=dict[str, Any],
+    summary="Everything held about one person (audited)",
+)
+@raises(VolunteerNotFound, Erased)
 async def export(
-    volunteer_id: uuid.UUID, session: Session, actor: WriterActor, vault: Vault
+    volunteer_id: uuid.UUID, session: Session, actor: WriterActor, state: State
 ) -> dict[str, Any]:
     """Data-subject access: profile with full NIK, status history and transfers."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            return await volunteers.export_volunteer(session, v, actor=actor, vault=vault)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        return await volunteers.export_volunteer(
+            session, v, actor=actor, vault=state.vault, now=state.clock.now()
+        )
 
 
 @router.post("/{volunteer_id}/erasure", status_code=204, summary="Erase (anonymise) a person")
-async def erase(volunteer_id: uuid.UUID, session: Session, actor: WriterActor) -> None:
+@raises(VolunteerNotFound, Erased)
+async def erase(
+    volunteer_id: uuid.UUID, session: Session, actor: WriterActor, state: State
+) -> None:
     """Right to erasure: the row is anonymised and `volunteer-erased` is published."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await volunteers.erase_volunteer(session, v, actor=actor)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await volunteers.erase_volunteer(
+            session, v, actor=actor, now=state.clock.now(), today=state.clock.today()
+        )
 
 
 @router.post("/{volunteer_id}/status", response_model=VolunteerPublic, summary="Change status")
+@raises(VolunteerNotFound, IllegalTransition, Erased)
 async def change_status(
     volunteer_id: uuid.UUID,
     body: StatusChangeRequest,
     session: Session,
     actor: WriterActor,
-    vault: Vault,
-    settings: RegistrySettings,
+    state: State,
 ) -> VolunteerPublic:
     """A legal lifecycle transition, recorded in the history and published."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await lifecycle.change_status(
-                session,
-                v,
-                body.status,
-                actor=actor,
-                settings=settings,
-                reason=body.reason,
-                reason_code=body.reason_code,
-            )
-    return public(v, vault)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await lifecycle.change_status(
+            session,
+            v,
+            body.status,
+            actor=actor,
+            settings=state.registry_settings,
+            now=state.clock.now(),
+            reason=body.reason,
+            reason_code=body.reason_code,
+        )
+    return public(v, state.vault)
 
 
 @router.post(
@@ -244,48 +244,45 @@ async def change_status(
     response_model=VolunteerPublic,
     summary="Verify recommendations and SK",
 )
+@raises(VolunteerNotFound, IllegalTransition, Erased)
 async def verify(
-    volunteer_id: uuid.UUID,
-    session: Session,
-    actor: WriterActor,
-    vault: Vault,
-    settings: RegistrySettings,
+    volunteer_id: uuid.UUID, session: Session, actor: WriterActor, state: State
 ) -> VolunteerPublic:
     """An operator confirms the recommendations and the decree (activates a ready candidate)."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await lifecycle.verify(session, v, actor=actor, settings=settings)
-    return public(v, vault)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await lifecycle.verify(
+            session, v, actor=actor, settings=state.registry_settings, now=state.clock.now()
+        )
+    return public(v, state.vault)
 
 
 @router.post(
     "/{volunteer_id}/transfers", response_model=VolunteerPublic, summary="Move to another village"
 )
+@raises(VolunteerNotFound, InvalidVolunteer, OutOfScope, IllegalTransition, Erased)
 async def transfer(
     volunteer_id: uuid.UUID,
     body: TransferRequest,
     session: Session,
     actor: WriterActor,
-    vault: Vault,
+    state: State,
 ) -> VolunteerPublic:
     """Explicit transfer of domicile (history kept); the destination must be in your region."""
-    with domain_errors():
-        async with session.begin():
-            v = await load_volunteer(session, volunteer_id, actor)
-            await lifecycle.transfer(session, v, body.village_code, actor=actor, reason=body.reason)
-    return public(v, vault)
+    async with session.begin():
+        v = await volunteer_in_scope(session, volunteer_id, actor)
+        await lifecycle.transfer(
+            session, v, body.village_code, actor=actor, now=state.clock.now(), reason=body.reason
+        )
+    return public(v, state.vault)
 
 
 @router.get("/{volunteer_id}/history", response_model=list[HistoryEntry], summary="Status history")
+@raises(VolunteerNotFound)
 async def history(
     volunteer_id: uuid.UUID, session: ReadSession, actor: OperatorActor
 ) -> list[HistoryEntry]:
     """Every status change with actor, reason and time."""
-    await load_volunteer(session, volunteer_id, actor)
-    rows = await session.execute(
-        select(StatusChange)
-        .where(col(StatusChange.volunteer_id) == volunteer_id)
-        .order_by(col(StatusChange.changed_at))
-    )
-    return [HistoryEntry.model_validate(h, from_attributes=True) for h in rows.scalars()]
+    await volunteer_in_scope(session, volunteer_id, actor)
+    rows = await queries.status_history(session, volunteer_id)
+    return [HistoryEntry.model_validate(h, from_attributes=True) for h in rows]

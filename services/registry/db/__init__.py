@@ -1,0 +1,1 @@
+"""registry's tables, bulk inserts and queries' building blocks."""

@@ -17,7 +17,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_SQLITE = sqlite_dialect.dialect()  # type: ignore[no-untyped-call]
+_SQLITE = sqlite_dialect.dialect()
 
 
 async def insert_rows(
@@ -68,6 +68,7 @@ class PreparedRows:
         return len(self.rows)
 
     def subset(self, keep: Sequence[int]) -> PreparedRows:
+        """Only the rows at the positions `keep`."""
         return PreparedRows(self.table, self.keys, [self.rows[i] for i in keep], self.sql)
 
 

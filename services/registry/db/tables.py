@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Dialect, Index, String, Text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from services.registry.domain.enums import OperatorRole, Sex, TrainingLevel, VolunteerStatus
 from shared.db import new_registry
 from shared.ids import uuid7
 from shared.inbox import define_inbox
@@ -23,8 +27,27 @@ outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class EnumText(TypeDecorator[Any]):
+    """A StrEnum stored as its value in a VARCHAR (the strings stay what they always were)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Refuse a value outside the list before it reaches the database."""
+        return None if value is None else str(self.enum_class(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
+        """The stored string as its enum member."""
+        return None if value is None else self.enum_class(value)
+
+
+def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
+    return Field(sa_type=EnumText(enum_class, length), **kw)
 
 
 class Volunteer(RegistryModel, table=True):
@@ -49,7 +72,7 @@ class Volunteer(RegistryModel, table=True):
     name_search: str = Field(default="", max_length=200)
     birth_place: str | None = Field(default=None, max_length=100)
     birth_date: date | None = None
-    sex: str | None = Field(default=None, max_length=1)
+    sex: Sex | None = _enum(Sex, 1, default=None)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=200)
@@ -71,13 +94,13 @@ class Volunteer(RegistryModel, table=True):
     regency_code: str = Field(max_length=5)
     province_code: str = Field(max_length=2)
     region_dataset: str = Field(max_length=40)
-    status: str = Field(default="candidate", max_length=20, index=True)
-    training_level: str | None = Field(default=None, max_length=20)
+    status: VolunteerStatus = _enum(VolunteerStatus, 20, index=True)
+    training_level: TrainingLevel | None = _enum(TrainingLevel, 20, default=None)
     dasar_passed_at: datetime | None = None
     verified_at: datetime | None = None
     verified_by: str | None = Field(default=None, max_length=200)
-    registered_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    registered_at: datetime
+    updated_at: datetime
     erased_at: datetime | None = None
 
 
@@ -88,11 +111,11 @@ class StatusChange(RegistryModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     volunteer_id: uuid.UUID = Field(index=True)
-    old_status: str | None = Field(default=None, max_length=20)
-    new_status: str = Field(max_length=20)
+    old_status: VolunteerStatus | None = _enum(VolunteerStatus, 20, default=None)
+    new_status: VolunteerStatus = _enum(VolunteerStatus, 20)
     reason: str | None = Field(default=None, max_length=500)
     actor: str = Field(max_length=200)
-    changed_at: datetime = Field(default_factory=_now)
+    changed_at: datetime
 
 
 class Transfer(RegistryModel, table=True):
@@ -107,7 +130,7 @@ class Transfer(RegistryModel, table=True):
     region_dataset: str = Field(max_length=40)
     reason: str | None = Field(default=None, max_length=500)
     actor: str = Field(max_length=200)
-    transferred_at: datetime = Field(default_factory=_now)
+    transferred_at: datetime
 
 
 class Operator(RegistryModel, table=True):
@@ -117,10 +140,10 @@ class Operator(RegistryModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     email: str = Field(max_length=200, unique=True)
-    role: str = Field(max_length=30)
+    role: OperatorRole = _enum(OperatorRole, 30)
     scope: str = Field(max_length=13, index=True)
     active: bool = True
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime
 
 
 class AuditEntry(RegistryModel, table=True):
@@ -129,7 +152,7 @@ class AuditEntry(RegistryModel, table=True):
     __tablename__ = "audit_log"
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
-    at: datetime = Field(default_factory=_now, index=True)
+    at: datetime = Field(index=True)
     actor: str = Field(max_length=200, index=True)
     role: str = Field(max_length=30)
     action: str = Field(max_length=50, index=True)
@@ -152,5 +175,5 @@ class VolunteerImport(RegistryModel, table=True):
     invalid: int = 0
     duplicates: int = 0
     errors_csv: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    started_at: datetime = Field(default_factory=_now)
+    started_at: datetime
     finished_at: datetime | None = None

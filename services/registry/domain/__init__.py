@@ -1,1 +1,1 @@
-
+"""registry's rules as pure functions: no database, broker or web framework."""

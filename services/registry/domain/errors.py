@@ -1,12 +1,111 @@
-"""Errors of registry's domain rules."""
+"""The domain exceptions of registry (kinds of shared.errors).
+
+Details never carry a NIK, a name, a phone number or text a user typed: they name fields,
+statuses and ids only.
+"""
 
 from __future__ import annotations
 
+import uuid
 
-class InvalidVolunteer(ValueError):
-    """A registration broke a rule; `field` names the offending field (never its value)."""
+from shared.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+
+
+class InvalidVolunteer(Invalid):
+    """A registration or correction broke a rule; `field` names the field (never its value)."""
+
+    title = "Invalid volunteer"
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
         self.field = field
         self.message = message
+
+
+class DuplicateNik(Conflict):
+    """The NIK is already registered; the problem names the existing record's id only."""
+
+    title = "Already registered"
+
+    def __init__(self, existing_id: uuid.UUID) -> None:
+        super().__init__(
+            f"a volunteer with this NIK is already registered: {existing_id}",
+            existing_id=str(existing_id),
+        )
+        self.existing_id = existing_id
+
+
+class OutOfScope(Forbidden):
+    """The target region lies outside the caller's region."""
+
+    title = "Outside your region"
+
+
+class Erased(Gone):
+    """The volunteer's data was erased on their request."""
+
+    title = "Erased"
+
+    def __init__(self) -> None:
+        super().__init__("this volunteer's data was erased on their request")
+
+
+class IllegalTransition(Conflict):
+    """A lifecycle change the rules do not allow now (wrong status, missing step)."""
+
+    title = "Not allowed now"
+
+
+class VolunteerNotFound(NotFound):
+    """No volunteer with that id in the caller's region."""
+
+    def __init__(self, volunteer_id: uuid.UUID) -> None:
+        super().__init__(f"no volunteer {volunteer_id}")
+
+
+class ImportNotFound(NotFound):
+    """No import with that id made in the caller's region."""
+
+    def __init__(self, import_id: uuid.UUID) -> None:
+        super().__init__(f"no import {import_id}")
+
+
+class RegionNotFound(NotFound):
+    """No region with that code in the current Kemendagri dataset."""
+
+
+class InvalidOperator(Invalid):
+    """An operator account whose role and scope do not fit together, or a taken email."""
+
+    title = "Invalid operator"
+
+
+class OperatorExists(Conflict):
+    """An operator account with this email exists already."""
+
+    title = "Operator exists"
+
+
+class UnreadableFile(Invalid):
+    """The uploaded file is neither a CSV nor an XLSX with the expected header row."""
+
+    title = "Unreadable file"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": "file", "message": detail}])
+
+
+class ServiceTokenRefused(Forbidden):
+    """Service tokens may call the /internal endpoints only."""
+
+
+class ServiceTokenRequired(Forbidden):
+    """Only platform services (role 'service') may call the /internal endpoints."""
+
+
+class NationalAdminOnly(Forbidden):
+    """Only national admins may do this."""
+
+
+class FullNikRefused(Forbidden):
+    """The caller's role may not see full NIKs."""

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CANDIDATE, ACTIVE, INACTIVE = "candidate", "active", "inactive"
-RESIGNED, REVOKED, DECEASED = "resigned", "revoked", "deceased"
-STATUSES = (CANDIDATE, ACTIVE, INACTIVE, RESIGNED, REVOKED, DECEASED)
+from services.registry.domain.enums import TrainingLevel, VolunteerStatus
+from services.registry.domain.errors import IllegalTransition
+
+CANDIDATE, ACTIVE, INACTIVE = (
+    VolunteerStatus.CANDIDATE,
+    VolunteerStatus.ACTIVE,
+    VolunteerStatus.INACTIVE,
+)
+RESIGNED, REVOKED, DECEASED = (
+    VolunteerStatus.RESIGNED,
+    VolunteerStatus.REVOKED,
+    VolunteerStatus.DECEASED,
+)
+STATUSES = tuple(VolunteerStatus)
 FINAL = frozenset({RESIGNED, REVOKED, DECEASED})
 
-TRANSITIONS: dict[str, frozenset[str]] = {
+TRANSITIONS: dict[VolunteerStatus, frozenset[VolunteerStatus]] = {
     CANDIDATE: frozenset({ACTIVE, RESIGNED, REVOKED, DECEASED}),
     ACTIVE: frozenset({INACTIVE, RESIGNED, REVOKED, DECEASED}),
     INACTIVE: frozenset({ACTIVE, RESIGNED, REVOKED, DECEASED}),
@@ -18,11 +29,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DECEASED: frozenset(),
 }
 
-LEVELS = ("dasar", "lanjutan", "khusus")
+LEVELS = tuple(TrainingLevel)
 
-
-class IllegalTransition(ValueError):
-    """A status change the lifecycle does not allow."""
+__all__ = [
+    "IllegalTransition",
+    "Readiness",
+    "becomes_active",
+    "check_transition",
+    "highest_level",
+    "levels_at_least",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Readiness:
     verified: bool
 
     def blockers(self) -> list[str]:
+        """What still keeps the candidate from becoming active (empty: nothing)."""
         missing = []
         if not self.dasar_passed:
             missing.append("has not passed Bimtek dasar")
@@ -45,8 +62,8 @@ class Readiness:
 def check_transition(old: str, new: str, *, readiness: Readiness | None = None) -> None:
     """Raise IllegalTransition unless `old → new` is allowed now."""
     if new not in STATUSES:
-        raise IllegalTransition(f"unknown status {new!r}; one of {', '.join(STATUSES)}")
-    if new not in TRANSITIONS[old]:
+        raise IllegalTransition(f"unknown status; one of {', '.join(STATUSES)}")
+    if new not in TRANSITIONS[VolunteerStatus(old)]:
         raise IllegalTransition(f"a volunteer cannot go from {old} to {new}")
     if old == CANDIDATE and new == ACTIVE and readiness is not None and readiness.blockers():
         raise IllegalTransition("the candidate " + " and ".join(readiness.blockers()))
@@ -57,13 +74,13 @@ def becomes_active(readiness: Readiness) -> bool:
     return not readiness.blockers()
 
 
-def highest_level(current: str | None, new: str) -> str:
+def highest_level(current: str | None, new: str) -> TrainingLevel:
     """The highest Bimtek level reached (dasar < lanjutan < khusus)."""
     if current is None or current not in LEVELS:
-        return new
-    return max(current, new, key=LEVELS.index)
+        return TrainingLevel(new)
+    return max(TrainingLevel(current), TrainingLevel(new), key=LEVELS.index)
 
 
-def levels_at_least(level: str) -> tuple[str, ...]:
+def levels_at_least(level: str) -> tuple[TrainingLevel, ...]:
     """Levels that count as having reached `level` (for the training-level filter)."""
-    return LEVELS[LEVELS.index(level) :]
+    return LEVELS[LEVELS.index(TrainingLevel(level)) :]

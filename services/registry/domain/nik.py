@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import lokal
-from lokal.nik import PROVINCES
+from lokal.nik import PROVINCES  # type: ignore[attr-defined]
 
+from services.registry.domain.enums import Sex
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.domain.regions import region_exists
 
@@ -22,7 +23,7 @@ class NikFacts:
 
     nik: str
     birth_date: date
-    sex: str  # "L" (laki-laki) or "P" (perempuan)
+    sex: Sex
     regency_code: str
 
 
@@ -32,8 +33,11 @@ def looks_rounded(raw: str) -> bool:
     return bool(_SCIENTIFIC.match(text)) or text.endswith(".0")
 
 
-def parse_nik(raw: str) -> NikFacts:
-    """Validate format, region prefix and birth date; raise InvalidVolunteer('nik', ...)."""
+def parse_nik(raw: str, *, today: date) -> NikFacts:
+    """Validate format, region prefix and birth date; raise InvalidVolunteer('nik', ...).
+
+    `today` decides the century of a two-digit birth year (a year after today's is 19yy).
+    """
     nik = raw.strip()
     if not _DIGITS.match(nik):
         if looks_rounded(nik):
@@ -42,10 +46,10 @@ def parse_nik(raw: str) -> NikFacts:
                 "was read as a number and rounded by a spreadsheet; store the NIK column as text",
             )
         raise InvalidVolunteer("nik", "must be exactly 16 digits")
-    return _plain(nik) or _with_lokal(nik)
+    return _plain(nik, today=today) or _with_lokal(nik)
 
 
-def _plain(nik: str) -> NikFacts | None:
+def _plain(nik: str, *, today: date) -> NikFacts | None:
     """The facts of an unremarkable NIK (ASCII digits, known province and regency, non-zero
     codes and serial, a real birth date) computed directly, as lokal computes them; None
     for anything else, which `_with_lokal` then explains. Validation of a 100,000-row import
@@ -58,12 +62,11 @@ def _plain(nik: str) -> NikFacts | None:
     if not region_exists(regency):
         return None
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
-    sex = "L"
+    sex = Sex.L
     if day > 40:
-        sex, day = "P", day - 40
+        sex, day = Sex.P, day - 40
     if day < 1:
         return None
-    today = date.today()
     year = 2000 + yy if yy <= today.year % 100 else 1900 + yy
     try:
         born = date(year, month, day)
@@ -85,7 +88,7 @@ def _with_lokal(nik: str) -> NikFacts:
     return NikFacts(
         nik=nik,
         birth_date=date.fromisoformat(info.birth_date),
-        sex=str(info.gender),
+        sex=Sex(str(info.gender)),
         regency_code=regency,
     )
 

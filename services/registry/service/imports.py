@@ -12,7 +12,7 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlmodel import col
 from services.registry.config import Settings
 from services.registry.db.bulk import insert_prepared
 from services.registry.db.tables import Volunteer, VolunteerImport, outbox
+from services.registry.domain.errors import ImportNotFound
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.import_rows import (
@@ -37,6 +38,7 @@ from services.registry.service.import_rows import (
 )
 from services.registry.service.spreadsheets import SheetRow, chunks, read_rows
 from services.registry.service.volunteers import VOLUNTEERS
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.outbox import correlation_id_var
 
 Progress = Callable[[int], None]
@@ -62,21 +64,24 @@ class Importer:
         actor: Actor,
         vault: NikVault,
         settings: Settings,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.actor = actor
         self.vault = vault
         self.settings = settings
+        self.clock = clock
         self.tally = ImportTally()
 
     async def run(
         self, rows: Iterable[SheetRow], *, filename: str, progress: Progress | None = None
     ) -> VolunteerImport:
         """Import rows in this process; returns the stored import record and error report."""
-        started = datetime.now(UTC)
+        started, today = self.clock.now(), self.clock.today()
         cid = correlation_id_var.get()
         for chunk in chunks(iter(rows), self.settings.import_chunk_size):
-            await self._write(validate_chunk(chunk, self.actor, self.settings, cid), progress)
+            result = validate_chunk(chunk, self.actor, self.settings, cid, now=started, today=today)
+            await self._write(result, progress)
         return await self._finish(filename, started)
 
     async def run_file(
@@ -91,7 +96,7 @@ class Importer:
         """
         if path.stat().st_size < self.settings.import_worker_min_bytes:  # noqa: ASYNC240
             return await self.run(read_rows(path), filename=filename, progress=progress)
-        started = datetime.now(UTC)
+        started, today = self.clock.now(), self.clock.today()
         count = 1 if path.suffix.lower() == ".xlsx" else self.settings.import_workers
         ctx = worker_context()
         queues: list[Any] = [ctx.Queue(maxsize=2) for _ in range(count)]
@@ -99,7 +104,7 @@ class Importer:
             ctx.Process(
                 target=read_and_validate,
                 args=(str(path), self.actor, self.settings, correlation_id_var.get(), q),
-                kwargs={"index": i, "of": count},
+                kwargs={"index": i, "of": count, "now": started, "today": today},
                 daemon=True,
             )
             for i, q in enumerate(queues)
@@ -188,7 +193,7 @@ class Importer:
             duplicates=t.duplicates,
             errors_csv=errors_csv(t.errors),
             started_at=started,
-            finished_at=datetime.now(UTC),
+            finished_at=self.clock.now(),
         )
         async with self.sessionmaker() as session, session.begin():
             session.add(record)
@@ -196,6 +201,7 @@ class Importer:
                 session,
                 self.actor,
                 "volunteer.import",
+                now=record.finished_at or started,
                 detail=f"import {record.id}: {t.imported} imported, {t.invalid} invalid, "
                 f"{t.duplicates} duplicates",
             )
@@ -212,9 +218,9 @@ def errors_csv(errors: list[RowError]) -> str:
     return out.getvalue()
 
 
-async def get_import(
-    session: AsyncSession, import_id: uuid.UUID, actor: Actor
-) -> VolunteerImport | None:
-    """An import the actor may see (made within their scope)."""
+async def get_import(session: AsyncSession, import_id: uuid.UUID, actor: Actor) -> VolunteerImport:
+    """An import the actor may see (made within their scope); ImportNotFound otherwise."""
     record = await session.get(VolunteerImport, import_id)
-    return record if record is not None and actor.sees(record.scope) else None
+    if record is None or not actor.sees(record.scope):
+        raise ImportNotFound(import_id)
+    return record

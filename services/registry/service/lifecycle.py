@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.config import Settings
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.domain.enums import TrainingLevel, VolunteerStatus
+from services.registry.domain.errors import Erased, IllegalTransition, OutOfScope
 from services.registry.domain.lifecycle import (
-    ACTIVE,
-    CANDIDATE,
-    IllegalTransition,
     Readiness,
     becomes_active,
     check_transition,
@@ -20,15 +19,16 @@ from services.registry.domain.lifecycle import (
 from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import domicile_of
 from services.registry.service.access import Actor, audit
-from services.registry.service.volunteers import SOURCE, Erased, OutOfScope
+from services.registry.service.volunteers import SOURCE
 from shared.events.registry import VolunteerStatusChanged, VolunteerTransferred
 from shared.events.training import CertificateIssued
 from shared.outbox import stage_event
 
-__all__ = ["IllegalTransition", "change_status", "record_certificate", "transfer", "verify"]
+__all__ = ["change_status", "record_certificate", "transfer", "verify"]
 
 
 def readiness(v: Volunteer, settings: Settings) -> Readiness:
+    """What the candidate has done towards activation, under the service's settings."""
     return Readiness(
         dasar_passed=v.dasar_passed_at is not None,
         verification_required=v.regency_code in settings.regencies_requiring_verification,
@@ -39,10 +39,11 @@ def readiness(v: Volunteer, settings: Settings) -> Readiness:
 async def change_status(
     session: AsyncSession,
     v: Volunteer,
-    new_status: str,
+    new_status: VolunteerStatus,
     *,
     actor: Actor,
     settings: Settings,
+    now: datetime,
     reason: str | None = None,
     reason_code: str | None = None,
 ) -> None:
@@ -50,19 +51,21 @@ async def change_status(
     if v.erased_at is not None:
         raise Erased()
     check_transition(v.status, new_status, readiness=readiness(v, settings))
-    await _apply_status(session, v, new_status, actor=actor, reason=reason, reason_code=reason_code)
+    await _apply_status(
+        session, v, new_status, actor=actor, now=now, reason=reason, reason_code=reason_code
+    )
 
 
 async def _apply_status(
     session: AsyncSession,
     v: Volunteer,
-    new_status: str,
+    new_status: VolunteerStatus,
     *,
     actor: Actor,
+    now: datetime,
     reason: str | None,
     reason_code: str | None,
 ) -> None:
-    now = datetime.now(UTC)
     old = v.status
     v.status, v.updated_at = new_status, now
     session.add(
@@ -86,19 +89,40 @@ async def _apply_status(
         changed_at=now,
     )
     await stage_event(session, outbox, event, source=SOURCE)
-    audit(session, actor, "volunteer.status", volunteer_id=v.id, detail=f"{old}->{new_status}")
+    audit(
+        session,
+        actor,
+        "volunteer.status",
+        now=now,
+        volunteer_id=v.id,
+        detail=f"{old}->{new_status}",
+    )
 
 
 async def _activate_if_ready(
-    session: AsyncSession, v: Volunteer, *, actor: Actor, settings: Settings, reason_code: str
+    session: AsyncSession,
+    v: Volunteer,
+    *,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+    reason_code: str,
 ) -> None:
-    if v.status == CANDIDATE and becomes_active(readiness(v, settings)):
+    if v.status == VolunteerStatus.CANDIDATE and becomes_active(readiness(v, settings)):
         await _apply_status(
-            session, v, ACTIVE, actor=actor, reason=reason_code, reason_code=reason_code
+            session,
+            v,
+            VolunteerStatus.ACTIVE,
+            actor=actor,
+            now=now,
+            reason=reason_code,
+            reason_code=reason_code,
         )
 
 
-async def verify(session: AsyncSession, v: Volunteer, *, actor: Actor, settings: Settings) -> None:
+async def verify(
+    session: AsyncSession, v: Volunteer, *, actor: Actor, settings: Settings, now: datetime
+) -> None:
     """An operator confirms the recommendations and the SK; activates a ready candidate."""
     if v.erased_at is not None:
         raise Erased()
@@ -113,28 +137,34 @@ async def verify(session: AsyncSession, v: Volunteer, *, actor: Actor, settings:
     ]
     if missing:
         raise IllegalTransition("cannot verify: missing " + ", ".join(missing))
-    v.verified_at, v.verified_by = datetime.now(UTC), actor.subject
-    audit(session, actor, "volunteer.verify", volunteer_id=v.id)
+    v.verified_at, v.verified_by = now, actor.subject
+    audit(session, actor, "volunteer.verify", now=now, volunteer_id=v.id)
     await _activate_if_ready(
-        session, v, actor=actor, settings=settings, reason_code="operator_verified"
+        session, v, actor=actor, settings=settings, now=now, reason_code="operator_verified"
     )
 
 
 async def record_certificate(
-    session: AsyncSession, v: Volunteer, event: CertificateIssued, *, settings: Settings
+    session: AsyncSession,
+    v: Volunteer,
+    event: CertificateIssued,
+    *,
+    settings: Settings,
+    now: datetime,
 ) -> None:
     """A passed Bimtek: raise the training level; a passed `dasar` may activate a candidate."""
     if v.erased_at is not None:
         return
     v.training_level = highest_level(v.training_level, event.level)
-    if event.level == "dasar" and v.dasar_passed_at is None:
+    if TrainingLevel(event.level) == TrainingLevel.DASAR and v.dasar_passed_at is None:
         v.dasar_passed_at = event.issued_at
-    v.updated_at = datetime.now(UTC)
+    v.updated_at = now
     await _activate_if_ready(
         session,
         v,
         actor=Actor.system("training"),
         settings=settings,
+        now=now,
         reason_code="bimtek_dasar_passed",
     )
 
@@ -145,6 +175,7 @@ async def transfer(
     to_village_code: str,
     *,
     actor: Actor,
+    now: datetime,
     reason: str | None = None,
 ) -> Transfer:
     """Move a volunteer to another village (history kept), staging `volunteer-transferred`."""
@@ -155,7 +186,6 @@ async def transfer(
         raise OutOfScope("village_code is outside your region")
     if to_village_code == v.village_code:
         raise IllegalTransition("the volunteer already lives in that village")
-    now = datetime.now(UTC)
     record = Transfer(
         volunteer_id=v.id,
         from_village_code=v.village_code,
@@ -178,5 +208,5 @@ async def transfer(
         **domicile.__dict__,
     )
     await stage_event(session, outbox, event, source=SOURCE)
-    audit(session, actor, "volunteer.transfer", volunteer_id=v.id)
+    audit(session, actor, "volunteer.transfer", now=now, volunteer_id=v.id)
     return record

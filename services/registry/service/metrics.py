@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import Gauge
 from sqlalchemy import and_, func, select
@@ -12,8 +12,12 @@ from sqlmodel import col
 
 from services.registry.config import Settings
 from services.registry.db.tables import Volunteer
+from services.registry.domain.enums import VolunteerStatus
 from shared.logging import get_logger
 from shared.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.registry.state import RegistryState
 
 log = get_logger("registry.metrics")
 
@@ -55,7 +59,7 @@ class BusinessMetrics:
             .where(
                 and_(
                     live,
-                    col(Volunteer.status) == "candidate",
+                    col(Volunteer.status) == VolunteerStatus.CANDIDATE,
                     col(Volunteer.verified_at).is_(None),
                     col(Volunteer.regency_code).in_(settings.regencies_requiring_verification),
                 )
@@ -66,16 +70,13 @@ class BusinessMetrics:
             self.awaiting.labels(province).set(n)
 
 
-async def refresh_business_metrics(state: Any) -> None:
-    """Background job: refresh the gauges every `metrics_refresh_s` (`state`: RegistryState)."""
-    metrics: BusinessMetrics = state.business_metrics
-    runtime: Runtime = state.runtime
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
+async def refresh_business_metrics(state: RegistryState) -> None:
+    """Background job: refresh the gauges every `metrics_refresh_s`."""
+    settings = state.registry_settings
     while True:
         try:
-            async with runtime.read_sessionmaker() as session:
-                await metrics.refresh(session, settings)
+            async with state.runtime.read_sessionmaker() as session:
+                await state.business_metrics.refresh(session, settings)
         except Exception as exc:  # keep the job alive; the next round retries
             log.warning("business metrics refresh failed", error=type(exc).__name__)
         await asyncio.sleep(settings.metrics_refresh_s)

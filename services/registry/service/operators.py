@@ -10,45 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import AuditEntry, Operator
-from shared.auth import Role
-from shared.regions import is_region_code
-
-OPERATOR_ROLES = (Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR, Role.REGENCY_OPERATOR, Role.VIEWER)
-
-
-class InvalidOperator(ValueError):
-    """An operator account whose role and scope do not fit together."""
+from services.registry.domain.enums import OperatorRole
+from services.registry.domain.errors import OperatorExists
+from services.registry.domain.operators import check_role_scope
 
 
-def check_role_scope(role: Role, scope: str) -> None:
-    """National admins are national; province operators a province; regency operators a regency."""
-    if scope != "national" and not is_region_code(scope):
-        raise InvalidOperator("scope must be 'national' or a region code like 32 or 32.76")
-    expected = {
-        Role.NATIONAL_ADMIN: "national",
-        Role.PROVINCE_OPERATOR: "province",
-        Role.REGENCY_OPERATOR: "regency",
-    }.get(role)
-    level = "national" if scope == "national" else ("province" if "." not in scope else "regency")
-    if role not in OPERATOR_ROLES:
-        raise InvalidOperator(f"role must be one of {', '.join(OPERATOR_ROLES)}")
-    if expected and expected != level:
-        raise InvalidOperator(f"a {role} needs a {expected} scope")
-
-
-async def create_operator(session: AsyncSession, *, email: str, role: Role, scope: str) -> Operator:
+async def create_operator(
+    session: AsyncSession, *, email: str, role: OperatorRole, scope: str, now: datetime
+) -> Operator:
     """A new operator account (email unique)."""
     check_role_scope(role, scope)
     found = await session.execute(select(Operator).where(col(Operator.email) == email.lower()))
     if found.scalar_one_or_none() is not None:
-        raise InvalidOperator("an operator with this email exists already")
-    operator = Operator(email=email.lower(), role=str(role), scope=scope)
+        raise OperatorExists("an operator with this email exists already")
+    operator = Operator(email=email.lower(), role=role, scope=scope, created_at=now)
     session.add(operator)
     await session.flush()
     return operator
 
 
 async def find_operator(session: AsyncSession, email: str) -> Operator | None:
+    """The operator account of an email address, if any."""
     found = await session.execute(select(Operator).where(col(Operator.email) == email.lower()))
     return found.scalar_one_or_none()
 
@@ -105,4 +87,5 @@ async def audit_entries(
 
 
 async def all_operators(session: AsyncSession) -> list[Operator]:
+    """Every operator account, by email."""
     return list((await session.execute(select(Operator).order_by(col(Operator.email)))).scalars())

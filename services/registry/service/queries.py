@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,8 @@ from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.registry.db.tables import Volunteer
+from services.registry.db.tables import StatusChange, Volunteer
+from services.registry.domain.enums import TrainingLevel, VolunteerStatus
 from services.registry.domain.lifecycle import levels_at_least
 from services.registry.domain.volunteers import name_key
 from services.registry.service.access import LEVEL_COLUMNS, Actor, in_region, in_scope
@@ -23,9 +25,11 @@ SORTS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class VolunteerFilter:
+    """What a list or a count is narrowed to (inside the actor's scope, always)."""
+
     region: str | None = None
-    status: str | None = None
-    training_level: str | None = None
+    status: VolunteerStatus | None = None
+    training_level: TrainingLevel | None = None
     name: str | None = None
     registered_from: datetime | None = None
     registered_to: datetime | None = None
@@ -102,3 +106,13 @@ async def count_by_region(
         select(key, func.count()).where(and_(*_conditions(actor, f))).group_by(key).order_by(key)
     )
     return [(str(code), int(n)) for code, n in (await session.execute(query)).all()]
+
+
+async def status_history(session: AsyncSession, volunteer_id: uuid.UUID) -> list[StatusChange]:
+    """Every status change of one volunteer, oldest first."""
+    rows = await session.execute(
+        select(StatusChange)
+        .where(col(StatusChange.volunteer_id) == volunteer_id)
+        .order_by(col(StatusChange.changed_at))
+    )
+    return list(rows.scalars())

@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import openpyxl
 
+from services.registry.domain.errors import UnreadableFile
+
 COLUMNS = (
     "nik",
     "full_name",
@@ -35,19 +37,21 @@ COLUMNS = (
 REQUIRED = ("nik", "full_name", "birth_date", "sex", "village_code")
 XLSX_MAGIC = b"PK\x03\x04"
 
-
-class UnreadableFile(ValueError):
-    """The file is neither a CSV nor an XLSX with the expected header row."""
+NOT_UTF8 = "the CSV file is not UTF-8 text; save it as 'CSV UTF-8'"
+NOT_CSV = "the file is not a readable CSV"
 
 
 @dataclass(frozen=True)
 class SheetRow:
+    """One data row of a list: its line number and its cells by column name."""
+
     number: int  # 1-based line/row number in the file, header = 1
     values: dict[str, str | None]
     nik_was_number: bool = False
 
 
 def is_xlsx(path: Path) -> bool:
+    """Whether the file is an XLSX workbook (a zip), whatever its name."""
     with path.open("rb") as f:
         return f.read(4) == XLSX_MAGIC
 
@@ -84,9 +88,22 @@ def _csv_rows(path: Path) -> Iterator[SheetRow]:
         yield from csv_rows(f)
 
 
+def _readable(lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """The lines of a CSV reader; a file that is not UTF-8 text or not CSV is unreadable."""
+    try:
+        yield from lines
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(NOT_UTF8) from exc
+    except csv.Error as exc:
+        raise UnreadableFile(NOT_CSV) from exc
+
+
 def _csv_cells(f: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header's column names, and (line number, cells) of each non-blank line."""
-    sample = f.read(4096)
+    try:
+        sample = f.read(4096)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(NOT_UTF8) from exc
     f.seek(0)
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -94,12 +111,12 @@ def _csv_cells(f: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         dialect = csv.excel
     reader = csv.reader(f, dialect)
     try:
-        names = _header(next(reader))
+        names = _header(next(_readable(enumerate(reader, start=1)))[1])
     except StopIteration as exc:
         raise UnreadableFile("the file is empty") from exc
     lines = (
         (number, cells)
-        for number, cells in enumerate(reader, start=2)
+        for number, cells in _readable(enumerate(reader, start=2))
         if any(c.strip() for c in cells)
     )
     return names, lines
@@ -111,6 +128,7 @@ def _csv_row(names: list[str], number: int, cells: list[str]) -> SheetRow:
 
 
 def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
+    """The data rows of an open CSV text stream."""
     names, lines = _csv_cells(f)
     for number, cells in lines:
         yield _csv_row(names, number, cells)
@@ -141,6 +159,7 @@ def read_chunks(path: Path, size: int, *, index: int = 0, of: int = 1) -> Iterat
 
 
 def chunks(rows: Iterator[SheetRow], size: int) -> Iterator[list[SheetRow]]:
+    """Lists of `size` rows (the last one shorter)."""
     while chunk := list(islice(rows, size)):
         yield chunk
 
@@ -186,4 +205,5 @@ def _workbook_rows(f: IO[bytes]) -> Iterator[SheetRow]:
 
 
 def text_stream(data: bytes) -> IO[str]:
+    """An uploaded CSV's bytes as a text stream."""
     return io.StringIO(data.decode("utf-8-sig"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
-from services.registry.domain.errors import InvalidVolunteer
+from services.registry.domain.errors import DuplicateNik, Erased, FullNikRefused, OutOfScope
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
 from services.registry.service.drafts import (
@@ -29,27 +29,20 @@ from shared.pii import mask_nik
 SOURCE = "registry"
 ERASED_NAME = "[dihapus]"
 VOLUNTEERS: Table = Volunteer.__table__  # type: ignore[attr-defined]
-
-
-class DuplicateNik(Exception):
-    """The NIK is already registered; carries the existing record's id only."""
-
-    def __init__(self, existing_id: uuid.UUID) -> None:
-        super().__init__(f"already registered as {existing_id}")
-        self.existing_id = existing_id
-
-
-class OutOfScope(Exception):
-    """A write that targets a region outside the actor's scope (403)."""
-
-
-class Erased(Exception):
-    """The record was anonymised on the person's request (410)."""
+FULL_NIK_ROLES = frozenset({"national_admin", "province_operator", "regency_operator"})
 
 
 async def find_by_nik_hash(session: AsyncSession, nik_hash: str) -> uuid.UUID | None:
+    """The id of the volunteer registered with this NIK hash, if any."""
     query = select(col(Volunteer.id)).where(col(Volunteer.nik_hash) == nik_hash)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def refuse_if_registered(session: AsyncSession, nik: str, *, vault: NikVault) -> None:
+    """Raise DuplicateNik if a volunteer with this NIK is registered (a lost race's answer)."""
+    existing = await find_by_nik_hash(session, vault.hash(nik.strip()))
+    if existing is not None:
+        raise DuplicateNik(existing)
 
 
 async def register_volunteer(
@@ -58,13 +51,12 @@ async def register_volunteer(
     *,
     actor: Actor,
     vault: NikVault,
+    now: datetime,
+    today: date,
     minimum_age: int = 18,
-    today: date | None = None,
 ) -> Volunteer:
     """Record a new candidate and stage `volunteer-registered` in the same transaction."""
-    values = volunteer_values(
-        draft, vault=vault, today=today or date.today(), minimum_age=minimum_age
-    )
+    values = volunteer_values(draft, vault=vault, now=now, today=today, minimum_age=minimum_age)
     if not actor.sees(values["village_code"]):
         raise OutOfScope("village_code is outside your region")
     existing = await find_by_nik_hash(session, values["nik_hash"])
@@ -74,11 +66,12 @@ async def register_volunteer(
     session.add(volunteer)
     await session.flush()
     await stage_event(session, outbox, registered_event(volunteer), source=SOURCE)
-    audit(session, actor, "volunteer.create", volunteer_id=volunteer.id)
+    audit(session, actor, "volunteer.create", now=now, volunteer_id=volunteer.id)
     return volunteer
 
 
 def registered_event(v: Volunteer) -> VolunteerRegistered:
+    """The `volunteer-registered` event of a new record (no personal data)."""
     return VolunteerRegistered(
         volunteer_id=v.id,
         village_code=v.village_code,
@@ -94,6 +87,7 @@ def registered_event(v: Volunteer) -> VolunteerRegistered:
 
 
 def nik_of(v: Volunteer | Row[Any], vault: NikVault, *, full: bool) -> str | None:
+    """The record's NIK, masked unless `full` (None once erased)."""
     if v.nik_encrypted is None:
         return None
     nik = vault.decrypt(v.nik_encrypted)
@@ -101,14 +95,16 @@ def nik_of(v: Volunteer | Row[Any], vault: NikVault, *, full: bool) -> str | Non
 
 
 async def read_volunteer(
-    session: AsyncSession, v: Volunteer, *, actor: Actor, reveal_nik: bool
+    session: AsyncSession, v: Volunteer, *, actor: Actor, reveal_nik: bool, now: datetime
 ) -> None:
     """Audit a read of one record (and, separately, of its full NIK)."""
+    if reveal_nik and actor.role not in FULL_NIK_ROLES:
+        raise FullNikRefused(f"role {actor.role} may not see full NIKs")
     if v.erased_at is not None:
         raise Erased()
-    audit(session, actor, "volunteer.read", volunteer_id=v.id)
+    audit(session, actor, "volunteer.read", now=now, volunteer_id=v.id)
     if reveal_nik:
-        audit(session, actor, "nik.read", volunteer_id=v.id)
+        audit(session, actor, "nik.read", now=now, volunteer_id=v.id)
 
 
 async def _identity_values(
@@ -143,13 +139,14 @@ async def update_profile(
     fields: ProfileFields,
     *,
     actor: Actor,
+    now: datetime,
     vault: NikVault | None = None,
     minimum_age: int = 18,
 ) -> list[str]:
     """Correct fields; stage `volunteer-profile-updated` naming (only) the changed fields."""
     if v.erased_at is not None:
         raise Erased()
-    values = profile_values(fields, only_set=True)
+    values = profile_values(fields, only_set=True, now=now)
     if isinstance(fields, Correction) and vault is not None:
         values |= await _identity_values(session, v, fields, vault=vault, minimum_age=minimum_age)
     hidden = {"name_search", "nik_encrypted"}
@@ -160,19 +157,18 @@ async def update_profile(
     )
     if not changed:
         return []
-    now = datetime.now(UTC)
     for key, val in values.items():
         setattr(v, key, val)
     v.updated_at = now
     await session.flush()
     event = VolunteerProfileUpdated(volunteer_id=v.id, changed_fields=changed, updated_at=now)
     await stage_event(session, outbox, event, source=SOURCE)
-    audit(session, actor, "volunteer.update", volunteer_id=v.id, detail=",".join(changed))
+    audit(session, actor, "volunteer.update", now=now, volunteer_id=v.id, detail=",".join(changed))
     return changed
 
 
 async def export_volunteer(
-    session: AsyncSession, v: Volunteer, *, actor: Actor, vault: NikVault
+    session: AsyncSession, v: Volunteer, *, actor: Actor, vault: NikVault, now: datetime
 ) -> dict[str, Any]:
     """Everything registry holds about one person (data-subject access, UU 27/2022)."""
     if v.erased_at is not None:
@@ -187,7 +183,7 @@ async def export_volunteer(
         .where(col(Transfer.volunteer_id) == v.id)
         .order_by(col(Transfer.transferred_at))
     )
-    audit(session, actor, "volunteer.export", volunteer_id=v.id)
+    audit(session, actor, "volunteer.export", now=now, volunteer_id=v.id)
     record = v.model_dump(exclude={"nik_hash", "nik_encrypted", "name_search"})
     record["nik"] = nik_of(v, vault, full=True)
     return {
@@ -197,11 +193,12 @@ async def export_volunteer(
     }
 
 
-async def erase_volunteer(session: AsyncSession, v: Volunteer, *, actor: Actor) -> None:
+async def erase_volunteer(
+    session: AsyncSession, v: Volunteer, *, actor: Actor, now: datetime, today: date
+) -> None:
     """Anonymise the record (right to erasure) and tell consumers to forget their copy."""
     if v.erased_at is not None:
         raise Erased()
-    now = datetime.now(UTC)
     personal = {
         field: None
         for field in (
@@ -243,18 +240,14 @@ async def erase_volunteer(session: AsyncSession, v: Volunteer, *, actor: Actor) 
     await stage_event(
         session,
         outbox,
-        VolunteerErased(volunteer_id=v.id, erased_at=now, effective_from=now.date()),
+        VolunteerErased(volunteer_id=v.id, erased_at=now, effective_from=today),
         source=SOURCE,
     )
-    audit(session, actor, "volunteer.erase", volunteer_id=v.id)
+    audit(session, actor, "volunteer.erase", now=now, volunteer_id=v.id)
     await session.refresh(v)
 
 
 __all__ = [
-    "DuplicateNik",
-    "Erased",
-    "InvalidVolunteer",
-    "OutOfScope",
     "erase_volunteer",
     "export_volunteer",
     "read_volunteer",

@@ -1,0 +1,40 @@
+"""The closed lists of registry: statuses, Bimtek levels, sex (stored as their strings)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class VolunteerStatus(enum.StrEnum):
+    """Where a PSM stands in the lifecycle of Permensos 10/2019."""
+
+    CANDIDATE = "candidate"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    RESIGNED = "resigned"
+    REVOKED = "revoked"
+    DECEASED = "deceased"
+
+
+class TrainingLevel(enum.StrEnum):
+    """A Bimtek level, lowest first (the order is the ranking)."""
+
+    DASAR = "dasar"
+    LANJUTAN = "lanjutan"
+    KHUSUS = "khusus"
+
+
+class Sex(enum.StrEnum):
+    """As encoded in the NIK: L (laki-laki) or P (perempuan, birth day plus 40)."""
+
+    L = "L"
+    P = "P"
+
+
+class OperatorRole(enum.StrEnum):
+    """The roles an operator account can have (shared.identity.Role without `service`)."""
+
+    NATIONAL_ADMIN = "national_admin"
+    PROVINCE_OPERATOR = "province_operator"
+    REGENCY_OPERATOR = "regency_operator"
+    VIEWER = "viewer"
