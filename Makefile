@@ -37,14 +37,14 @@ test: root-installs install lint promtool postgres kafka  ## every tier: unit, i
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
-# broker, e2e, fault and subprocess markers; the database tests that run on both backends
-# (the database_url fixture's [sqlite] and [postgresql] variants: the integration tier) and
-# the fuzzing tier (tests/contract). All of them run in `make test`.
+# broker, e2e, fault and subprocess markers; the database marker (tests/tiers.py: the tests
+# that run once per backend, the integration tier) and the fuzzing tier (tests/contract).
+# All of them run in `make test`.
 UNIT_WORKERS ?= 2
 unit: install  ## the fast tier: domain rules, shared code, contracts, configuration (no broker, no database server, no subprocess)
 	@$(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal -p no:cacheprovider \
-	  -m "not broker and not e2e and not fault and not subprocess" \
-	  -k "not sqlite and not postgresql" --ignore=tests/contract $(PYTEST_ARGS)
+	  -m "not broker and not e2e and not fault and not subprocess and not database" \
+	  --ignore=tests/contract $(PYTEST_ARGS)
 
 .PHONY: promtool root-installs
 promtool:  ## Prometheus and promtool (Debian package `prometheus`): alert rules checked, dashboards evaluated live
