@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Dialect, Index, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -61,6 +62,12 @@ def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
     return Field(sa_type=EnumText(enum_class, length), **kw)
 
 
+def _one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The database refuses a value outside the closed list (migration 9d952a40811f)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
 class Notification(NotificationsModel, table=True):
     """The delivery ledger: one row per (triggering event, recipient, template).
 
@@ -72,6 +79,10 @@ class Notification(NotificationsModel, table=True):
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "recipient_id", "template"),
         Index("ix_notifications_due", "status", "next_attempt_at"),
+        _one_of("status", NotificationStatus),
+        _one_of("recipient_kind", RecipientKind),
+        _one_of("category", Category),
+        _one_of("channel", ["", *ChannelName]),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -101,6 +112,7 @@ class DeliveryAttempt(NotificationsModel, table=True):
     """Each try on one channel: what was tried, the provider's id, the outcome."""
 
     __tablename__ = "delivery_attempts"
+    __table_args__ = (_one_of("channel", ChannelName), _one_of("outcome", AttemptOutcome))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     notification_id: uuid.UUID = Field(index=True)
@@ -144,6 +156,7 @@ class OptOut(NotificationsModel, table=True):
     """A volunteer does not want `category` on `channel` ('*' = every channel)."""
 
     __tablename__ = "opt_outs"
+    __table_args__ = (_one_of("category", OptOutCategory), _one_of("channel", OptOutChannel))
 
     volunteer_id: uuid.UUID = Field(primary_key=True)
     category: OptOutCategory = _enum(OptOutCategory, 30, primary_key=True)
@@ -154,6 +167,7 @@ class TrainingSession(NotificationsModel, table=True):
     """Read model of Bimtek sessions (what a message about a session needs to say)."""
 
     __tablename__ = "sessions"
+    __table_args__ = (_one_of("status", SessionStatus),)
 
     session_id: uuid.UUID = Field(primary_key=True)
     title: str = ""
@@ -170,6 +184,7 @@ class Enrolment(NotificationsModel, table=True):
     """Read model of enrolments: who is to be reminded of, or told about, a session."""
 
     __tablename__ = "enrolments"
+    __table_args__ = (_one_of("status", EnrolmentStatus),)
 
     enrolment_id: uuid.UUID = Field(primary_key=True)
     session_id: uuid.UUID = Field(index=True)
@@ -182,7 +197,11 @@ class ScheduledMessage(NotificationsModel, table=True):
     """A message due later (session reminders); the dispatcher fans it out when due."""
 
     __tablename__ = "scheduled_messages"
-    __table_args__ = (Index("ix_scheduled_messages_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_scheduled_messages_due", "status", "due_at"),
+        _one_of("kind", ScheduledKind),
+        _one_of("status", ScheduledStatus),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: ScheduledKind = _enum(ScheduledKind, 40)
