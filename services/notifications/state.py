@@ -16,7 +16,7 @@ from services.notifications.config import Settings
 from services.notifications.contacts import RegistryContacts
 from services.notifications.domain.enums import ChannelName
 from services.notifications.domain.ratelimit import TokenBucket
-from shared.auth import Role, mint_token
+from shared.identity import Role, mint_token
 from shared.metrics import ServiceMetrics
 from shared.runtime import Runtime, ServiceState
 

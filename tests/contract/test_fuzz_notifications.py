@@ -12,9 +12,9 @@ from fastapi import FastAPI
 
 from services.notifications.contacts import ContactDetails
 from services.notifications.service import audience, delivery, readmodel, triggers
-from shared.auth import Principal, Role
 from shared.events import registry as reg
 from shared.events import training as tr
+from shared.identity import Principal, Role
 from tests.contract.fuzz import FUZZ_SETTINGS, FuzzTarget, openapi_of, serve
 
 schema = schemathesis.openapi.from_dict(openapi_of("notifications"))

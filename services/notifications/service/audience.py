@@ -35,7 +35,7 @@ from services.notifications.domain.errors import (
 )
 from services.notifications.service import ledger
 from services.notifications.state import NotificationsState
-from shared.auth import Principal
+from shared.identity import Principal
 from shared.logging import get_logger
 from shared.regions import is_region_code
 

@@ -19,8 +19,8 @@ from services.notifications.domain.enums import (
     RecipientKind,
 )
 from services.notifications.domain.errors import NotificationNotFound, NotResendable
-from shared.auth import Principal
 from shared.db import dialect_insert
+from shared.identity import Principal
 
 
 async def region_of(session: AsyncSession, volunteer_id: uuid.UUID) -> str | None:
