@@ -10,6 +10,8 @@ from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
+    """training's settings: database, certificate signing key, verification URL, gauges."""
+
     model_config = SettingsConfigDict(env_prefix="TRAINING_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///var/training.db"

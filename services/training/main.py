@@ -12,6 +12,7 @@ from services.training.service import courses as course_service
 from services.training.service import metrics
 from services.training.state import TrainingState
 from shared.clock import Clock
+from shared.events.base import Event
 from shared.events.training import (
     CertificateIssued,
     CertificateRevoked,
@@ -27,7 +28,7 @@ from shared.http import create_service_app
 from shared.runtime import build_runtime
 
 NAME = "training"
-PUBLISHES: tuple = (
+PUBLISHES: tuple[type[Event], ...] = (
     SessionScheduled,
     SessionRescheduled,
     SessionCancelled,
@@ -42,8 +43,8 @@ PUBLISHES: tuple = (
 
 async def seed_courses(state: TrainingState) -> None:
     """First start: the seeded courses exist (idempotent; never overwrites edits)."""
-    async with state.runtime.sessionmaker() as session, session.begin():
-        await course_service.seed_courses(session)
+    async with state.sessionmaker() as session, session.begin():
+        await course_service.seed_courses(session, now=state.clock.now())
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -51,9 +52,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
     state = TrainingState(
-        runtime=runtime, business_metrics=metrics.BusinessMetrics(runtime.metrics.registry)
+        runtime=runtime,
+        signer=settings.signer(),
+        business_metrics=metrics.BusinessMetrics(runtime.metrics.registry),
     )
-    registry_volunteers.register(runtime.consumer)
+    registry_volunteers.register(runtime.consumer, state)
     return create_service_app(
         state,
         title="PSM training",
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
 
 def __getattr__(name: str) -> FastAPI:
+    """`app` for the server, built on first access (no import-time side effects)."""
     if name == "app":
         return create_app()
     raise AttributeError(name)

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.training.config import Settings
+from services.training.domain.certificates import Signer
 from services.training.service.metrics import BusinessMetrics
 from shared.runtime import ServiceState
 
 
 @dataclass
 class TrainingState(ServiceState):
-    """The runtime plus training's own parts: the business gauges."""
+    """The runtime plus training's own parts: the certificate signer and the business gauges."""
 
+    signer: Signer
     business_metrics: BusinessMetrics
 
     @property
     def training_settings(self) -> Settings:
         """The settings, typed as training's."""
-        assert isinstance(self.runtime.settings, Settings)
-        return self.runtime.settings
+        settings = self.runtime.settings
+        if not isinstance(settings, Settings):
+            raise TypeError("training was built with another service's settings")
+        return settings
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for writing (the caller owns the transaction)."""
+        return self.runtime.sessionmaker

@@ -108,7 +108,7 @@ async def add_volunteers(
     async with t.runtime.sessionmaker() as s, s.begin():
         for _ in range(count):
             event = registered(village=village, status=status)
-            await volunteers.record_volunteer(s, event)
+            await volunteers.record_volunteer(s, event, now=datetime.now(UTC))
             ids.append(str(event.volunteer_id))
     return ids
 

@@ -28,7 +28,7 @@ async def test_courses_are_seeded_once_and_national_admin_edits_the_policy(datab
         assert r.status_code == 200, r.text
         from services.training.main import seed_courses
 
-        await seed_courses(t.runtime)  # a restart must not undo the admin's edit
+        await seed_courses(t.app.state.service)  # a restart must not undo the admin's edit
         assert (await t.get("/courses/BIMTEK-DASAR")).json()["pass_mark"] == 75
 
 

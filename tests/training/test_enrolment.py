@@ -183,6 +183,7 @@ async def test_volunteer_leaving_the_programme_loses_places_in_sessions_not_star
                     regency_code="32.76",
                     changed_at=datetime.now(UTC),
                 ),
+                now=datetime.now(UTC),
             )
         listed = {
             e["volunteer_id"]: e for e in (await t.get(f"/sessions/{s['id']}/enrolments")).json()

@@ -1,1 +1,1 @@
-
+"""HTTP routes of training (thin) and their request/response schemas."""

@@ -8,38 +8,51 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
+from services.training.api.deps import State
 from services.training.db.tables import Certificate
 from services.training.domain.certificates import display_code, mask_reference
+from services.training.domain.enums import CertificateStatus, Level, PublicCertificateStatus
+from services.training.domain.errors import (
+    CertificateNotFound,
+    IssuerScopeOnly,
+    WrongCertificateStatus,
+)
 from services.training.service import certificates
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
-from shared.problems import Problem
+from shared.problems import raises
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
+VerificationCode = PathParam(
+    min_length=1, max_length=40, examples=["ABCDE-FGHJK"], description="as printed"
+)
 
 
 class CertificatePublic(BaseModel):
+    """A certificate as stored (no name: training holds none)."""
+
     id: uuid.UUID
     number: str
     verification_code: str
     volunteer_id: uuid.UUID
     session_id: uuid.UUID
     course_code: str
-    level: str
+    level: Level
     regency_code: str
     issuer: str
     issued_at: datetime
     valid_until: date | None
-    status: str
+    status: CertificateStatus
     supersedes: uuid.UUID | None
     superseded_by: uuid.UUID | None
     revoked_reason: str | None
@@ -47,44 +60,108 @@ class CertificatePublic(BaseModel):
     key_id: str
 
 
+class PublicKey(BaseModel):
+    """The key that verifies certificates offline, and what it signs."""
+
+    algorithm: str
+    key_id: str
+    public_key_base64: str
+    signed_content: str
+
+
+class Holder(BaseModel):
+    """The holder as a verifier sees it: a masked reference, never a name."""
+
+    name: None
+    name_note: str
+    reference: str
+
+
+class CourseRef(BaseModel):
+    """The certificate's course."""
+
+    code: str
+    title: str
+    level: Level
+
+
+class SessionRef(BaseModel):
+    """The session the certificate was earned in."""
+
+    title: str
+    start_date: date
+    end_date: date
+
+
+class Verification(BaseModel):
+    """What a verifier needs, and nothing more (no contact details, no NIK, no name)."""
+
+    status: PublicCertificateStatus
+    certificate_number: str
+    verification_code: str
+    holder: Holder
+    course: CourseRef
+    hours: int
+    session: SessionRef
+    issuer: str
+    issued_at: datetime
+    valid_until: date | None
+    revoked_reason: str | None
+    superseded_by_number: str | None
+    signed_content: str
+    signature: str
+    key_id: str
+    algorithm: str
+
+
 def _public(cert: Certificate) -> CertificatePublic:
     return CertificatePublic.model_validate(cert, from_attributes=True)
 
 
-@router.get("/public-key", summary="The Ed25519 public key to verify certificates offline")
-async def public_key(request: Request) -> dict[str, str]:
+@router.get(
+    "/public-key",
+    response_model=PublicKey,
+    summary="The Ed25519 public key to verify certificates offline",
+)
+async def public_key(state: State) -> PublicKey:
     """No authentication: anyone may verify `signed_content` against `signature` with it."""
-    signer = request.app.state.settings.signer()
-    return {
-        "algorithm": "Ed25519",
-        "key_id": signer.key_id,
-        "public_key_base64": signer.public_key_b64,
-        "signed_content": "canonical JSON: UTF-8, keys sorted, no whitespace",
-    }
+    return PublicKey(
+        algorithm="Ed25519",
+        key_id=state.signer.key_id,
+        public_key_base64=state.signer.public_key_b64,
+        signed_content="canonical JSON: UTF-8, keys sorted, no whitespace",
+    )
 
 
-@router.get("/verify/{code}", summary="Verify a certificate by its code (public, no login)")
-async def verify(code: str, session: ReadSession) -> dict[str, Any]:
+@router.get(
+    "/verify/{code}",
+    response_model=Verification,
+    summary="Verify a certificate by its code (public, no login)",
+)
+@raises(CertificateNotFound)
+async def verify(session: ReadSession, state: State, code: str = VerificationCode) -> Verification:
     """Shows only what a verifier needs: never contact details, NIK or name."""
-    found = await certificates.verify(session, code)
-    if found is None:
-        raise Problem(404, "Not found", "no certificate has this verification code")
-    return found
+    found = await certificates.verify(session, code=code, today=state.clock.today())
+    return Verification.model_validate(found)
 
 
 @router.get("", response_model=list[CertificatePublic], summary="A volunteer's certificates")
 async def list_for_volunteer(
-    volunteer_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
+    principal: CurrentPrincipal, session: ReadSession, volunteer_id: uuid.UUID = Query()
 ) -> list[CertificatePublic]:
-    return [
-        _public(c) for c in await certificates.list_certificates(session, principal, volunteer_id)
-    ]
+    """The volunteer's certificates you may see, oldest first."""
+    found = await certificates.list_certificates(
+        session, principal=principal, volunteer_id=volunteer_id
+    )
+    return [_public(c) for c in found]
 
 
 @router.get("/{certificate_id}", response_model=CertificatePublic, summary="One certificate")
+@raises(CertificateNotFound)
 async def get_one(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
 ) -> CertificatePublic:
+    """A certificate issued in your scope or held by someone in it."""
     cert, _ = await certificates.get_certificate(session, principal, certificate_id)
     return _public(cert)
 
@@ -94,14 +171,16 @@ async def get_one(
     response_class=HTMLResponse,
     summary="Printable certificate (HTML, A4 landscape)",
 )
+@raises(CertificateNotFound)
 async def printable(
-    certificate_id: uuid.UUID, request: Request, principal: CurrentPrincipal, session: ReadSession
+    certificate_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession, state: State
 ) -> HTMLResponse:
+    """The certificate as a printable page, with its verification code."""
     cert, _ = await certificates.get_certificate(session, principal, certificate_id)
-    content = json.loads(cert.canonical)
+    content: dict[str, Any] = json.loads(cert.canonical)
     html = _templates.get_template("certificate.html").render(
         number=cert.number,
-        status=certificates.public_status(cert),
+        status=certificates.public_status(cert, today=state.clock.today()),
         holder_reference=mask_reference(str(cert.volunteer_id)),
         course_title=content["course_title"],
         level=cert.level,
@@ -113,7 +192,7 @@ async def printable(
         issued_on=cert.issued_at.date().isoformat(),
         valid_until=content["valid_until"],
         code=display_code(cert.verification_code),
-        verify_url=f"{request.app.state.settings.verification_base_url}/{cert.verification_code}",
+        verify_url=f"{state.training_settings.verification_base_url}/{cert.verification_code}",
         key_id=cert.key_id,
         signature=cert.signature,
     )
@@ -121,16 +200,25 @@ async def printable(
 
 
 class RevokeBody(BaseModel):
+    """Why the certificate is revoked (verifiers see it)."""
+
     reason: str = Field(min_length=3, max_length=500)
 
 
 @router.post("/{certificate_id}/revoke", response_model=CertificatePublic, summary="Revoke")
+@raises(CertificateNotFound, IssuerScopeOnly, WrongCertificateStatus)
 async def revoke(
-    certificate_id: uuid.UUID, body: RevokeBody, principal: Writer, session: Session
+    certificate_id: uuid.UUID, body: RevokeBody, principal: Writer, session: Session, state: State
 ) -> CertificatePublic:
     """Publishes `certificate-revoked`."""
     async with session.begin():
-        cert = await certificates.revoke(session, principal, certificate_id, body.reason)
+        cert = await certificates.revoke(
+            session,
+            principal=principal,
+            certificate_id=certificate_id,
+            reason=body.reason,
+            now=state.clock.now(),
+        )
     return _public(cert)
 
 
@@ -140,11 +228,17 @@ async def revoke(
     response_model=CertificatePublic,
     summary="Re-issue: a new certificate supersedes this one",
 )
+@raises(CertificateNotFound, IssuerScopeOnly, WrongCertificateStatus)
 async def reissue(
-    certificate_id: uuid.UUID, request: Request, principal: Writer, session: Session
+    certificate_id: uuid.UUID, principal: Writer, session: Session, state: State
 ) -> CertificatePublic:
     """Publishes `certificate-issued` with `supersedes`."""
-    signer = request.app.state.settings.signer()
     async with session.begin():
-        cert = await certificates.reissue(session, principal, certificate_id, signer)
+        cert = await certificates.reissue(
+            session,
+            principal=principal,
+            certificate_id=certificate_id,
+            signer=state.signer,
+            now=state.clock.now(),
+        )
     return _public(cert)

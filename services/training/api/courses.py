@@ -3,59 +3,74 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from services.training.api.deps import State
+from services.training.api.fields import left_out
+from services.training.domain.enums import Level, OrganiserLevel, VolunteerStatus
+from services.training.domain.errors import CourseExists, CourseNotFound, NationalAdminOnly
 from services.training.service import courses
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.problems import raises
 
 router = APIRouter(prefix="/courses", tags=["courses"])
-LevelName = Literal["dasar", "lanjutan", "khusus"]
-OrganiserLevel = Literal["national", "province", "regency"]
+CODE_PATTERN = r"^[A-Z0-9-]{3,50}$"
+CourseCode = Path(pattern=CODE_PATTERN, examples=["BIMTEK-DASAR"])
 
 
 class CourseRules(BaseModel):
+    """A course's rules: hours, modules, attendance and pass mark, who may organise and enrol."""
+
     title: str = Field(min_length=1, max_length=200)
-    topic: str | None = None
+    topic: str | None = Field(default=None, max_length=100)
     hours: int = Field(gt=0, le=500)
-    modules: list[str] = []
+    modules: list[str] = Field(default=[], max_length=100)
     min_attendance_pct: int = Field(ge=0, le=100)
     pass_mark: int = Field(ge=0, le=100)
-    validity_months: int | None = Field(default=None, gt=0)
-    prerequisite_level: LevelName | None = None
+    validity_months: int | None = Field(default=None, gt=0, le=1200)
+    prerequisite_level: Level | None = None
     organiser_levels: list[OrganiserLevel]
-    allowed_statuses: list[str]
+    allowed_statuses: list[VolunteerStatus]
     active: bool = True
 
 
 class CourseCreate(CourseRules):
-    code: str = Field(pattern=r"^[A-Z0-9-]{3,50}$")
-    level: LevelName
+    """A new course: its code, level and rules."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    level: Level
 
 
 class CourseUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    topic: str | None = None
-    hours: int | None = Field(default=None, gt=0, le=500)
-    modules: list[str] | None = None
-    min_attendance_pct: int | None = Field(default=None, ge=0, le=100)
-    pass_mark: int | None = Field(default=None, ge=0, le=100)
-    validity_months: int | None = Field(default=None, gt=0)
-    prerequisite_level: LevelName | None = None
-    organiser_levels: list[OrganiserLevel] | None = None
-    allowed_statuses: list[str] | None = None
-    active: bool | None = None
+    """Changes to a course's rules; a field left out stays, `null` only where allowed."""
+
+    # Why no `| None` on most fields: their columns hold a value, so an explicit null is
+    # refused (422) instead of being written; leaving a field out keeps it.
+    title: str = Field(default_factory=left_out, min_length=1, max_length=200)
+    topic: str | None = Field(default=None, max_length=100)
+    hours: int = Field(default_factory=left_out, gt=0, le=500)
+    modules: list[str] = Field(default_factory=left_out, max_length=100)
+    min_attendance_pct: int = Field(default_factory=left_out, ge=0, le=100)
+    pass_mark: int = Field(default_factory=left_out, ge=0, le=100)
+    validity_months: int | None = Field(default=None, gt=0, le=1200)
+    prerequisite_level: Level | None = None
+    organiser_levels: list[OrganiserLevel] = Field(default_factory=left_out)
+    allowed_statuses: list[VolunteerStatus] = Field(default_factory=left_out)
+    active: bool = Field(default_factory=left_out)
 
 
 class CoursePublic(CourseCreate):
+    """A course as stored."""
+
     updated_at: datetime
 
 
 @router.get("", response_model=list[CoursePublic], summary="All courses")
 async def list_all(principal: CurrentPrincipal, session: ReadSession) -> list[CoursePublic]:
+    """Every course with its rules, by level."""
     return [
         CoursePublic.model_validate(c, from_attributes=True)
         for c in await courses.list_courses(session)
@@ -63,7 +78,11 @@ async def list_all(principal: CurrentPrincipal, session: ReadSession) -> list[Co
 
 
 @router.get("/{code}", response_model=CoursePublic, summary="One course and its rules")
-async def get_one(code: str, principal: CurrentPrincipal, session: ReadSession) -> CoursePublic:
+@raises(CourseNotFound)
+async def get_one(
+    principal: CurrentPrincipal, session: ReadSession, code: str = CourseCode
+) -> CoursePublic:
+    """The course with that code."""
     return CoursePublic.model_validate(
         await courses.get_course(session, code), from_attributes=True
     )
@@ -72,20 +91,39 @@ async def get_one(code: str, principal: CurrentPrincipal, session: ReadSession) 
 @router.post(
     "", status_code=201, response_model=CoursePublic, summary="Add a course (national admin)"
 )
-async def create(body: CourseCreate, principal: Writer, session: Session) -> CoursePublic:
+@raises(NationalAdminOnly, CourseExists)
+async def create(
+    body: CourseCreate, principal: Writer, session: Session, state: State
+) -> CoursePublic:
+    """Add a course (e.g. a new topical khusus)."""
     async with session.begin():
-        course = await courses.create_course(session, principal, body.model_dump())
+        course = await courses.create_course(
+            session,
+            principal=principal,
+            data=body.model_dump(mode="json"),
+            now=state.clock.now(),
+        )
     return CoursePublic.model_validate(course, from_attributes=True)
 
 
 @router.patch(
     "/{code}", response_model=CoursePublic, summary="Change a course's rules (national admin)"
 )
+@raises(NationalAdminOnly, CourseNotFound)
 async def update(
-    code: str, body: CourseUpdate, principal: Writer, session: Session
+    body: CourseUpdate,
+    principal: Writer,
+    session: Session,
+    state: State,
+    code: str = CourseCode,
 ) -> CoursePublic:
+    """Change a course's rules (hours, modules, minimum attendance, pass mark, ...)."""
     async with session.begin():
         course = await courses.update_course(
-            session, principal, code, body.model_dump(exclude_unset=True)
+            session,
+            principal=principal,
+            code=code,
+            changes=body.model_dump(mode="json", exclude_unset=True),
+            now=state.clock.now(),
         )
     return CoursePublic.model_validate(course, from_attributes=True)

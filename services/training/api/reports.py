@@ -4,28 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from services.training.domain.errors import RegionOutOfScope
 from services.training.service import reports
 from shared.auth import CurrentPrincipal
 from shared.deps import ReadSession
+from shared.problems import raises
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+Region = Path(
+    pattern=r"^(national|\d{2}(\.\d{2})?)$",
+    examples=["32.76"],
+    description="'national', a province ('32') or a regency ('32.76')",
+)
+Year = Query(ge=2000, le=2100, examples=[2022])
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One line per regency and the region's total",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
 @router.get(
     "/regions/{region_code}.csv",
     response_class=Response,
+    responses=CSV_RESPONSE,
     summary="The same report as CSV (one line per regency and a total)",
 )
+@raises(RegionOutOfScope)
 async def region_csv(
-    region_code: str,
     principal: CurrentPrincipal,
     session: ReadSession,
-    year: int = Query(ge=2000, le=2100),
+    region_code: str = Region,
+    year: int = Year,
 ) -> Response:
-    report = await reports.region_report(session, principal, region_code, year)
+    """The region's report in a year, as a CSV download."""
+    report = await reports.region_report(
+        session, principal=principal, region=region_code, year=year
+    )
     filename = f"bimtek-{region_code}-{year}.csv"
     return Response(
         reports.as_csv(report),
@@ -35,11 +54,12 @@ async def region_csv(
 
 
 @router.get("/regions/{region_code}", summary="Training figures of a region in a year (JSON)")
+@raises(RegionOutOfScope)
 async def region_json(
-    region_code: str,
     principal: CurrentPrincipal,
     session: ReadSession,
-    year: int = Query(ge=2000, le=2100),
+    region_code: str = Region,
+    year: int = Year,
 ) -> dict[str, Any]:
-    """region_code: 'national', a province ('32') or a regency ('32.76')."""
-    return await reports.region_report(session, principal, region_code, year)
+    """Certified volunteers per level, sessions held, pass rate and improvement."""
+    return await reports.region_report(session, principal=principal, region=region_code, year=year)

@@ -4,26 +4,57 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, StringConstraints
 
+from services.training.api.deps import State
+from services.training.api.fields import left_out
 from services.training.db.tables import TrainingSession
+from services.training.domain.enums import (
+    AttendanceStatus,
+    CancelReason,
+    EnrolmentDecision,
+    EnrolmentStatus,
+    Level,
+    ParticipantOutcome,
+    ReasonCode,
+    SessionStatus,
+)
+from services.training.domain.errors import (
+    CourseNotFound,
+    DayOutsideSession,
+    EnrolmentNotFound,
+    NotAParticipant,
+    RegionOutOfScope,
+    SessionNotFound,
+    SessionRuleBroken,
+    WrongSessionStatus,
+)
 from services.training.service import completion, enrolments, sessions
+from services.training.service.common import scoped_session
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.problems import raises
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
-AttendanceStatus = Literal["present", "late", "left_early", "absent", "excused"]
+VILLAGE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
+REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
+RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+Seats = Annotated[int, Field(ge=0, le=5000)]
 
 
 class Speaker(BaseModel):
+    """A speaker of the session."""
+
     name: str = Field(min_length=1, max_length=200)
     institution: str = Field(min_length=1, max_length=200)
 
 
 class AgendaItem(BaseModel):
+    """One item of the agenda."""
+
     day: date
     time: str | None = Field(default=None, max_length=20, examples=["08:00-10:00"])
     topic: str = Field(min_length=1, max_length=300)
@@ -31,46 +62,60 @@ class AgendaItem(BaseModel):
 
 
 class SessionDetails(BaseModel):
+    """Where, when and for how many a session is held."""
+
     venue_name: str = Field(min_length=1, max_length=200)
-    venue_village_code: str = Field(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-    start_date: date
-    end_date: date
+    venue_village_code: str = Field(pattern=VILLAGE_PATTERN, examples=["32.76.01.1006"])
+    start_date: date = Field(examples=["2022-11-30"])
+    end_date: date = Field(examples=["2022-12-01"], description="not before start_date")
     capacity: int = Field(gt=0, le=5000)
-    quotas: dict[str, int] = Field(default={}, examples=[{"32.75": 250, "32.16": 225}])
-    eligible_regions: list[str] = Field(default=[], examples=[["32.76"]])
-    speakers: list[Speaker] = []
-    agenda: list[AgendaItem] = []
+    quotas: dict[RegionCode, Seats] = Field(
+        default={}, max_length=100, examples=[{"32.75": 250, "32.16": 225}]
+    )
+    eligible_regions: list[RegionCode] = Field(default=[], max_length=100, examples=[["32.76"]])
+    speakers: list[Speaker] = Field(default=[], max_length=100)
+    agenda: list[AgendaItem] = Field(default=[], max_length=200)
 
 
 class SessionCreate(SessionDetails):
-    course_code: str = Field(examples=["BIMTEK-DASAR"])
-    title: str | None = Field(default=None, max_length=200)
+    """A new draft session of a course."""
+
+    course_code: str = Field(pattern=r"^[A-Z0-9-]{3,50}$", examples=["BIMTEK-DASAR"])
+    title: str | None = Field(default=None, max_length=200, description="the course's if null")
     organiser_agency: str = Field(
         min_length=1, max_length=200, examples=["Dinas Sosial Kota Depok"]
     )
     organiser_region_code: str = Field(
-        examples=["32.76"], description="'national', '32' or '32.76'"
+        pattern=r"^(national|\d{2}(\.\d{2})?)$",
+        examples=["32.76"],
+        description="'national', a province ('32') or a regency ('32.76')",
     )
 
 
 class SessionUpdate(BaseModel):
-    title: str | None = Field(default=None, max_length=200)
-    venue_name: str | None = Field(default=None, min_length=1, max_length=200)
-    venue_village_code: str | None = Field(default=None, pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-    start_date: date | None = None
-    end_date: date | None = None
-    capacity: int | None = Field(default=None, gt=0, le=5000)
-    quotas: dict[str, int] | None = None
-    eligible_regions: list[str] | None = None
-    speakers: list[Speaker] | None = None
-    agenda: list[AgendaItem] | None = None
+    """Changes to a draft or open session; a field left out stays as it is."""
+
+    # Why no `| None`: every column here holds a value, so an explicit null is refused
+    # (422) instead of being written; leaving a field out keeps it.
+    title: str = Field(default_factory=left_out, min_length=1, max_length=200)
+    venue_name: str = Field(default_factory=left_out, min_length=1, max_length=200)
+    venue_village_code: str = Field(default_factory=left_out, pattern=VILLAGE_PATTERN)
+    start_date: date = Field(default_factory=left_out)
+    end_date: date = Field(default_factory=left_out, description="not before start_date")
+    capacity: int = Field(default_factory=left_out, gt=0, le=5000)
+    quotas: dict[RegionCode, Seats] = Field(default_factory=left_out, max_length=100)
+    eligible_regions: list[RegionCode] = Field(default_factory=left_out, max_length=100)
+    speakers: list[Speaker] = Field(default_factory=left_out, max_length=100)
+    agenda: list[AgendaItem] = Field(default_factory=left_out, max_length=200)
 
 
 class SessionPublic(SessionCreate):
+    """A session as stored, with non-blocking warnings (e.g. public holidays)."""
+
     id: uuid.UUID
-    level: str
+    level: Level
     title: str
-    status: str
+    status: SessionStatus
     cancel_reason: str | None
     confirmed_count: int
     summary: dict[str, Any] | None
@@ -95,10 +140,15 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
 
 
 @router.post("", status_code=201, response_model=SessionPublic, summary="Schedule a draft session")
-async def create(body: SessionCreate, principal: Writer, session: Session) -> SessionPublic:
+@raises(RegionOutOfScope, SessionRuleBroken, CourseNotFound)
+async def create(
+    body: SessionCreate, principal: Writer, session: Session, state: State
+) -> SessionPublic:
     """Warnings (e.g. a date is a public holiday) are returned, never blocking."""
     async with session.begin():
-        row, warnings = await sessions.create_session(session, principal, _data(body))
+        row, warnings = await sessions.create_session(
+            session, principal=principal, data=_data(body), now=state.clock.now()
+        )
     return _public(row, warnings)
 
 
@@ -106,78 +156,121 @@ async def create(body: SessionCreate, principal: Writer, session: Session) -> Se
 async def list_all(
     principal: CurrentPrincipal,
     session: ReadSession,
-    status: str | None = None,
-    year: int | None = None,
+    status: SessionStatus | None = None,
+    year: int | None = Query(default=None, ge=2000, le=2100),
 ) -> list[SessionPublic]:
-    rows = await sessions.list_sessions(session, principal, status=status, year=year)
+    """Sessions in your scope, by start date; filtered by status and/or year."""
+    rows = await sessions.list_sessions(session, principal=principal, status=status, year=year)
     return [_public(r) for r in rows]
 
 
 @router.get("/{session_id}", response_model=SessionPublic, summary="One session")
+@raises(SessionNotFound)
 async def get_one(
     session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
 ) -> SessionPublic:
-    from services.training.service.common import scoped_session
-
+    """The session, if in your scope."""
     return _public(await scoped_session(session, principal, session_id))
 
 
 @router.patch("/{session_id}", response_model=SessionPublic, summary="Edit a draft or open session")
+@raises(SessionNotFound, WrongSessionStatus, SessionRuleBroken)
 async def update(
-    session_id: uuid.UUID, body: SessionUpdate, principal: Writer, session: Session
+    session_id: uuid.UUID, body: SessionUpdate, principal: Writer, session: Session, state: State
 ) -> SessionPublic:
+    """Publishes `session-rescheduled` when an open session's dates or venue change."""
     async with session.begin():
         row, warnings = await sessions.update_session(
-            session, principal, session_id, _data(body, exclude_unset=True)
+            session,
+            principal=principal,
+            session_id=session_id,
+            changes=_data(body, exclude_unset=True),
+            now=state.clock.now(),
         )
     return _public(row, warnings)
 
 
 @router.post("/{session_id}/open", response_model=SessionPublic, summary="Open for enrolment")
-async def open_(session_id: uuid.UUID, principal: Writer, session: Session) -> SessionPublic:
+@raises(SessionNotFound, WrongSessionStatus)
+async def open_(
+    session_id: uuid.UUID, principal: Writer, session: Session, state: State
+) -> SessionPublic:
     """Publishes `session-scheduled`."""
     async with session.begin():
-        row = await sessions.move(session, principal, session_id, "open")
+        row = await sessions.move(
+            session,
+            principal=principal,
+            session_id=session_id,
+            target=SessionStatus.OPEN,
+            now=state.clock.now(),
+        )
     return _public(row)
 
 
 @router.post("/{session_id}/start", response_model=SessionPublic, summary="Start (in progress)")
-async def start(session_id: uuid.UUID, principal: Writer, session: Session) -> SessionPublic:
+@raises(SessionNotFound, WrongSessionStatus)
+async def start(
+    session_id: uuid.UUID, principal: Writer, session: Session, state: State
+) -> SessionPublic:
+    """Attendance and tests are recorded from now on."""
     async with session.begin():
-        row = await sessions.move(session, principal, session_id, "in_progress")
+        row = await sessions.move(
+            session,
+            principal=principal,
+            session_id=session_id,
+            target=SessionStatus.IN_PROGRESS,
+            now=state.clock.now(),
+        )
     return _public(row)
 
 
 class CancelBody(BaseModel):
+    """Why the session is cancelled (participants are told)."""
+
     reason: str = Field(min_length=3, max_length=500)
 
 
 @router.post("/{session_id}/cancel", response_model=SessionPublic, summary="Cancel with a reason")
+@raises(SessionNotFound, WrongSessionStatus)
 async def cancel(
-    session_id: uuid.UUID, body: CancelBody, principal: Writer, session: Session
+    session_id: uuid.UUID, body: CancelBody, principal: Writer, session: Session, state: State
 ) -> SessionPublic:
     """Publishes `session-cancelled` and `enrolment-cancelled` for every place."""
     async with session.begin():
-        row = await sessions.cancel(session, principal, session_id, body.reason)
+        row = await sessions.cancel(
+            session,
+            principal=principal,
+            session_id=session_id,
+            reason=body.reason,
+            now=state.clock.now(),
+        )
     return _public(row)
 
 
 class EnrolBody(BaseModel):
+    """The volunteer to enrol."""
+
     volunteer_id: uuid.UUID
 
 
 class BulkEnrolBody(BaseModel):
+    """The volunteers to enrol, in order."""
+
     volunteer_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
 
 
 class ReasonPublic(BaseModel):
-    code: str
+    """One reason a volunteer may not enrol."""
+
+    code: ReasonCode
     message: str
 
 
 class OutcomePublic(BaseModel):
+    """What enrolling one volunteer gave."""
+
     volunteer_id: uuid.UUID
-    outcome: str
+    outcome: EnrolmentDecision
     enrolment_id: uuid.UUID | None
     position: int | None
     reasons: list[ReasonPublic]
@@ -198,11 +291,20 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
     response_model=OutcomePublic,
     summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
 )
+@raises(SessionNotFound, WrongSessionStatus)
 async def enrol(
-    session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session
+    session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
 ) -> OutcomePublic:
+    """Confirmed while seats last, else waitlisted; or rejected with every reason."""
     async with session.begin():
-        outcome = await enrolments.enrol(session, principal, session_id, body.volunteer_id)
+        outcome = await enrolments.enrol(
+            session,
+            principal=principal,
+            session_id=session_id,
+            volunteer_id=body.volunteer_id,
+            now=state.clock.now(),
+            today=state.clock.today(),
+        )
     return _outcome(outcome)
 
 
@@ -211,26 +313,37 @@ async def enrol(
     response_model=list[OutcomePublic],
     summary="Enrol a list; one outcome per volunteer",
 )
+@raises(SessionNotFound, WrongSessionStatus)
 async def enrol_bulk(
-    session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session
+    session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session, state: State
 ) -> list[OutcomePublic]:
+    """One outcome per volunteer, in order (one rejection blocks none)."""
     async with session.begin():
-        outcomes = await enrolments.bulk_enrol(session, principal, session_id, body.volunteer_ids)
+        outcomes = await enrolments.bulk_enrol(
+            session,
+            principal=principal,
+            session_id=session_id,
+            volunteer_ids=body.volunteer_ids,
+            now=state.clock.now(),
+            today=state.clock.today(),
+        )
     return [_outcome(o) for o in outcomes]
 
 
 class EnrolmentPublic(BaseModel):
+    """A place, a waitlist entry or a cancellation, with tests and outcome."""
+
     id: uuid.UUID
     session_id: uuid.UUID
     volunteer_id: uuid.UUID
     regency_code: str
-    status: str
+    status: EnrolmentStatus
     waitlist_seq: int | None
     pre_score: float | None
     post_score: float | None
-    outcome: str | None
+    outcome: ParticipantOutcome | None
     outcome_reason: str | None
-    cancel_reason: str | None
+    cancel_reason: CancelReason | None
 
 
 @router.get(
@@ -238,65 +351,103 @@ class EnrolmentPublic(BaseModel):
     response_model=list[EnrolmentPublic],
     summary="Participants, waitlist and cancellations",
 )
+@raises(SessionNotFound)
 async def list_enrolments(
     session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
 ) -> list[EnrolmentPublic]:
-    rows = await enrolments.list_enrolments(session, principal, session_id)
+    """Every enrolment of the session, in enrolment order."""
+    rows = await enrolments.list_enrolments(session, principal=principal, session_id=session_id)
     return [EnrolmentPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 class Mark(BaseModel):
+    """One participant's attendance."""
+
     enrolment_id: uuid.UUID
     status: AttendanceStatus
 
 
 class AttendanceSheet(BaseModel):
-    marks: list[Mark] = Field(min_length=1)
+    """A day's attendance: one participant or the whole sheet."""
+
+    marks: list[Mark] = Field(min_length=1, max_length=5000)
+
+
+class Recorded(BaseModel):
+    """How many rows were recorded."""
+
+    recorded: int
 
 
 @router.put(
     "/{session_id}/attendance/{day}",
+    response_model=Recorded,
     summary="Record a day's attendance (one participant or the whole sheet)",
 )
+@raises(SessionNotFound, WrongSessionStatus, DayOutsideSession, EnrolmentNotFound, NotAParticipant)
 async def record_attendance(
-    session_id: uuid.UUID, day: date, body: AttendanceSheet, principal: Writer, session: Session
-) -> dict[str, int]:
+    session_id: uuid.UUID,
+    day: date,
+    body: AttendanceSheet,
+    principal: Writer,
+    session: Session,
+    state: State,
+) -> Recorded:
+    """Record (or correct) attendance on a day of a session in progress."""
     async with session.begin():
         count = await completion.record_attendance(
-            session, principal, session_id, day, [(m.enrolment_id, m.status) for m in body.marks]
+            session,
+            principal=principal,
+            session_id=session_id,
+            day=day,
+            marks=[(m.enrolment_id, m.status) for m in body.marks],
+            now=state.clock.now(),
         )
-    return {"recorded": count}
+    return Recorded(recorded=count)
 
 
 class Score(BaseModel):
+    """One participant's pre- and/or post-test score (null leaves it unchanged)."""
+
     enrolment_id: uuid.UUID
     pre_score: float | None = Field(default=None, ge=0, le=100)
     post_score: float | None = Field(default=None, ge=0, le=100)
 
 
 class ScoreSheet(BaseModel):
-    scores: list[Score] = Field(min_length=1)
+    """Scores of one or more participants."""
+
+    scores: list[Score] = Field(min_length=1, max_length=5000)
 
 
-@router.put("/{session_id}/scores", summary="Record pre-test and post-test scores")
+@router.put("/{session_id}/scores", response_model=Recorded, summary="Record test scores")
+@raises(SessionNotFound, WrongSessionStatus, EnrolmentNotFound, NotAParticipant)
 async def record_scores(
-    session_id: uuid.UUID, body: ScoreSheet, principal: Writer, session: Session
-) -> dict[str, int]:
+    session_id: uuid.UUID, body: ScoreSheet, principal: Writer, session: Session, state: State
+) -> Recorded:
+    """Record pre-test and post-test scores of a session in progress."""
     async with session.begin():
         count = await completion.record_scores(
             session,
-            principal,
-            session_id,
-            [(s.enrolment_id, s.pre_score, s.post_score) for s in body.scores],
+            principal=principal,
+            session_id=session_id,
+            scores=[(s.enrolment_id, s.pre_score, s.post_score) for s in body.scores],
+            now=state.clock.now(),
         )
-    return {"recorded": count}
+    return Recorded(recorded=count)
 
 
 @router.post("/{session_id}/complete", summary="Evaluate participants and issue certificates")
+@raises(SessionNotFound, WrongSessionStatus)
 async def complete(
-    session_id: uuid.UUID, request: Request, principal: Writer, session: Session
+    session_id: uuid.UUID, principal: Writer, session: Session, state: State
 ) -> dict[str, Any]:
     """Idempotent: completing again returns the same summary and issues nothing."""
-    signer = request.app.state.settings.signer()
     async with session.begin():
-        return await completion.complete(session, principal, session_id, signer)
+        return await completion.complete(
+            session,
+            principal=principal,
+            session_id=session_id,
+            signer=state.signer,
+            now=state.clock.now(),
+        )

@@ -8,19 +8,23 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from services.training.domain.enums import VolunteerStatus
+from services.training.domain.errors import VolunteerNotFound
 from services.training.service import volunteers
 from shared.deps import ReadSession
-from shared.problems import Problem
+from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
 
 
 class KnownVolunteerPublic(BaseModel):
+    """A volunteer's region and status as training knows them (no name, no NIK)."""
+
     volunteer_id: uuid.UUID
     village_code: str
     regency_code: str
     province_code: str
-    status: str
+    status: VolunteerStatus
     registered_at: datetime
 
 
@@ -29,8 +33,8 @@ class KnownVolunteerPublic(BaseModel):
     response_model=KnownVolunteerPublic,
     summary="A volunteer as training knows it",
 )
+@raises(VolunteerNotFound)
 async def get_one(volunteer_id: uuid.UUID, session: ReadSession) -> KnownVolunteerPublic:
+    """The read-model row built from registry's events."""
     known = await volunteers.get_known_volunteer(session, volunteer_id)
-    if known is None:
-        raise Problem(404, "Not found", f"training knows no volunteer {volunteer_id}")
     return KnownVolunteerPublic.model_validate(known, from_attributes=True)

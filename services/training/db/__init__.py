@@ -1,1 +1,1 @@
-
+"""training's tables and queries (its own metadata)."""

@@ -8,11 +8,14 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from services.training.domain.enums import CertificateStatus, PublicCertificateStatus
 
 #: No 0/O, 1/I/L: a code read over the phone or from a photocopy stays unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -21,6 +24,7 @@ _DEV_SEED_LABEL = b"psm-training-dev-certificate-key"
 
 
 def new_verification_code() -> str:
+    """A fresh random code from the unambiguous alphabet."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -30,15 +34,18 @@ def normalise_code(code: str) -> str:
 
 
 def display_code(code: str) -> str:
+    """The code as printed: two groups of five."""
     return f"{code[:5]}-{code[5:]}"
 
 
 def number_prefix(level: str, organiser_region_code: str, year: int) -> str:
+    """The numbering series of a level, organiser and year (e.g. BIMTEK-DASAR/32.76/2022)."""
     region = "NASIONAL" if organiser_region_code == "national" else organiser_region_code
     return f"BIMTEK-{level.upper()}/{region}/{year}"
 
 
 def certificate_number(prefix: str, serial: int) -> str:
+    """The certificate number: the series and a six-digit serial."""
     return f"{prefix}/{serial:06d}"
 
 
@@ -54,10 +61,13 @@ def dev_private_key_b64() -> str:
 
 @dataclass(frozen=True)
 class Signer:
+    """Signs certificates with an Ed25519 private key."""
+
     private_key: Ed25519PrivateKey
 
     @classmethod
     def from_b64(cls, seed_b64: str) -> Signer:
+        """A signer from the base64 of a 32-byte private key."""
         seed = base64.b64decode(seed_b64)
         if len(seed) != 32:
             raise ValueError("the Ed25519 signing key must be 32 bytes (base64 encoded)")
@@ -65,6 +75,7 @@ class Signer:
 
     @property
     def public_key_b64(self) -> str:
+        """The public key, base64 (published for verifiers)."""
         raw = self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return base64.b64encode(raw).decode()
 
@@ -74,6 +85,7 @@ class Signer:
         return hashlib.sha256(base64.b64decode(self.public_key_b64)).hexdigest()[:16]
 
     def sign(self, canonical: str) -> str:
+        """The base64 signature of the canonical text."""
         return base64.b64encode(self.private_key.sign(canonical.encode())).decode()
 
 
@@ -95,3 +107,17 @@ def holder_digest(certificate_id: uuid.UUID, volunteer_id: uuid.UUID) -> str:
 def mask_reference(volunteer_id: str) -> str:
     """Training holds no names: a verifier sees only a masked holder reference."""
     return f"{volunteer_id[:4]}****-****-{volunteer_id[-4:]}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The day `months` later (clamped to the 28th, so every month has it)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def public_status(status: str, valid_until: date | None, *, today: date) -> PublicCertificateStatus:
+    """What a verifier sees: a valid certificate past its date shows as expired."""
+    if status == CertificateStatus.VALID and valid_until is not None and valid_until < today:
+        return PublicCertificateStatus.EXPIRED
+    return PublicCertificateStatus(status)

@@ -6,16 +6,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-from services.training.domain.policy import ATTENDED
+from services.training.domain.enums import ATTENDED
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a participant passed, and why."""
+
     passed: bool
     reason: str
 
 
 def attendance_pct(statuses: Iterable[str], days: int) -> float:
+    """The share of the session's days attended, in percent."""
     attended = sum(1 for s in statuses if s in ATTENDED)
     return 100.0 * attended / days if days else 0.0
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from services.training.domain.enums import ReasonCode
 from shared.regions import within
 
 
 @dataclass(frozen=True)
 class Reason:
-    code: str
+    """One reason a volunteer may not enrol."""
+
+    code: ReasonCode
     message: str
 
 
@@ -40,29 +43,41 @@ class Offer:
 def check(candidate: Candidate, offer: Offer) -> list[Reason]:
     """Every reason the volunteer cannot enrol; empty means eligible."""
     if not candidate.known:
-        return [Reason("unknown_volunteer", "training has no record of this volunteer")]
+        return [Reason(ReasonCode.UNKNOWN_VOLUNTEER, "training has no record of this volunteer")]
     reasons: list[Reason] = []
     if candidate.already_enrolled:
-        reasons.append(Reason("already_enrolled", "already enrolled or waitlisted"))
+        reasons.append(Reason(ReasonCode.ALREADY_ENROLLED, "already enrolled or waitlisted"))
     if candidate.status not in offer.allowed_statuses:
         allowed = ", ".join(sorted(offer.allowed_statuses))
         reasons.append(
-            Reason("status_not_allowed", f"status '{candidate.status}' is not one of: {allowed}")
+            Reason(
+                ReasonCode.STATUS_NOT_ALLOWED,
+                f"status '{candidate.status}' is not one of: {allowed}",
+            )
         )
     prereq = offer.prerequisite_level
     if prereq and prereq not in candidate.certified_levels:
-        reasons.append(Reason("prerequisite_missing", f"requires a valid '{prereq}' certificate"))
+        reasons.append(
+            Reason(ReasonCode.PREREQUISITE_MISSING, f"requires a valid '{prereq}' certificate")
+        )
     if offer.level in candidate.certified_levels:
-        reasons.append(Reason("already_certified", f"already holds a '{offer.level}' certificate"))
+        reasons.append(
+            Reason(ReasonCode.ALREADY_CERTIFIED, f"already holds a '{offer.level}' certificate")
+        )
     region = candidate.regency_code or ""
     if offer.eligible_regions and not any(within(region, r) for r in offer.eligible_regions):
         reasons.append(
-            Reason("outside_eligible_regions", f"region {region} is not eligible for this session")
+            Reason(
+                ReasonCode.OUTSIDE_ELIGIBLE_REGIONS,
+                f"region {region} is not eligible for this session",
+            )
         )
     quota_key = quota_of(region, offer.quotas)
     if quota_key and offer.quota_used.get(quota_key, 0) >= offer.quotas[quota_key]:
         reasons.append(
-            Reason("quota_full", f"quota of {offer.quotas[quota_key]} for {quota_key} is full")
+            Reason(
+                ReasonCode.QUOTA_FULL, f"quota of {offer.quotas[quota_key]} for {quota_key} is full"
+            )
         )
     return reasons
 

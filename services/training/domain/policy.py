@@ -1,16 +1,13 @@
-"""Course levels, statuses and the seeded catalogue (policy is data: it lives in `courses`)."""
+"""The seeded catalogue of courses and who organises what (policy is data: it lives in
+`courses`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-LEVELS = ("dasar", "lanjutan", "khusus")
-ORGANISER_LEVELS = ("national", "province", "regency")
-ATTENDANCE_STATUSES = ("present", "late", "left_early", "absent", "excused")
-#: registry statuses that end a volunteer's places in sessions not yet started
-LEAVING_STATUSES = frozenset({"inactive", "resigned", "revoked", "deceased"})
-#: statuses that count as having attended the day
-ATTENDED = frozenset({"present", "late", "left_early"})
+from services.training.domain.enums import Level, OrganiserLevel
+
+LEVELS = tuple(Level)
 
 _DASAR_MODULES = [
     "Konsep dasar kesejahteraan sosial dan PMKS/PPKS",
@@ -86,8 +83,8 @@ SEED_COURSES: list[dict[str, Any]] = [
 ]
 
 
-def organiser_level(region_code: str) -> str:
+def organiser_level(region_code: str) -> OrganiserLevel:
     """'national' for the ministry, else 'province' (32) or 'regency' (32.76)."""
     if region_code == "national":
-        return "national"
-    return "province" if "." not in region_code else "regency"
+        return OrganiserLevel.NATIONAL
+    return OrganiserLevel.PROVINCE if "." not in region_code else OrganiserLevel.REGENCY

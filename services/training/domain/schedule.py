@@ -6,22 +6,25 @@ from datetime import date, timedelta
 
 import lokal
 
+from services.training.domain.enums import SessionStatus as S
+
 #: allowed lifecycle moves: draft → open → in_progress → completed; cancel before completion
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"open", "cancelled"}),
-    "open": frozenset({"in_progress", "cancelled"}),
-    "in_progress": frozenset({"completed", "cancelled"}),
-    "completed": frozenset(),
-    "cancelled": frozenset(),
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.DRAFT: frozenset({S.OPEN, S.CANCELLED}),
+    S.OPEN: frozenset({S.IN_PROGRESS, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
 }
-STATUSES = tuple(TRANSITIONS)
 
 
-def can_move(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, frozenset())
+def can_move(current: str, target: S) -> bool:
+    """Whether a session in status `current` may move to `target`."""
+    return target in TRANSITIONS.get(S(current), frozenset())
 
 
 def session_days(start: date, end: date) -> list[date]:
+    """Every calendar day from `start` to `end`, both included."""
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -20,16 +20,15 @@ from services.training.db.tables import (
     TrainingSession,
 )
 from services.training.domain import certificates as rules
-from services.training.service.common import conflict, now, stage
-from shared.auth import Principal
+from services.training.domain.enums import CertificateStatus, PublicCertificateStatus
+from services.training.domain.errors import (
+    CertificateNotFound,
+    IssuerScopeOnly,
+    WrongCertificateStatus,
+)
+from services.training.service.common import stage
 from shared.events.training import CertificateIssued, CertificateRevoked
-from shared.problems import Problem
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28))
+from shared.identity import Principal
 
 
 async def _next_serial(session: AsyncSession, prefix: str) -> int:
@@ -57,16 +56,17 @@ async def issue(
     row: TrainingSession,
     course: Course,
     enrolment: Enrolment,
-    signer: rules.Signer,
     *,
+    signer: rules.Signer,
+    now: datetime,
     supersedes: uuid.UUID | None = None,
 ) -> Certificate:
     """Sign and store a certificate and stage `certificate-issued`."""
-    issued_at = now()
+    issued_at = now
     prefix = rules.number_prefix(row.level, row.organiser_region_code, row.end_date.year)
     cert_id = uuid.uuid4()
     valid_until = (
-        _add_months(row.end_date, course.validity_months) if course.validity_months else None
+        rules.add_months(row.end_date, course.validity_months) if course.validity_months else None
     )
     content: dict[str, Any] = {
         "certificate_id": str(cert_id),
@@ -105,7 +105,7 @@ async def issue(
         issuer=row.organiser_agency,
         issued_at=issued_at,
         valid_until=valid_until,
-        status="valid",
+        status=CertificateStatus.VALID,
         supersedes=supersedes,
         canonical=canonical,
         signature=signer.sign(canonical),
@@ -122,7 +122,7 @@ def _issued_event(cert: Certificate, course: Course) -> CertificateIssued:
         volunteer_id=cert.volunteer_id,
         session_id=cert.session_id,
         course_code=course.code,
-        level=course.level,  # type: ignore[arg-type]
+        level=course.level,
         certificate_number=cert.number,
         verification_code=cert.verification_code,
         issued_at=cert.issued_at,
@@ -145,13 +145,14 @@ async def get_certificate(
         or row is None
         or not (principal.sees(row.organiser_region_code) or principal.sees(cert.regency_code))
     ):
-        raise Problem(404, "Not found", f"no certificate {certificate_id} in your scope")
+        raise CertificateNotFound(f"no certificate {certificate_id} in your scope")
     return cert, row
 
 
 async def list_certificates(
-    session: AsyncSession, principal: Principal, volunteer_id: uuid.UUID
+    session: AsyncSession, *, principal: Principal, volunteer_id: uuid.UUID
 ) -> list[Certificate]:
+    """A volunteer's certificates the principal may see, oldest first."""
     rows = await session.execute(
         select(Certificate)
         .where(col(Certificate.volunteer_id) == volunteer_id)
@@ -161,22 +162,27 @@ async def list_certificates(
 
 
 async def revoke(
-    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    certificate_id: uuid.UUID,
+    reason: str,
+    now: datetime,
 ) -> Certificate:
     """Revoke a valid certificate; verifiers see it as revoked from now on."""
     cert, row = await get_certificate(session, principal, certificate_id, lock=True)
     if not principal.sees(row.organiser_region_code):
-        raise Problem(403, "Forbidden", "only the issuing organiser's scope may revoke")
-    if cert.status != "valid":
-        raise conflict(f"certificate is {cert.status}")
-    cert.status, cert.revoked_reason, cert.revoked_at = "revoked", reason, now()
+        raise IssuerScopeOnly("only the issuing organiser's scope may revoke")
+    if cert.status != CertificateStatus.VALID:
+        raise WrongCertificateStatus(f"certificate is {cert.status}")
+    cert.status, cert.revoked_reason, cert.revoked_at = CertificateStatus.REVOKED, reason, now
     await stage(
         session,
         [
             CertificateRevoked(
                 certificate_id=cert.id,
                 volunteer_id=cert.volunteer_id,
-                level=cert.level,  # type: ignore[arg-type]
+                level=cert.level,
                 reason=reason,
                 revoked_at=cert.revoked_at,
             )
@@ -186,30 +192,35 @@ async def revoke(
 
 
 async def reissue(
-    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, signer: rules.Signer
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    certificate_id: uuid.UUID,
+    signer: rules.Signer,
+    now: datetime,
 ) -> Certificate:
     """Issue a new certificate (new number and code) that supersedes a valid one."""
     old, row = await get_certificate(session, principal, certificate_id, lock=True)
     if not principal.sees(row.organiser_region_code):
-        raise Problem(403, "Forbidden", "only the issuing organiser's scope may re-issue")
-    if old.status != "valid":
-        raise conflict(f"only a valid certificate can be re-issued; this one is {old.status}")
+        raise IssuerScopeOnly("only the issuing organiser's scope may re-issue")
+    if old.status != CertificateStatus.VALID:
+        raise WrongCertificateStatus(
+            f"only a valid certificate can be re-issued; this one is {old.status}"
+        )
     course = await session.get(Course, old.course_code)
     enrolment = await session.get(Enrolment, old.enrolment_id)
-    assert course is not None and enrolment is not None
-    new = await issue(session, row, course, enrolment, signer, supersedes=old.id)
-    old.status, old.superseded_by = "superseded", new.id
+    assert course is not None and enrolment is not None  # noqa: S101 - never deleted
+    new = await issue(session, row, course, enrolment, signer=signer, now=now, supersedes=old.id)
+    old.status, old.superseded_by = CertificateStatus.SUPERSEDED, new.id
     return new
 
 
-def public_status(cert: Certificate, today: date | None = None) -> str:
-    today = today or date.today()
-    if cert.status == "valid" and cert.valid_until and cert.valid_until < today:
-        return "expired"
-    return cert.status
+def public_status(cert: Certificate, *, today: date) -> PublicCertificateStatus:
+    """The certificate's status as a verifier sees it on `today`."""
+    return rules.public_status(cert.status, cert.valid_until, today=today)
 
 
-async def verify(session: AsyncSession, code: str) -> dict[str, Any] | None:
+async def verify(session: AsyncSession, *, code: str, today: date) -> dict[str, Any]:
     """What a verifier needs, and nothing more (no contact details, no NIK, no name)."""
     normalised = rules.normalise_code(code)
     cert = (
@@ -218,12 +229,12 @@ async def verify(session: AsyncSession, code: str) -> dict[str, Any] | None:
         )
     ).scalar_one_or_none()
     if cert is None:
-        return None
+        raise CertificateNotFound("no certificate has this verification code")
     course = await session.get(Course, cert.course_code)
     row = await session.get(TrainingSession, cert.session_id)
-    assert course is not None and row is not None
+    assert course is not None and row is not None  # noqa: S101 - never deleted
     return {
-        "status": public_status(cert),
+        "status": public_status(cert, today=today),
         "certificate_number": cert.number,
         "verification_code": rules.display_code(cert.verification_code),
         "holder": {

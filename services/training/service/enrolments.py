@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,48 +19,89 @@ from services.training.db.tables import (
     TrainingSession,
 )
 from services.training.domain import eligibility
-from services.training.service.common import conflict, now, scoped_session, stage
-from shared.auth import Principal
+from services.training.domain.enums import (
+    ACTIVE_ENROLMENT,
+    NOT_STARTED,
+    CancelReason,
+    CertificateStatus,
+    EnrolmentDecision,
+    EnrolmentStatus,
+    SessionStatus,
+)
+from services.training.domain.errors import (
+    EnrolmentNotActive,
+    EnrolmentNotFound,
+    SessionNotFound,
+    WrongSessionStatus,
+)
+from services.training.service.common import scoped_session, stage
 from shared.events.training import EnrolmentCancelled, EnrolmentConfirmed, EnrolmentWaitlisted
-from shared.problems import Problem
+from shared.identity import Principal
 
-ACTIVE = ("confirmed", "waitlisted")
+# A session whose enrolments may still be cancelled.
+WITHDRAWABLE = (*NOT_STARTED, SessionStatus.IN_PROGRESS)
 
 
 @dataclass
 class Outcome:
+    """What enrolling one volunteer gave: a place, a waitlist position, or reasons."""
+
     volunteer_id: uuid.UUID
-    outcome: str  # confirmed | waitlisted | rejected
+    outcome: EnrolmentDecision
     enrolment_id: uuid.UUID | None = None
     position: int | None = None
     reasons: list[eligibility.Reason] = field(default_factory=list)
 
 
 async def enrol(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID, volunteer_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    session_id: uuid.UUID,
+    volunteer_id: uuid.UUID,
+    now: datetime,
+    today: date,
 ) -> Outcome:
     """Enrol one volunteer: confirmed while seats last, else waitlisted; or rejected."""
-    outcomes = await bulk_enrol(session, principal, session_id, [volunteer_id])
+    outcomes = await bulk_enrol(
+        session,
+        principal=principal,
+        session_id=session_id,
+        volunteer_ids=[volunteer_id],
+        now=now,
+        today=today,
+    )
     return outcomes[0]
 
 
 async def bulk_enrol(
     session: AsyncSession,
+    *,
     principal: Principal,
     session_id: uuid.UUID,
     volunteer_ids: list[uuid.UUID],
+    now: datetime,
+    today: date,
 ) -> list[Outcome]:
     """Enrol a list in order; each volunteer gets its own outcome (one rejection blocks none)."""
     row = await scoped_session(session, principal, session_id, for_update=True)
-    if row.status != "open":
-        raise conflict(f"enrolment needs an open session; this one is {row.status}")
+    if row.status != SessionStatus.OPEN:
+        raise WrongSessionStatus(f"enrolment needs an open session; this one is {row.status}")
     course = await session.get(Course, row.course_code)
-    assert course is not None
-    return [await _enrol_one(session, row, course, vid) for vid in volunteer_ids]
+    assert course is not None  # noqa: S101 - a session's course is never deleted
+    return [
+        await _enrol_one(session, row, course, vid, now=now, today=today) for vid in volunteer_ids
+    ]
 
 
 async def _enrol_one(
-    session: AsyncSession, row: TrainingSession, course: Course, volunteer_id: uuid.UUID
+    session: AsyncSession,
+    row: TrainingSession,
+    course: Course,
+    volunteer_id: uuid.UUID,
+    *,
+    now: datetime,
+    today: date,
 ) -> Outcome:
     known = await session.get(KnownVolunteer, volunteer_id)
     existing = (
@@ -74,8 +115,8 @@ async def _enrol_one(
         known=known is not None,
         status=known.status if known else None,
         regency_code=known.regency_code if known else None,
-        certified_levels=await certified_levels(session, volunteer_id),
-        already_enrolled=existing is not None and existing.status in ACTIVE,
+        certified_levels=await certified_levels(session, volunteer_id, today=today),
+        already_enrolled=existing is not None and existing.status in ACTIVE_ENROLMENT,
     )
     offer = eligibility.Offer(
         level=course.level,
@@ -87,33 +128,35 @@ async def _enrol_one(
     )
     reasons = eligibility.check(candidate, offer)
     if reasons or known is None:
-        return Outcome(volunteer_id, "rejected", reasons=reasons)
+        return Outcome(volunteer_id, EnrolmentDecision.REJECTED, reasons=reasons)
+    seat_free = row.confirmed_count < row.capacity
     enrolment = existing or Enrolment(
         session_id=row.id,
         volunteer_id=volunteer_id,
         regency_code=known.regency_code,
         province_code=known.province_code,
-        status="new",
-        created_at=now(),
-        updated_at=now(),
+        status=EnrolmentStatus.CONFIRMED if seat_free else EnrolmentStatus.WAITLISTED,
+        created_at=now,
+        updated_at=now,
     )
     enrolment.regency_code, enrolment.province_code = known.regency_code, known.province_code
     enrolment.cancel_reason = None
     session.add(enrolment)
-    if row.confirmed_count < row.capacity:
-        await _confirm(session, row, enrolment, from_waitlist=False)
-        return Outcome(volunteer_id, "confirmed", enrolment.id)
-    position = await _waitlist(session, row, enrolment)
-    return Outcome(volunteer_id, "waitlisted", enrolment.id, position=position)
+    if seat_free:
+        await _confirm(session, row, enrolment, from_waitlist=False, now=now)
+        return Outcome(volunteer_id, EnrolmentDecision.CONFIRMED, enrolment.id)
+    position = await _waitlist(session, row, enrolment, now=now)
+    return Outcome(volunteer_id, EnrolmentDecision.WAITLISTED, enrolment.id, position=position)
 
 
-async def certified_levels(session: AsyncSession, volunteer_id: uuid.UUID) -> frozenset[str]:
-    """Levels of the volunteer's valid, unexpired certificates."""
-    today = date.today()
+async def certified_levels(
+    session: AsyncSession, volunteer_id: uuid.UUID, *, today: date
+) -> frozenset[str]:
+    """Levels of the volunteer's valid certificates not expired on `today`."""
     rows = await session.execute(
         select(col(Certificate.level), col(Certificate.valid_until))
         .where(col(Certificate.volunteer_id) == volunteer_id)
-        .where(col(Certificate.status) == "valid")
+        .where(col(Certificate.status) == CertificateStatus.VALID)
     )
     return frozenset(level for level, until in rows if until is None or until >= today)
 
@@ -124,7 +167,7 @@ async def _quota_used(session: AsyncSession, row: TrainingSession) -> dict[str, 
     rows = await session.execute(
         select(Enrolment.regency_code, func.count())
         .where(col(Enrolment.session_id) == row.id)
-        .where(col(Enrolment.status).in_(ACTIVE))
+        .where(col(Enrolment.status).in_(ACTIVE_ENROLMENT))
         .group_by(col(Enrolment.regency_code))
     )
     used: Counter[str] = Counter()
@@ -136,11 +179,16 @@ async def _quota_used(session: AsyncSession, row: TrainingSession) -> dict[str, 
 
 
 async def _confirm(
-    session: AsyncSession, row: TrainingSession, enrolment: Enrolment, *, from_waitlist: bool
+    session: AsyncSession,
+    row: TrainingSession,
+    enrolment: Enrolment,
+    *,
+    from_waitlist: bool,
+    now: datetime,
 ) -> None:
-    enrolment.status = "confirmed"
+    enrolment.status = EnrolmentStatus.CONFIRMED
     enrolment.waitlist_seq = None
-    enrolment.updated_at = now()
+    enrolment.updated_at = now
     row.confirmed_count += 1
     await session.flush()
     await stage(
@@ -151,21 +199,23 @@ async def _confirm(
                 session_id=row.id,
                 volunteer_id=enrolment.volunteer_id,
                 from_waitlist=from_waitlist,
-                confirmed_at=now(),
+                confirmed_at=now,
             )
         ],
     )
 
 
-async def _waitlist(session: AsyncSession, row: TrainingSession, enrolment: Enrolment) -> int:
+async def _waitlist(
+    session: AsyncSession, row: TrainingSession, enrolment: Enrolment, *, now: datetime
+) -> int:
     last = (
         await session.execute(
             select(func.max(Enrolment.waitlist_seq)).where(col(Enrolment.session_id) == row.id)
         )
     ).scalar()
-    enrolment.status = "waitlisted"
+    enrolment.status = EnrolmentStatus.WAITLISTED
     enrolment.waitlist_seq = (last or 0) + 1
-    enrolment.updated_at = now()
+    enrolment.updated_at = now
     await session.flush()
     position = await waitlist_position(session, enrolment)
     await stage(
@@ -176,7 +226,7 @@ async def _waitlist(session: AsyncSession, row: TrainingSession, enrolment: Enro
                 session_id=row.id,
                 volunteer_id=enrolment.volunteer_id,
                 position=position,
-                waitlisted_at=now(),
+                waitlisted_at=now,
             )
         ],
     )
@@ -184,59 +234,82 @@ async def _waitlist(session: AsyncSession, row: TrainingSession, enrolment: Enro
 
 
 async def waitlist_position(session: AsyncSession, enrolment: Enrolment) -> int:
+    """The enrolment's place on its session's waitlist (1 is next)."""
     ahead = await session.execute(
         select(func.count())
         .select_from(Enrolment)
         .where(col(Enrolment.session_id) == enrolment.session_id)
-        .where(col(Enrolment.status) == "waitlisted")
+        .where(col(Enrolment.status) == EnrolmentStatus.WAITLISTED)
         .where(col(Enrolment.waitlist_seq) <= enrolment.waitlist_seq)
     )
     return int(ahead.scalar_one())
 
 
-async def promote_waitlist(session: AsyncSession, row: TrainingSession) -> list[Enrolment]:
+async def promote_waitlist(
+    session: AsyncSession, row: TrainingSession, *, now: datetime
+) -> list[Enrolment]:
     """Fill free seats from the waitlist, first come first served."""
     promoted: list[Enrolment] = []
-    while row.status in ("draft", "open") and row.confirmed_count < row.capacity:
+    while row.status in NOT_STARTED and row.confirmed_count < row.capacity:
         nxt = (
             await session.execute(
                 select(Enrolment)
                 .where(col(Enrolment.session_id) == row.id)
-                .where(col(Enrolment.status) == "waitlisted")
+                .where(col(Enrolment.status) == EnrolmentStatus.WAITLISTED)
                 .order_by(col(Enrolment.waitlist_seq))
                 .limit(1)
             )
         ).scalar_one_or_none()
         if nxt is None:
             break
-        await _confirm(session, row, nxt, from_waitlist=True)
+        await _confirm(session, row, nxt, from_waitlist=True, now=now)
         promoted.append(nxt)
     return promoted
 
 
-def cancelled_event(enrolment: Enrolment) -> EnrolmentCancelled:
+def cancelled_event(enrolment: Enrolment, *, now: datetime) -> EnrolmentCancelled:
+    """`enrolment-cancelled` for an enrolment just cancelled."""
     return EnrolmentCancelled(
         enrolment_id=enrolment.id,
         session_id=enrolment.session_id,
         volunteer_id=enrolment.volunteer_id,
-        reason_code=enrolment.cancel_reason or "withdrawn",
-        cancelled_at=now(),
+        reason_code=enrolment.cancel_reason or CancelReason.WITHDRAWN,
+        cancelled_at=now,
     )
 
 
 async def cancel_enrolment(
-    session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, reason_code: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    enrolment_id: uuid.UUID,
+    reason_code: CancelReason,
+    now: datetime,
 ) -> Enrolment:
     """Cancel a place or waitlist entry; a freed seat goes to the next on the waitlist."""
     enrolment = await session.get(Enrolment, enrolment_id)
     if enrolment is None:
-        raise Problem(404, "Not found", f"no enrolment {enrolment_id} in your scope")
-    await scoped_session(session, principal, enrolment.session_id, for_update=True)
-    return await withdraw(session, enrolment.session_id, enrolment_id, reason_code)
+        raise EnrolmentNotFound(f"no enrolment {enrolment_id} in your scope")
+    try:
+        await scoped_session(session, principal, enrolment.session_id, for_update=True)
+    except SessionNotFound:
+        raise EnrolmentNotFound(f"no enrolment {enrolment_id} in your scope") from None
+    return await withdraw(
+        session,
+        session_id=enrolment.session_id,
+        enrolment_id=enrolment_id,
+        reason_code=reason_code,
+        now=now,
+    )
 
 
 async def withdraw(
-    session: AsyncSession, session_id: uuid.UUID, enrolment_id: uuid.UUID, reason_code: str
+    session: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    reason_code: CancelReason,
+    now: datetime,
 ) -> Enrolment:
     """Cancel without a scope check (the caller checked it, or registry asked for it)."""
     row = (
@@ -245,24 +318,25 @@ async def withdraw(
         )
     ).scalar_one()
     enrolment = await session.get(Enrolment, enrolment_id)
-    assert enrolment is not None
-    if enrolment.status not in ACTIVE or row.status not in ("draft", "open", "in_progress"):
-        raise conflict(f"enrolment is {enrolment.status} in a {row.status} session")
-    was_confirmed = enrolment.status == "confirmed"
-    enrolment.status = "cancelled"
+    assert enrolment is not None  # noqa: S101 - the caller found it in this transaction
+    if enrolment.status not in ACTIVE_ENROLMENT or row.status not in WITHDRAWABLE:
+        raise EnrolmentNotActive(f"enrolment is {enrolment.status} in a {row.status} session")
+    was_confirmed = enrolment.status == EnrolmentStatus.CONFIRMED
+    enrolment.status = EnrolmentStatus.CANCELLED
     enrolment.cancel_reason = reason_code
     enrolment.waitlist_seq = None
-    enrolment.updated_at = now()
-    await stage(session, [cancelled_event(enrolment)])
+    enrolment.updated_at = now
+    await stage(session, [cancelled_event(enrolment, now=now)])
     if was_confirmed:
         row.confirmed_count -= 1
-        await promote_waitlist(session, row)
+        await promote_waitlist(session, row, now=now)
     return enrolment
 
 
 async def list_enrolments(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID
+    session: AsyncSession, *, principal: Principal, session_id: uuid.UUID
 ) -> list[Enrolment]:
+    """A session's participants, waitlist and cancellations, in enrolment order."""
     await scoped_session(session, principal, session_id)
     rows = await session.execute(
         select(Enrolment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import func
@@ -11,13 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from services.training.db.tables import Certificate, TrainingSession
+from services.training.domain.enums import CertificateStatus
 from shared.logging import get_logger
-from shared.runtime import Runtime
+
+if TYPE_CHECKING:  # the state holds the gauges: importing it at run time would be circular
+    from services.training.state import TrainingState
 
 log = get_logger("training.metrics")
 
 
 class BusinessMetrics:
+    """The gauges psm_sessions and psm_certificates_issued."""
+
     def __init__(self, registry: CollectorRegistry) -> None:
         self.sessions = Gauge(
             "psm_sessions",
@@ -41,7 +46,7 @@ class BusinessMetrics:
         )
         certs = await session.execute(
             select(Certificate.province_code, Certificate.level, func.count())
-            .where(col(Certificate.status) == "valid")
+            .where(col(Certificate.status) == CertificateStatus.VALID)
             .group_by(col(Certificate.province_code), col(Certificate.level))
         )
         self.sessions.clear()
@@ -52,16 +57,15 @@ class BusinessMetrics:
             self.certificates.labels(province, level).set(count)
 
 
-async def refresh_now(state: Any) -> None:
-    """Refresh the gauges once (`state`: TrainingState)."""
-    runtime: Runtime = state.runtime
-    async with runtime.read_sessionmaker() as session:
+async def refresh_now(state: TrainingState) -> None:
+    """Refresh the gauges once."""
+    async with state.runtime.read_sessionmaker() as session:
         await state.business_metrics.refresh(session)
 
 
-async def refresh_forever(state: Any) -> None:
+async def refresh_forever(state: TrainingState) -> None:
     """Background job: keep the gauges fresh (errors are logged, never fatal)."""
-    interval = getattr(state.runtime.settings, "metrics_refresh_s", 30.0)
+    interval = state.training_settings.metrics_refresh_s
     while True:
         try:
             await refresh_now(state)

@@ -14,10 +14,17 @@ from sqlmodel import col, select
 
 from services.training.db.tables import Certificate, Enrolment, TrainingSession
 from services.training.domain.completion import mean_scores
-from services.training.domain.policy import LEVELS
-from shared.auth import Principal
-from shared.problems import Problem
+from services.training.domain.enums import (
+    CertificateStatus,
+    Level,
+    ParticipantOutcome,
+    SessionStatus,
+)
+from services.training.domain.errors import InvalidRegion, RegionOutOfScope
+from shared.identity import Principal
 from shared.regions import is_region_code
+
+LEVELS = tuple(Level)
 
 CSV_COLUMNS = [
     "region_code",
@@ -43,13 +50,13 @@ def _in_region(column: Any, region: str) -> ColumnElement[bool]:
 
 
 async def region_report(
-    session: AsyncSession, principal: Principal, region: str, year: int
+    session: AsyncSession, *, principal: Principal, region: str, year: int
 ) -> dict[str, Any]:
     """Totals for a region (national, a province '32' or a regency '32.76') in a year."""
     if region != "national" and (not is_region_code(region) or region.count(".") > 1):
-        raise Problem(422, "Invalid request", "region must be national, a province or a regency")
+        raise InvalidRegion("region_code", "must be national, a province or a regency")
     if not principal.sees(region):
-        raise Problem(403, "Forbidden", f"your scope does not include region {region}")
+        raise RegionOutOfScope(region, field="region_code")
     # Why the session's end date: a certificate belongs to the year its Bimtek was held,
     # even when it is issued or re-issued later.
     certified = await session.execute(
@@ -59,7 +66,7 @@ async def region_report(
             func.count(func.distinct(Certificate.volunteer_id)),
         )
         .join(TrainingSession, col(TrainingSession.id) == col(Certificate.session_id))
-        .where(col(Certificate.status) == "valid")
+        .where(col(Certificate.status) == CertificateStatus.VALID)
         .where(col(TrainingSession.end_date) >= date(year, 1, 1))
         .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
         .where(_in_region(col(Certificate.regency_code), region))
@@ -68,7 +75,7 @@ async def region_report(
     held = await session.execute(
         select(func.count())
         .select_from(TrainingSession)
-        .where(col(TrainingSession.status) == "completed")
+        .where(col(TrainingSession.status) == SessionStatus.COMPLETED)
         .where(col(TrainingSession.end_date) >= date(year, 1, 1))
         .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
         .where(_in_region(col(TrainingSession.organiser_region_code), region))
@@ -76,7 +83,7 @@ async def region_report(
     outcomes = await session.execute(
         select(Enrolment.regency_code, Enrolment.outcome, Enrolment.pre_score, Enrolment.post_score)
         .join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id))
-        .where(col(TrainingSession.status) == "completed")
+        .where(col(TrainingSession.status) == SessionStatus.COMPLETED)
         .where(col(TrainingSession.end_date) >= date(year, 1, 1))
         .where(col(TrainingSession.end_date) < date(year + 1, 1, 1))
         .where(col(Enrolment.outcome).is_not(None))
@@ -104,7 +111,7 @@ async def region_report(
 def _figures(
     region: str, year: int, levels: dict[str, int], rows: list[tuple[str, Any, Any]]
 ) -> dict[str, Any]:
-    passed = sum(1 for outcome, _, _ in rows if outcome == "passed")
+    passed = sum(1 for outcome, _, _ in rows if outcome == ParticipantOutcome.PASSED)
     pre, post, gain = mean_scores((p, q) for _, p, q in rows)
     return {
         "region_code": region,

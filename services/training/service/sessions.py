@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,64 +11,69 @@ from sqlmodel import col, select
 
 from services.training.db.tables import Enrolment, TrainingSession
 from services.training.domain import schedule
+from services.training.domain.enums import (
+    ACTIVE_ENROLMENT,
+    NOT_STARTED,
+    CancelReason,
+    EnrolmentStatus,
+    SessionStatus,
+)
+from services.training.domain.errors import (
+    RegionOutOfScope,
+    SessionRuleBroken,
+    WrongSessionStatus,
+)
 from services.training.domain.policy import organiser_level
 from services.training.service import courses, enrolments
-from services.training.service.common import (
-    bad_request,
-    conflict,
-    now,
-    region_forbidden,
-    scoped_session,
-    stage,
-)
-from shared.auth import Principal
+from services.training.service.common import scoped_session, stage
 from shared.events.training import SessionCancelled, SessionRescheduled, SessionScheduled
+from shared.identity import Principal
 from shared.regions import is_region_code, timezone_of, within
-
-EDITABLE = ("draft", "open")
 
 
 def _check_region(principal: Principal, region_code: str) -> None:
     if region_code != "national" and not is_region_code(region_code):
-        raise bad_request("organiser_region_code", "must be 'national' or a region code")
+        raise SessionRuleBroken("organiser_region_code", "must be 'national' or a region code")
     if region_code != "national" and region_code.count(".") > 1:
-        raise bad_request(
+        raise SessionRuleBroken(
             "organiser_region_code", "organisers are national, provinces or regencies"
         )
     if not principal.sees(region_code):
-        raise region_forbidden(region_code)
+        raise RegionOutOfScope(region_code)
 
 
 def _check_dates_and_venue(data: dict[str, Any]) -> None:
     if data["end_date"] < data["start_date"]:
-        raise bad_request("end_date", "must not be before start_date")
+        raise SessionRuleBroken("end_date", "must not be before start_date")
     region = data["organiser_region_code"]
     if region != "national" and not within(data["venue_village_code"], region):
-        raise bad_request("venue_village_code", "must lie in the organiser's region")
+        raise SessionRuleBroken("venue_village_code", "must lie in the organiser's region")
 
 
 async def create_session(
-    session: AsyncSession, principal: Principal, data: dict[str, Any]
+    session: AsyncSession, *, principal: Principal, data: dict[str, Any], now: datetime
 ) -> tuple[TrainingSession, list[str]]:
     """Schedule a draft session; returns it with warnings (e.g. public holidays)."""
     _check_region(principal, data["organiser_region_code"])
     _check_dates_and_venue(data)
     course = await courses.get_course(session, data["course_code"])
     if not course.active:
-        raise bad_request("course_code", "course is not active")
+        raise SessionRuleBroken("course_code", "course is not active")
     level = organiser_level(data["organiser_region_code"])
     if level not in course.organiser_levels:
         allowed = ", ".join(course.organiser_levels)
-        raise bad_request("organiser_region_code", f"{course.level} is organised by: {allowed}")
+        raise SessionRuleBroken(
+            "organiser_region_code", f"{course.level} is organised by: {allowed}"
+        )
     region = data["organiser_region_code"]
     row = TrainingSession(
         **{**data, "title": data.get("title") or course.title},
         level=course.level,
         province_code=region.split(".")[0],
-        status="draft",
+        status=SessionStatus.DRAFT,
         created_by=principal.subject,
-        created_at=now(),
-        updated_at=now(),
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     await session.flush()
@@ -76,24 +81,31 @@ async def create_session(
 
 
 async def update_session(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID, changes: dict[str, Any]
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    session_id: uuid.UUID,
+    changes: dict[str, Any],
+    now: datetime,
 ) -> tuple[TrainingSession, list[str]]:
     """Edit a draft or open session (dates, venue, capacity, quotas, speakers, agenda)."""
     row = await scoped_session(session, principal, session_id, for_update=True)
-    if row.status not in EDITABLE:
-        raise conflict(f"a session that is {row.status} cannot be edited")
+    if row.status not in NOT_STARTED:
+        raise WrongSessionStatus(f"a session that is {row.status} cannot be edited")
     merged = {**row.model_dump(), **changes}
     _check_dates_and_venue(merged)
     before = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if "capacity" in changes and changes["capacity"] < row.confirmed_count:
-        raise bad_request("capacity", f"{row.confirmed_count} participants are confirmed already")
+        raise SessionRuleBroken(
+            "capacity", f"{row.confirmed_count} participants are confirmed already"
+        )
     for field, value in changes.items():
         setattr(row, field, value)
-    row.updated_at = now()
+    row.updated_at = now
     if "capacity" in changes:
-        await enrolments.promote_waitlist(session, row)
+        await enrolments.promote_waitlist(session, row, now=now)
     after = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
-    if row.status == "open" and after != before:
+    if row.status == SessionStatus.OPEN and after != before:
         # Why only when open: a draft was never announced, so there is nothing to correct.
         await stage(session, [_rescheduled(row, before[0], before[1])])
     return row, schedule.holiday_warnings(row.start_date, row.end_date)
@@ -113,15 +125,20 @@ def _rescheduled(row: TrainingSession, old_start: date, old_end: date) -> Sessio
 
 
 async def move(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID, target: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    session_id: uuid.UUID,
+    target: SessionStatus,
+    now: datetime,
 ) -> TrainingSession:
     """Open a draft for enrolment (publishes `session-scheduled`) or start an open session."""
     row = await scoped_session(session, principal, session_id, for_update=True)
     if not schedule.can_move(row.status, target):
-        raise conflict(f"a session that is {row.status} cannot become {target}")
+        raise WrongSessionStatus(f"a session that is {row.status} cannot become {target}")
     row.status = target
-    row.updated_at = now()
-    if target == "open":
+    row.updated_at = now
+    if target == SessionStatus.OPEN:
         await stage(session, [_scheduled(row)])
     return row
 
@@ -130,7 +147,7 @@ def _scheduled(row: TrainingSession) -> SessionScheduled:
     return SessionScheduled(
         session_id=row.id,
         course_code=row.course_code,
-        level=row.level,  # type: ignore[arg-type]
+        level=row.level,
         title=row.title,
         organiser_agency=row.organiser_agency,
         organiser_region_code=row.organiser_region_code,
@@ -144,37 +161,42 @@ def _scheduled(row: TrainingSession) -> SessionScheduled:
 
 
 async def cancel(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    session_id: uuid.UUID,
+    reason: str,
+    now: datetime,
 ) -> TrainingSession:
     """Cancel with a reason; every place and waitlist entry is cancelled with it."""
     row = await scoped_session(session, principal, session_id, for_update=True)
-    if not schedule.can_move(row.status, "cancelled"):
-        raise conflict(f"a session that is {row.status} cannot be cancelled")
+    if not schedule.can_move(row.status, SessionStatus.CANCELLED):
+        raise WrongSessionStatus(f"a session that is {row.status} cannot be cancelled")
     active = await session.execute(
         select(Enrolment)
         .where(col(Enrolment.session_id) == row.id)
-        .where(col(Enrolment.status).in_(("confirmed", "waitlisted")))
+        .where(col(Enrolment.status).in_(ACTIVE_ENROLMENT))
     )
     events: list[Any] = []
     for enrolment in active.scalars():
-        enrolment.status = "cancelled"
-        enrolment.cancel_reason = "session_cancelled"
-        enrolment.updated_at = now()
-        events.append(enrolments.cancelled_event(enrolment))
-    row.status = "cancelled"
+        enrolment.status = EnrolmentStatus.CANCELLED
+        enrolment.cancel_reason = CancelReason.SESSION_CANCELLED
+        enrolment.updated_at = now
+        events.append(enrolments.cancelled_event(enrolment, now=now))
+    row.status = SessionStatus.CANCELLED
     row.cancel_reason = reason
     row.confirmed_count = 0
-    row.updated_at = now()
-    events.insert(0, SessionCancelled(session_id=row.id, reason=reason, cancelled_at=now()))
+    row.updated_at = now
+    events.insert(0, SessionCancelled(session_id=row.id, reason=reason, cancelled_at=now))
     await stage(session, events)
     return row
 
 
 async def list_sessions(
     session: AsyncSession,
-    principal: Principal,
     *,
-    status: str | None = None,
+    principal: Principal,
+    status: SessionStatus | None = None,
     year: int | None = None,
 ) -> list[TrainingSession]:
     """Sessions in the principal's scope (filtered in SQL)."""
