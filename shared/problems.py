@@ -199,9 +199,24 @@ def _takes_input(route: APIRoute) -> bool:
     return route.body_field is not None
 
 
+def _takes_body(route: APIRoute) -> bool:
+    stack = [route.dependant]
+    while stack:
+        d = stack.pop()
+        if d.body_params:
+            return True
+        stack.extend(d.dependencies)
+    return route.body_field is not None
+
+
+# FastAPI answers 400 itself when a body cannot be read at all (bytes that are not UTF-8, a
+# broken multipart form); the handler above turns it into a problem document.
+UNREADABLE_BODY = "The body could not be read (not UTF-8, or a malformed form or JSON document)"
+
+
 def route_statuses(route: APIRoute) -> dict[int, str]:
     """The error statuses a route can answer, with the titles that explain them."""
-    found: dict[int, list[str]] = {}
+    found: dict[int, list[str]] = {400: [UNREADABLE_BODY]} if _takes_body(route) else {}
     kinds = list(_declared(route.dependant))
     if _takes_input(route):
         kinds.append(Invalid)

@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel
 
 from shared.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, RateLimited
 from shared.http import ObserveRequests
@@ -19,6 +20,12 @@ from shared.problems import (
     raises,
     status_of,
 )
+
+
+class Note(BaseModel):
+    """A body."""
+
+    text: str
 
 
 class SeatTaken(Conflict):
@@ -49,6 +56,10 @@ def make_app() -> FastAPI:
     @raises(RateLimited)
     async def slow() -> None:
         raise RateLimited("too many requests", retry_after_s=2.4)
+
+    @router.post("/notes")
+    async def add_note(note: Note) -> Note:
+        return note
 
     @router.get("/broken")
     async def broken() -> None:
@@ -122,6 +133,16 @@ async def test_invalid_input_is_a_problem_naming_the_field_without_its_value(
     assert "3171015001900001" not in json.dumps([body["detail"], body["errors"]])
 
 
+async def test_a_body_that_is_not_utf8_is_a_documented_400_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.post(
+        "/notes", content=b'{"text": "\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"] == PROBLEM_JSON
+
+
 async def test_a_405_lists_every_method_of_the_path_in_allow(client: httpx.AsyncClient) -> None:
     r = await client.delete("/things/1")
     assert r.status_code == 405
@@ -150,6 +171,7 @@ def test_each_route_documents_exactly_the_errors_it_declares_and_its_input_error
     assert sorted(get) == ["200", "404", "422"]
     assert sorted(patch) == ["200", "403", "409", "422"]
     assert sorted(spec["paths"]["/broken"]["get"]["responses"]) == ["200"]
+    assert sorted(spec["paths"]["/notes"]["post"]["responses"]) == ["200", "400", "422"]
     problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
     assert get["404"]["content"] == {PROBLEM_JSON: problem}
     assert get["422"]["content"] == {PROBLEM_JSON: problem}
