@@ -111,3 +111,18 @@ def openapi_of(service: str) -> dict[str, Any]:
     # one: readiness is tested against a real broker in tests/foundation and tests/ops.
     spec["paths"].pop("/ready", None)
     return spec
+
+
+def fuzz_schema(service: str) -> Any:
+    """The schemathesis schema of a service, configured the same way for all three.
+
+    Two generation options are off because they test the harness, not the service: the
+    fixture always sends an admin's token (so a generated "request without Authorization"
+    goes out with one), and OpenAPI cannot declare a closed query string (an unknown query
+    parameter is ignored, as by every FastAPI service).
+    """
+    import schemathesis
+
+    schema = schemathesis.openapi.from_dict(openapi_of(service))
+    schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
+    return schema
