@@ -50,6 +50,8 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class EventContext:
+    """What a handler gets besides the event: the open session, the envelope, the position."""
+
     session: AsyncSession
     envelope: Envelope
     topic: str
@@ -115,6 +117,14 @@ class EventConsumer:
             return fn
 
         return register
+
+    def models_by_topic(self) -> dict[str, tuple[type[Event], ...]]:
+        """The event types this consumer applies, per topic (for the AsyncAPI documents)."""
+        models: dict[str, tuple[type[Event], ...]] = {}
+        for event_type in sorted(self._handlers):
+            model = self._handlers[event_type][0]
+            models[model.topic] = (*models.get(model.topic, ()), model)
+        return models
 
     def subscribe(self) -> None:
         """Attach one FastStream subscriber over all handled topics, with manual acknowledgement.

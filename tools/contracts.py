@@ -15,14 +15,17 @@ code; the test suite runs the same comparison.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
-from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
 
+from shared.asyncapi import platform_document
 from shared.events.base import Event
 from shared.events.catalog import EVENT_TYPES, TOPICS, all_topics, dlq_topic
 from shared.kafka import topic_config
@@ -43,6 +46,10 @@ REGENERATE = "python -m tools.contracts write"
 #: the bootstrap address printed in the document (agencies get theirs at onboarding)
 PUBLIC_BOOTSTRAP = "kafka.psm.example.id:9093"
 VERSION = "1.0.0"
+
+#: the official AsyncAPI JSON Schemas, from the AsyncAPI Initiative's npm package (pinned)
+SPECS_PACKAGE = "@asyncapi/specs"
+SPECS_VERSION = "6.11.1"
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
@@ -68,13 +75,11 @@ def service_runtimes() -> list[Runtime]:
     return runtimes
 
 
-def service_brokers() -> list[KafkaBroker]:
-    return [runtime.broker for runtime in service_runtimes()]
-
-
-def asyncapi_document(brokers: list[KafkaBroker] | None = None) -> dict[str, Any]:
-    spec = AsyncAPI(
-        *(brokers if brokers is not None else service_brokers()),
+def asyncapi_document(runtimes: list[Runtime] | None = None) -> dict[str, Any]:
+    """The platform's AsyncAPI document: every service's channels, messages described by
+    `shared.asyncapi.describe_messages` exactly as in each service's own document."""
+    return platform_document(
+        runtimes if runtimes is not None else service_runtimes(),
         title="PSM platform events",
         version=VERSION,
         description=(
@@ -83,11 +88,11 @@ def asyncapi_document(brokers: list[KafkaBroker] | None = None) -> dict[str, Any
             "ce_schemaversion, ce_correlationid); key = aggregate id; payload JSON. No NIK, "
             "name or phone number is ever published. Compatibility policy: docs/events.md."
         ),
-    ).to_specification()
-    return json.loads(spec.to_json())  # type: ignore[no-any-return]
+    )
 
 
 def event_schema(model: type[Event]) -> dict[str, Any]:
+    """The JSON Schema of one event type, with its type, version, topic and key field."""
     schema = model.model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -143,6 +148,64 @@ def event_catalogue() -> str:
     return "\n".join(out) + "\n"
 
 
+class SchemaUnavailableError(RuntimeError):
+    """The official AsyncAPI JSON Schema is neither cached nor fetchable; says how to fix."""
+
+
+def specs_cache_dir() -> Path:
+    """Where the JSON Schemas of the pinned `@asyncapi/specs` are cached (outside the repo)."""
+    base = os.environ.get("PSM_ASYNCAPI_SPECS_CACHE") or str(
+        Path.home() / ".cache/psm-platform/asyncapi-specs"
+    )
+    return Path(base) / SPECS_VERSION
+
+
+def official_schema(asyncapi_version: str) -> dict[str, Any]:
+    """The AsyncAPI Initiative's JSON Schema of an AsyncAPI version (e.g. "3.0.0"), fetched
+    once with npm (`npm pack`, nothing installed) into `specs_cache_dir()` and reused."""
+    path = specs_cache_dir() / f"{asyncapi_version}.json"
+    if not path.exists():
+        _fetch_specs(specs_cache_dir())
+    if not path.exists():
+        raise SchemaUnavailableError(
+            f"{SPECS_PACKAGE}@{SPECS_VERSION} has no schema of AsyncAPI {asyncapi_version}"
+        )
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def _fetch_specs(target: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SchemaUnavailableError(
+            "cannot fetch the official AsyncAPI JSON Schema: `npm` is not on PATH (install "
+            f"Node.js and npm, e.g. `apt-get install npm`), or put {SPECS_PACKAGE}'s "
+            f"schemas/*.json into {target}"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = f"{SPECS_PACKAGE}@{SPECS_VERSION}"
+        done = subprocess.run(
+            [npm, "pack", spec, "--pack-destination", tmp, "--silent"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        tarballs = list(Path(tmp).glob("*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            raise SchemaUnavailableError(
+                f"cannot fetch {spec} with npm (is the npm registry reachable?): "
+                f"{(done.stderr or done.stdout).strip()[-500:]}"
+            )
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(tarballs[0]) as archive:
+            for member in archive.getmembers():
+                name = Path(member.name)
+                if member.isfile() and name.parent.as_posix() == "package/schemas":
+                    source = archive.extractfile(member)
+                    if source is not None and name.suffix == ".json":
+                        (target / name.name).write_bytes(source.read())
+
+
 def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -195,6 +258,7 @@ def _resource(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def kafka_topics(partitions: int) -> str:
+    """Strimzi KafkaTopic resources for every topic of the catalogue and its dead letters."""
     docs = []
     for topic in all_topics(with_dlq=True):
         local = topic_config(topic)  # the same retention as the local and test brokers
@@ -249,6 +313,7 @@ def kafka_user_acls(runtimes: list[Runtime]) -> dict[str, list[dict[str, Any]]]:
 
 
 def kafka_users(runtimes: list[Runtime]) -> str:
+    """Strimzi KafkaUser resources with the ACLs of `kafka_user_acls`."""
     docs = [
         _resource(
             "KafkaUser",
@@ -271,7 +336,7 @@ def kafka_users(runtimes: list[Runtime]) -> str:
 def render() -> dict[Path, str]:
     """Every generated file and its expected content."""
     runtimes = service_runtimes()
-    files = {ASYNCAPI_PATH: _dump(asyncapi_document([r.broker for r in runtimes]))}
+    files = {ASYNCAPI_PATH: _dump(asyncapi_document(runtimes))}
     for event_type, model in sorted(EVENT_TYPES.items()):
         files[SCHEMAS_DIR / f"{event_type}.json"] = _dump(event_schema(model))
     files[CATALOGUE_PATH] = event_catalogue()
@@ -321,6 +386,14 @@ def check() -> None:
         typer.echo(f"regenerate with: {REGENERATE}", err=True)
         raise typer.Exit(1)
     typer.echo("contracts match the code")
+
+
+@app.command("fetch-schema")
+def fetch_schema() -> None:
+    """Fetch the official AsyncAPI JSON Schemas into the cache (the tests use them)."""
+    path = specs_cache_dir()
+    official_schema("3.0.0")
+    typer.echo(f"{SPECS_PACKAGE}@{SPECS_VERSION} schemas in {path}")
 
 
 if __name__ == "__main__":
