@@ -57,6 +57,7 @@ class DeadLetterWriter:
     async def send(
         self, record: Record, *, reason: str, error: BaseException, attempts: int
     ) -> None:
+        """Publish the dead letter of `record` and wait until the broker stored it."""
         body = record.value or b""
         envelope = {
             k: v.decode(errors="replace") for k, v in (record.headers or ()) if k.startswith("ce_")

@@ -14,6 +14,7 @@ from shared.events.envelope import Envelope
 
 
 def define_inbox(metadata: MetaData) -> Table:
+    """The service's inbox table: one row per (consumer, event id) it applied."""
     return Table(
         "inbox",
         metadata,

@@ -60,6 +60,7 @@ def _security(settings: ServiceSettings) -> Any:
 
 
 def admin_kwargs(settings: ServiceSettings) -> dict[str, Any]:
+    """Connection arguments of an aiokafka client (bootstrap, SASL/SSL) from the settings."""
     kwargs: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers}
     if settings.kafka_security_protocol != "PLAINTEXT":
         kwargs |= {
@@ -111,6 +112,7 @@ class RelayProducer:
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        """Create and connect the producer (inside the running event loop)."""
         self._producer = AIOKafkaProducer(
             **admin_kwargs(self._settings),
             client_id=f"{self._service}-relay",
@@ -123,6 +125,7 @@ class RelayProducer:
         await self._producer.start()
 
     async def stop(self) -> None:
+        """Flush and close the producer."""
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None

@@ -38,9 +38,11 @@ class CommittedOffsetsCheck(RebalanceListener):  # type: ignore[misc]
         self.subscriber: Any = None
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Nothing to check when partitions go."""
         return None
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Check the newly assigned partitions (see the class)."""
         client = running_consumer(self.subscriber)
         if not assigned or client is None:
             return

@@ -75,6 +75,7 @@ def define_outbox(metadata: MetaData) -> Table:
 def outbox_row(
     event_: Event, *, source: str, correlation_id: str | None = None, max_bytes: int = 512 * 1024
 ) -> dict[str, object]:
+    """The outbox row of one event (envelope columns and JSON payload); refuses oversize."""
     envelope = Envelope(
         event_type=event_.event_type,
         source=source,
@@ -215,4 +216,5 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)

@@ -67,6 +67,7 @@ class OutboxRelay:
         self._wake.set()
 
     def start(self) -> None:
+        """Run the relay loop as a background task."""
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
     async def stop(self, *, flush_timeout: float = 5.0) -> None:
@@ -81,6 +82,7 @@ class OutboxRelay:
             await asyncio.wait_for(self.publish_pending(), flush_timeout)
 
     async def run(self) -> None:
+        """Publish until stopped; a failed pass is retried with backoff, never skipped."""
         failures = 0
         while not self._stopping:
             try:
@@ -262,6 +264,7 @@ class OutboxRelay:
             )
 
     async def update_backlog_gauges(self) -> None:
+        """Set the pending-rows and oldest-pending-age gauges."""
         o = self._outbox
         async with self._read_sessionmaker() as session:
             count, oldest = (
@@ -276,6 +279,7 @@ class OutboxRelay:
         self._metrics.outbox_oldest_age.set(max(0.0, age))
 
     async def delete_published(self, *, older_than: timedelta) -> int:
+        """Delete rows published longer ago than `older_than`; returns how many."""
         o = self._outbox
         cutoff = datetime.now(UTC) - older_than
         async with self._sessionmaker() as session, session.begin():

@@ -47,7 +47,8 @@ for _model in EVENT_MODELS:
 
 EVENT_TYPES: dict[str, type[Event]] = {m.event_type: m for m in EVENT_MODELS}
 
-assert VOLUNTEERS_TOPIC in TOPICS
+if VOLUNTEERS_TOPIC not in TOPICS:  # the catalogue lost registry's events: fail at import
+    raise RuntimeError(f"{VOLUNTEERS_TOPIC} is missing from the event catalogue")
 
 
 def dlq_topic(topic: str) -> str:
@@ -56,5 +57,6 @@ def dlq_topic(topic: str) -> str:
 
 
 def all_topics(*, with_dlq: bool = True) -> list[str]:
+    """Every public topic, sorted, followed by their dead-letter topics unless `with_dlq=False`."""
     topics = sorted(TOPICS)
     return topics + [dlq_topic(t) for t in topics] if with_dlq else topics

@@ -14,6 +14,8 @@ VOLUNTEERS_TOPIC = "registry.volunteers"
 
 
 class VolunteerEvent(Event):
+    """An event of one volunteer; keyed by the volunteer id, so a person's events stay in order."""
+
     topic: ClassVar[str] = VOLUNTEERS_TOPIC
     key_field: ClassVar[str] = "volunteer_id"
 
@@ -37,6 +39,8 @@ class VolunteerRegistered(VolunteerEvent):
 
 
 class VolunteerStatusChanged(VolunteerEvent):
+    """A volunteer moved in the status lifecycle (candidate, active, inactive, …)."""
+
     event_type: ClassVar[str] = "volunteer-status-changed"
 
     old_status: str
@@ -48,6 +52,8 @@ class VolunteerStatusChanged(VolunteerEvent):
 
 
 class VolunteerTransferred(VolunteerEvent):
+    """A volunteer moved to another village (and so perhaps another region's scope)."""
+
     event_type: ClassVar[str] = "volunteer-transferred"
 
     from_village_code: str

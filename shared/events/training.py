@@ -18,6 +18,8 @@ Level = Literal["dasar", "lanjutan", "khusus"]
 
 
 class SessionEvent(Event):
+    """An event of one Bimtek session; keyed by the session id, so a session's events stay in order."""
+
     topic: ClassVar[str] = SESSIONS_TOPIC
     key_field: ClassVar[str] = "session_id"
 
@@ -45,6 +47,8 @@ class SessionScheduled(SessionEvent):
 
 
 class SessionRescheduled(SessionEvent):
+    """A session moved to other dates or another venue (reminders follow the new dates)."""
+
     event_type: ClassVar[str] = "session-rescheduled"
 
     start_date: date
@@ -57,6 +61,8 @@ class SessionRescheduled(SessionEvent):
 
 
 class SessionCancelled(SessionEvent):
+    """A session will not take place; its enrolments are cancelled with it."""
+
     event_type: ClassVar[str] = "session-cancelled"
 
     reason: str = Field(description="Organiser's reason; never personal data")
@@ -64,6 +70,8 @@ class SessionCancelled(SessionEvent):
 
 
 class RegionResult(BaseModel):
+    """Participants, passes and failures of one regency in a completed session."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     participants: int
@@ -72,6 +80,8 @@ class RegionResult(BaseModel):
 
 
 class SessionCompleted(SessionEvent):
+    """A session ended: its counts overall and per regency, and mean test scores."""
+
     event_type: ClassVar[str] = "session-completed"
 
     course_code: str
@@ -87,6 +97,8 @@ class SessionCompleted(SessionEvent):
 
 
 class EnrolmentEvent(Event):
+    """An event of one enrolment; keyed by the volunteer id, so a person's events stay in order."""
+
     topic: ClassVar[str] = ENROLMENTS_TOPIC
     key_field: ClassVar[str] = "volunteer_id"
 
@@ -96,6 +108,8 @@ class EnrolmentEvent(Event):
 
 
 class EnrolmentConfirmed(EnrolmentEvent):
+    """A volunteer has a seat in a session (directly or from the waitlist)."""
+
     event_type: ClassVar[str] = "enrolment-confirmed"
 
     from_waitlist: bool = False
@@ -103,6 +117,8 @@ class EnrolmentConfirmed(EnrolmentEvent):
 
 
 class EnrolmentWaitlisted(EnrolmentEvent):
+    """A session was full: the volunteer waits at the given position."""
+
     event_type: ClassVar[str] = "enrolment-waitlisted"
 
     position: int
@@ -110,6 +126,8 @@ class EnrolmentWaitlisted(EnrolmentEvent):
 
 
 class EnrolmentCancelled(EnrolmentEvent):
+    """An enrolment ended before the session, for a reason from a closed list."""
+
     event_type: ClassVar[str] = "enrolment-cancelled"
 
     reason_code: str = Field(
@@ -119,6 +137,8 @@ class EnrolmentCancelled(EnrolmentEvent):
 
 
 class CertificateEvent(Event):
+    """An event of one certificate; keyed by the volunteer id."""
+
     topic: ClassVar[str] = CERTIFICATES_TOPIC
     key_field: ClassVar[str] = "volunteer_id"
 
@@ -142,6 +162,8 @@ class CertificateIssued(CertificateEvent):
 
 
 class CertificateRevoked(CertificateEvent):
+    """A certificate is no longer valid (public verification says so from now on)."""
+
     event_type: ClassVar[str] = "certificate-revoked"
 
     level: Level
