@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from services.registry.config import Settings
 from services.registry.main import create_app
 from shared.auth import Role
+from shared.clock import Clock
 from tests.builders import auth_headers
 from tests.support import migrate, settings_for
 
@@ -57,13 +58,15 @@ class Registry:
 
 
 @contextlib.asynccontextmanager
-async def registry_http(database_url: str, **overrides: Any) -> AsyncIterator[Registry]:
+async def registry_http(
+    database_url: str, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Registry]:
     """registry's HTTP API on a migrated database; no broker (events stay in the outbox)."""
     await migrate("registry", database_url)
     settings = settings_for(
         "registry", database_url=database_url, bootstrap="127.0.0.1:1", **overrides
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:

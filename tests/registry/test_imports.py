@@ -151,6 +151,15 @@ async def test_a_file_without_the_required_columns_is_refused(tmp_path):
         assert "nik" in r.json()["detail"]
 
 
+async def test_a_csv_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
+    latin1 = "nik,full_name,birth_date,sex,village_code\n3276011705900001,Sité,1990-05-17,L,x\n"
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        r = await reg.post("/volunteers/imports", NATIONAL, content=latin1.encode("latin-1"))
+        assert r.status_code == 422, r.text
+        assert "UTF-8" in r.json()["detail"]
+        assert r.json()["errors"] == [{"field": "file", "message": r.json()["detail"]}]
+
+
 async def test_a_file_spanning_several_chunks_imports_every_row(tmp_path):
     path = write(tmp_path / "ntb.csv", "52", 250, with_bad=True)
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db", import_chunk_size=100) as reg:

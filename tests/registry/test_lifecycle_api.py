@@ -38,7 +38,11 @@ async def apply_certificate(reg, volunteer_id: str, level: str = "dasar") -> Non
     async with state.runtime.sessionmaker() as session, session.begin():
         v = await session.get(Volunteer, uuid.UUID(volunteer_id))
         await lifecycle.record_certificate(
-            session, v, certificate(volunteer_id, level), settings=reg.settings, now=state.clock.now()
+            session,
+            v,
+            certificate(volunteer_id, level),
+            settings=reg.settings,
+            now=state.clock.now(),
         )
 
 

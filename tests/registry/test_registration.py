@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from shared.clock import FrozenClock
 from tests.builders import BEKASI_VILLAGE, make_nik, volunteer_payload
 from tests.registry.helpers import DEPOK, JABAR, NATIONAL, VIEWER, registry_http
 
@@ -140,3 +141,75 @@ async def test_concurrent_registrations_of_one_nik_create_one_record(postgres_ur
         created = next(r.json()["id"] for r in results if r.status_code == 201)
         assert {r.json()["existing_id"] for r in results if r.status_code == 409} == {created}
         assert len(await reg.sql("SELECT id FROM volunteers")) == 1
+
+
+async def test_registration_time_and_the_age_rule_follow_the_services_clock(tmp_path):
+    clock = FrozenClock(datetime(2008, 5, 17, 3, 0, tzinfo=UTC))  # 10:00 WIB
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db", clock=clock) as reg:
+        born = date(1990, 5, 17)
+        minor = volunteer_payload(nik=make_nik(birth=born), birth_date=born.isoformat())
+        # On 17 May 2008 the person born on 17 May 1990 turns 18 that very day.
+        clock.advance(timedelta(days=-1))
+        too_young = await reg.post("/volunteers", NATIONAL, json=minor)
+        assert (
+            too_young.status_code == 422 and too_young.json()["errors"][0]["field"] == "birth_date"
+        )
+        clock.advance(timedelta(days=1))
+        r = await reg.post("/volunteers", NATIONAL, json=minor)
+        assert r.status_code == 201, r.text
+        assert r.json()["registered_at"].startswith("2008-05-17T03:00:00")
+        [(at,)] = await reg.sql("SELECT at FROM audit_log WHERE action = 'volunteer.create'")
+        assert str(at).startswith("2008-05-17 03:00:00")
+
+
+async def test_a_status_filter_outside_the_lifecycle_is_refused_and_the_schema_lists_it(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        r = await reg.get("/volunteers", NATIONAL, params={"status": "dormant"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.status"
+        spec = (await reg.client.get("/openapi.json")).json()
+        [param] = [
+            p for p in spec["paths"]["/volunteers"]["get"]["parameters"] if p["name"] == "status"
+        ]
+        listed = spec["components"]["schemas"]["VolunteerStatus"]["enum"]
+        assert "VolunteerStatus" in str(param["schema"])
+        assert listed == ["candidate", "active", "inactive", "resigned", "revoked", "deceased"]
+
+
+async def test_each_route_documents_the_problems_its_use_cases_raise(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        spec = (await reg.client.get("/openapi.json")).json()
+        one = spec["paths"]["/volunteers/{volunteer_id}"]
+        assert set(one["get"]["responses"]) == {"200", "401", "403", "404", "410", "422"}
+        assert set(one["patch"]["responses"]) >= {"400", "404", "409", "410", "422"}
+        gone = one["get"]["responses"]["410"]["content"]
+        assert list(gone) == ["application/problem+json"]
+        counts = spec["paths"]["/volunteers/counts"]["get"]["responses"]
+        assert "404" not in counts and "409" not in counts
+
+
+@pytest.mark.parametrize("field", ["full_name", "nik", "birth_date", "sex", "consents"])
+async def test_a_correction_cannot_clear_identity_name_or_consents_with_null(tmp_path, field):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        vid = (await reg.post("/volunteers", NATIONAL, json=volunteer_payload())).json()["id"]
+        r = await reg.client.patch(
+            f"/volunteers/{vid}", headers=reg.headers(NATIONAL), json={field: None}
+        )
+        assert r.status_code == 422, r.text
+        assert [e["field"] for e in r.json()["errors"]] == [field]
+
+
+async def test_a_correction_clears_an_optional_field_with_null(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        vid = (await reg.post("/volunteers", NATIONAL, json=volunteer_payload())).json()["id"]
+        body = {"phone": None, "address": None, "recommendations": None, "decree": None}
+        r = await reg.client.patch(f"/volunteers/{vid}", headers=reg.headers(NATIONAL), json=body)
+        assert r.status_code == 200, r.text
+        assert (r.json()["phone"], r.json()["address"]) == (None, None)
+
+
+async def test_a_date_given_as_a_number_is_refused_not_read_as_a_timestamp(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        listed = await reg.get("/volunteers", NATIONAL, params={"registered_to": "0.5"})
+        assert listed.status_code == 422
+        body = volunteer_payload(birth_date=0)
+        assert (await reg.post("/volunteers", NATIONAL, json=body)).status_code == 422

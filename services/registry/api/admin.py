@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from services.registry.api.deps import AdminActor, State
+from services.registry.api.deps import UNREADABLE_BODY, AdminActor, State
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import OperatorRole
 from services.registry.domain.errors import InvalidOperator, OperatorExists
 from services.registry.service import operators
+from services.registry.service.drafts import IsoDateTime
 from shared.deps import ReadSession, Session
 from shared.problems import raises
 
@@ -96,7 +97,7 @@ async def audit_log(
     volunteer_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=50)] = None,
-    since: datetime | None = None,
+    since: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[AuditEntryPublic]:
@@ -113,7 +114,13 @@ async def audit_log(
     return [AuditEntryPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/operators", status_code=201, response_model=OperatorPublic, summary="New operator")
+@router.post(
+    "/operators",
+    status_code=201,
+    response_model=OperatorPublic,
+    summary="New operator",
+    responses=UNREADABLE_BODY,
+)
 @raises(InvalidOperator, OperatorExists)
 async def create_operator(
     body: OperatorCreate, session: Session, _: AdminActor, state: State

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.registry.api.deps import State, WriterActor
+from services.registry.api.deps import UNREADABLE_FORM, State, WriterActor
 from services.registry.db.tables import VolunteerImport
 from services.registry.domain.errors import ImportNotFound, UnreadableFile
 from services.registry.service.imports import Importer, get_import
@@ -49,6 +49,7 @@ def _report(record: VolunteerImport) -> ImportReport:
     status_code=201,
     response_model=ImportReport,
     summary="Import a CSV or XLSX volunteer list (form upload or raw body)",
+    responses=UNREADABLE_FORM,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -112,7 +113,7 @@ async def _save_form_upload(request: Request, path: Path) -> str | None:
     return upload.filename
 
 
-@router.get("/{import_id}", response_model=ImportReport, summary="An import's summary")
+@router.get("/{import_id:uuid}", response_model=ImportReport, summary="An import's summary")
 @raises(ImportNotFound)
 async def get_report(
     import_id: uuid.UUID, session: ReadSession, actor: WriterActor
@@ -122,7 +123,7 @@ async def get_report(
 
 
 @router.get(
-    "/{import_id}/errors.csv",
+    "/{import_id:uuid}/errors.csv",
     summary="Download the per-row error report (CSV)",
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},

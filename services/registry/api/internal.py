@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.registry.api.deps import ServiceActor, State
+from services.registry.api.deps import UNREADABLE_BODY, ServiceActor, State
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import OperatorRole, VolunteerStatus
 from services.registry.domain.errors import Erased, VolunteerNotFound
@@ -75,7 +75,7 @@ def _contact(row: Any) -> Contact:
     )
 
 
-@router.get("/volunteers/{volunteer_id}/contact", response_model=Contact)
+@router.get("/volunteers/{volunteer_id:uuid}/contact", response_model=Contact)
 @raises(VolunteerNotFound, Erased)
 async def contact(
     volunteer_id: uuid.UUID, session: Session, actor: ServiceActor, state: State
@@ -89,7 +89,7 @@ async def contact(
     return _contact(service.readable(found, volunteer_id))
 
 
-@router.post("/contacts", response_model=Contacts)
+@router.post("/contacts", response_model=Contacts, responses=UNREADABLE_BODY)
 async def contacts(
     body: ContactsRequest, session: Session, actor: ServiceActor, state: State
 ) -> Contacts:

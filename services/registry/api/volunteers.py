@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from services.registry.api.deps import OperatorActor, State, WriterActor
+from services.registry.api.deps import UNREADABLE_BODY, OperatorActor, State, WriterActor
 from services.registry.api.schemas import (
     REGION_PATTERN,
     HistoryEntry,
@@ -34,7 +33,7 @@ from services.registry.domain.errors import (
 from services.registry.domain.regions import region_name
 from services.registry.service import lifecycle, queries, volunteers
 from services.registry.service.access import audit, volunteer_in_scope
-from services.registry.service.drafts import Correction, VolunteerDraft
+from services.registry.service.drafts import Correction, IsoDateTime, VolunteerDraft
 from shared.deps import ReadSession, Session
 from shared.problems import raises
 
@@ -55,7 +54,11 @@ JSON = "application/json"
 
 
 @router.post(
-    "", status_code=201, response_model=VolunteerPublic, summary="Register a volunteer (candidate)"
+    "",
+    status_code=201,
+    response_model=VolunteerPublic,
+    summary="Register a volunteer (candidate)",
+    responses=UNREADABLE_BODY,
 )
 @raises(InvalidVolunteer, OutOfScope, DuplicateNik)
 async def register(
@@ -92,8 +95,8 @@ async def list_volunteers(
     status: StatusParam = None,
     training_level: LevelParam = None,
     name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
-    registered_from: datetime | None = None,
-    registered_to: datetime | None = None,
+    registered_from: IsoDateTime | None = None,
+    registered_to: IsoDateTime | None = None,
     sort: Literal["registered_at", "-registered_at", "full_name", "-full_name"] = "-registered_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -141,7 +144,7 @@ async def counts(
     return [RegionCount(code=c, name=region_name(c), count=n) for c, n in rows]
 
 
-@router.get("/{volunteer_id}", response_model=VolunteerPublic, summary="One volunteer")
+@router.get("/{volunteer_id:uuid}", response_model=VolunteerPublic, summary="One volunteer")
 @raises(VolunteerNotFound, FullNikRefused, Erased)
 async def get_one(
     volunteer_id: uuid.UUID,
@@ -159,7 +162,12 @@ async def get_one(
     return public(v, state.vault, full_nik=reveal_nik)
 
 
-@router.patch("/{volunteer_id}", response_model=VolunteerPublic, summary="Correct profile data")
+@router.patch(
+    "/{volunteer_id:uuid}",
+    response_model=VolunteerPublic,
+    summary="Correct profile data",
+    responses=UNREADABLE_BODY,
+)
 @raises(VolunteerNotFound, InvalidVolunteer, DuplicateNik, Erased)
 async def correct(
     volunteer_id: uuid.UUID,
@@ -185,7 +193,7 @@ async def correct(
 
 
 @router.get(
-    "/{volunteer_id}/export",
+    "/{volunteer_id:uuid}/export",
     response_model=dict[str, Any],
     summary="Everything held about one person (audited)",
 )
@@ -201,7 +209,7 @@ async def export(
         )
 
 
-@router.post("/{volunteer_id}/erasure", status_code=204, summary="Erase (anonymise) a person")
+@router.post("/{volunteer_id:uuid}/erasure", status_code=204, summary="Erase (anonymise) a person")
 @raises(VolunteerNotFound, Erased)
 async def erase(
     volunteer_id: uuid.UUID, session: Session, actor: WriterActor, state: State
@@ -214,7 +222,12 @@ async def erase(
         )
 
 
-@router.post("/{volunteer_id}/status", response_model=VolunteerPublic, summary="Change status")
+@router.post(
+    "/{volunteer_id:uuid}/status",
+    response_model=VolunteerPublic,
+    summary="Change status",
+    responses=UNREADABLE_BODY,
+)
 @raises(VolunteerNotFound, IllegalTransition, Erased)
 async def change_status(
     volunteer_id: uuid.UUID,
@@ -240,7 +253,7 @@ async def change_status(
 
 
 @router.post(
-    "/{volunteer_id}/verification",
+    "/{volunteer_id:uuid}/verification",
     response_model=VolunteerPublic,
     summary="Verify recommendations and SK",
 )
@@ -258,7 +271,10 @@ async def verify(
 
 
 @router.post(
-    "/{volunteer_id}/transfers", response_model=VolunteerPublic, summary="Move to another village"
+    "/{volunteer_id:uuid}/transfers",
+    response_model=VolunteerPublic,
+    summary="Move to another village",
+    responses=UNREADABLE_BODY,
 )
 @raises(VolunteerNotFound, InvalidVolunteer, OutOfScope, IllegalTransition, Erased)
 async def transfer(
@@ -277,7 +293,9 @@ async def transfer(
     return public(v, state.vault)
 
 
-@router.get("/{volunteer_id}/history", response_model=list[HistoryEntry], summary="Status history")
+@router.get(
+    "/{volunteer_id:uuid}/history", response_model=list[HistoryEntry], summary="Status history"
+)
 @raises(VolunteerNotFound)
 async def history(
     volunteer_id: uuid.UUID, session: ReadSession, actor: OperatorActor

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from services.registry.db.tables import Volunteer
@@ -15,12 +23,27 @@ from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
 from services.registry.nik_vault import NikVault
 
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _iso_only(value: Any) -> Any:
+    # Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("must be an ISO 8601 date")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+NikText = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
 
 class Recommendation(BaseModel):
     """Who recommended the candidate, and when."""
 
     name: str = Field(min_length=1, max_length=200, description="Who recommended")
-    date: date
+    date: IsoDate
 
 
 class Recommendations(BaseModel):
@@ -34,7 +57,7 @@ class Decree(BaseModel):
     """The SK (decree) appointing the PSM."""
 
     number: str = Field(min_length=1, max_length=100, description="SK number")
-    date: date
+    date: IsoDate
     issuer: str = Field(min_length=1, max_length=200, examples=["Kepala Dinas Sosial Kota Depok"])
 
 
@@ -50,7 +73,7 @@ class ProfileFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    full_name: FullName | SkipJsonSchema[None] = None
     birth_place: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
@@ -84,8 +107,8 @@ class Correction(ProfileFields):
     identity fields, the name and the consents may be left out but not cleared.
     """
 
-    nik: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=32)
-    birth_date: date | SkipJsonSchema[None] = None
+    nik: NikText | SkipJsonSchema[None] = None
+    birth_date: IsoDate | SkipJsonSchema[None] = None
     sex: Sex | SkipJsonSchema[None] = None
 
     @field_validator("nik", "birth_date", "sex")
@@ -99,7 +122,7 @@ class VolunteerDraft(ProfileFields):
 
     nik: str = Field(min_length=1, max_length=32, description="16 digits, as text")
     full_name: str = Field(min_length=1, max_length=200)
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex = Field(description="L = laki-laki, P = perempuan")
     village_code: str = Field(examples=["32.76.01.1006"])
 
