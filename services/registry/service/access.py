@@ -14,7 +14,7 @@ from sqlmodel import col
 from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import AuditEntry, Volunteer
 from services.registry.domain.errors import VolunteerNotFound
-from shared.auth import Principal
+from shared.identity import Principal
 from shared.ids import uuid7
 from shared.regions import level_of
 
