@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from shared.clock import FrozenClock
 from tests.builders import BEKASI_VILLAGE, make_nik, volunteer_payload
@@ -213,3 +214,10 @@ async def test_a_date_given_as_a_number_is_refused_not_read_as_a_timestamp(tmp_p
         assert listed.status_code == 422
         body = volunteer_payload(birth_date=0)
         assert (await reg.post("/volunteers", NATIONAL, json=body)).status_code == 422
+
+
+async def test_the_database_refuses_a_status_outside_the_lifecycle(tmp_path):
+    async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
+        await reg.post("/volunteers", NATIONAL, json=volunteer_payload())
+        with pytest.raises(IntegrityError, match="ck_volunteers_status"):
+            await reg.sql("UPDATE volunteers SET status = 'dormant'")

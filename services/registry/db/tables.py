@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Index, String, Text
+from sqlalchemy import CheckConstraint, Column, Dialect, Index, String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -50,6 +50,12 @@ def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
     return Field(sa_type=EnumText(enum_class, length), **kw)
 
 
+def one_of(column: str, enum_class: type[enum.StrEnum]) -> CheckConstraint:
+    """The database's own guard of a closed list (NULL passes: nullability is separate)."""
+    values = ", ".join(f"'{member.value}'" for member in enum_class)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
+
+
 class Volunteer(RegistryModel, table=True):
     """One PSM (candidate or later). Personal fields are nulled/anonymised on erasure."""
 
@@ -63,6 +69,9 @@ class Volunteer(RegistryModel, table=True):
         Index("ix_volunteers_regency_registered", "regency_code", "registered_at", "id"),
         Index("ix_volunteers_province_registered", "province_code", "registered_at", "id"),
         Index("ix_volunteers_registered", "registered_at", "id"),
+        one_of("status", VolunteerStatus),
+        one_of("training_level", TrainingLevel),
+        one_of("sex", Sex),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -108,6 +117,7 @@ class StatusChange(RegistryModel, table=True):
     """Every lifecycle transition, with who did it, why and when."""
 
     __tablename__ = "status_history"
+    __table_args__ = (one_of("old_status", VolunteerStatus), one_of("new_status", VolunteerStatus))
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     volunteer_id: uuid.UUID = Field(index=True)
@@ -137,6 +147,7 @@ class Operator(RegistryModel, table=True):
     """An operator account: a role and a region scope ('national', '32', '32.76')."""
 
     __tablename__ = "operators"
+    __table_args__ = (one_of("role", OperatorRole),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     email: str = Field(max_length=200, unique=True)
