@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.clock import Clock
 from shared.dead_letters import DeadLetterWriter, describe_error
 from shared.events.base import Event
 from shared.events.envelope import Envelope, EnvelopeError
@@ -65,7 +66,11 @@ BatchHandler = Callable[[list[tuple[Any, EventContext]]], Awaitable[None]]
 
 
 class EventConsumer:
-    """One consumer group (named after the consuming service) and its handlers per event type."""
+    """One consumer group (named after the consuming service) and its handlers per event type.
+
+    Inbox rows (processed_at) and dead letters (failed_at) are stamped by the service's
+    `clock`; retry pauses are intervals, not business time, and use the event loop.
+    """
 
     def __init__(
         self,
@@ -76,6 +81,7 @@ class EventConsumer:
         inbox: Table,
         settings: ServiceSettings,
         metrics: ServiceMetrics,
+        clock: Clock,
     ) -> None:
         self.name = name
         self._broker = broker
@@ -83,6 +89,7 @@ class EventConsumer:
         self._inbox = inbox
         self._settings = settings
         self._metrics = metrics
+        self._clock = clock
         self._handlers: dict[str, tuple[type[Event], Handler]] = {}
         self._batch_handlers: dict[str, BatchHandler] = {}
         self._dlq = DeadLetterWriter(
@@ -198,7 +205,7 @@ class EventConsumer:
         """Decode a record, or settle it at once (dead letter, ignored) if it cannot apply."""
         with _bound(record, None):
             try:
-                envelope = Envelope.from_headers(record.headers or ())
+                envelope = Envelope.from_headers(record.headers or (), now=self._clock.now())
             except EnvelopeError as exc:
                 return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
             registered = self._handlers.get(envelope.event_type)
@@ -226,7 +233,11 @@ class EventConsumer:
             for _, _, envelope, _, _ in ready:
                 distinct.setdefault(envelope.event_id, envelope)
             fresh = await claim_many(
-                session, self._inbox, consumer=self.name, envelopes=list(distinct.values())
+                session,
+                self._inbox,
+                consumer=self.name,
+                envelopes=list(distinct.values()),
+                now=self._clock.now(),
             )
             run: list[tuple[Any, EventContext]] = []
             run_type: str | None = None
@@ -311,7 +322,9 @@ class EventConsumer:
         attempts: int,
         event_type: str,
     ) -> str:
-        await self._dlq.send(record, reason=reason, error=exc, attempts=attempts)
+        await self._dlq.send(
+            record, reason=reason, error=exc, attempts=attempts, now=self._clock.now()
+        )
         self._metrics.events_handled.labels(self.name, event_type, "dead_lettered").inc()
         return "dead_lettered"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -55,9 +55,10 @@ class DeadLetterWriter:
         self._settings = settings
 
     async def send(
-        self, record: Record, *, reason: str, error: BaseException, attempts: int
+        self, record: Record, *, reason: str, error: BaseException, attempts: int, now: datetime
     ) -> None:
-        """Publish the dead letter of `record` and wait until the broker stored it."""
+        """Publish the dead letter of `record` (failed at `now`, the service's clock) and wait
+        until the broker stored it."""
         body = record.value or b""
         envelope = {
             k: v.decode(errors="replace") for k, v in (record.headers or ()) if k.startswith("ce_")
@@ -68,7 +69,7 @@ class DeadLetterWriter:
             "error_type": type(error).__name__,
             "error": describe_error(error),
             "attempts": attempts,
-            "failed_at": datetime.now(UTC).isoformat(),
+            "failed_at": now.isoformat(),
             "original": {
                 "topic": record.topic,
                 "partition": record.partition,

@@ -46,6 +46,7 @@ __all__ = [
     "publish_confirmed",
     "raw_body",
     "records_of",
+    "refresh_metadata",
     "running_consumer",
 ]
 
@@ -162,6 +163,19 @@ def running_consumer(subscriber: Any) -> AIOKafkaConsumer | None:
     """
     client = getattr(subscriber, "consumer", None)
     return client if isinstance(client, AIOKafkaConsumer) else None
+
+
+async def refresh_metadata(client: AIOKafkaConsumer) -> bool:
+    """Ask the broker for the cluster metadata now; True if it answered.
+
+    Relies on: `AIOKafkaConsumer._client.force_metadata_update()` (private, undocumented),
+    the only way to refresh the metadata `partitions_for_topic` answers from before its
+    maximum age (5 minutes by default); it fetches the topics the consumer tracks, or all
+    of them when it tracks none. For a topic created after the consumer started, or a
+    broker that just came back and first answered without the topic.
+    """
+    updated = await client._client.force_metadata_update()
+    return bool(updated)
 
 
 async def log_positions(

@@ -7,15 +7,15 @@ FastAPI dependencies that read the `Authorization` header live in `shared.auth`.
 from __future__ import annotations
 
 import enum
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import jwt
 
+from shared.clock import SYSTEM_CLOCK
 from shared.errors import Unauthenticated
 from shared.regions import is_region_code, within
 from shared.settings import ServiceSettings
@@ -64,11 +64,13 @@ def mint_token(
     role: Role | str,
     scope: str,
     ttl: timedelta = timedelta(hours=12),
+    now: datetime | None = None,
 ) -> str:
-    """A signed token for a subject with a role and a scope."""
+    """A signed token for a subject with a role and a scope, issued at `now` (the caller's
+    clock; the system clock's now when not given) and valid for `ttl`."""
     if scope != "national" and not is_region_code(scope):
         raise ValueError(f"scope must be 'national' or a region code, got {scope!r}")
-    now = datetime.now(UTC)
+    now = now if now is not None else SYSTEM_CLOCK.now()
     claims = {
         "sub": subject,
         "role": str(Role(role)),
@@ -81,31 +83,43 @@ def mint_token(
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
-def decode_token(settings: ServiceSettings, token: str) -> Principal:
-    """The principal of a valid token; `Unauthenticated` for any other."""
+def decode_token(
+    settings: ServiceSettings, token: str, *, now: datetime | None = None
+) -> Principal:
+    """The principal of a token valid at `now` (the caller's clock; the system clock's now
+    when not given); `Unauthenticated` for any other."""
+    moment = (now if now is not None else SYSTEM_CLOCK.now()).timestamp()
     try:
-        principal, expires = _verified(
+        principal, issued, expires = _verified(
             token, settings.jwt_secret.get_secret_value(), settings.jwt_issuer
         )
-        if time.time() >= expires:
+        if moment >= expires:
             raise jwt.ExpiredSignatureError("Signature has expired")
+        if issued is not None and issued > moment:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
         return principal
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise Unauthenticated(
             f"the bearer token was rejected: {type(exc).__name__}", title="Invalid token"
         ) from exc
 
 
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
+def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, float | None, float]:
     """Signature and claims checked once per token (an operator sends the same token for
-    hours); expiry is checked on every use by the caller. Failures are not cached."""
+    hours): the principal, issued-at (if any) and expiry as POSIX timestamps. Failures are
+    not cached.
+
+    Why PyJWT's own exp/iat checks are off: they read the wall clock; the caller checks
+    both against its clock on every use.
+    """
     claims: dict[str, Any] = jwt.decode(
         token,
         secret,
         algorithms=["HS256"],
         issuer=issuer,
-        options={"require": ["sub", "exp", "iss"]},
+        options={"require": ["sub", "exp", "iss"], "verify_exp": False, "verify_iat": False},
     )
     principal = Principal(subject=claims["sub"], role=Role(claims["role"]), scope=claims["scope"])
-    return principal, float(claims["exp"])
+    issued = float(claims["iat"]) if "iat" in claims else None
+    return principal, issued, float(claims["exp"])

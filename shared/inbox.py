@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +25,11 @@ def define_inbox(metadata: MetaData) -> Table:
     )
 
 
-async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope: Envelope) -> bool:
-    """True if this consumer has not applied the event before (and now owns applying it).
+async def claim(
+    session: AsyncSession, inbox: Table, *, consumer: str, envelope: Envelope, now: datetime
+) -> bool:
+    """True if this consumer has not applied the event before (and now owns applying it);
+    `now` (the service's clock) is recorded as the time it was processed.
 
     Why ON CONFLICT DO NOTHING: two instances racing on a redelivered event both insert;
     the database lets exactly one of them through, the other sees a duplicate.
@@ -37,7 +40,7 @@ async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope:
             consumer=consumer,
             event_id=envelope.event_id,
             event_type=envelope.event_type,
-            processed_at=datetime.now(UTC),
+            processed_at=now,
         )
         .on_conflict_do_nothing()
     )
@@ -46,14 +49,18 @@ async def claim(session: AsyncSession, inbox: Table, *, consumer: str, envelope:
 
 
 async def claim_many(
-    session: AsyncSession, inbox: Table, *, consumer: str, envelopes: Sequence[Envelope]
+    session: AsyncSession,
+    inbox: Table,
+    *,
+    consumer: str,
+    envelopes: Sequence[Envelope],
+    now: datetime,
 ) -> set[uuid.UUID]:
-    """The ids of `envelopes` this consumer had not applied before (now claimed), in one
-    multi-row INSERT … ON CONFLICT DO NOTHING RETURNING instead of one statement per event.
-    Envelopes must have distinct event ids."""
+    """The ids of `envelopes` this consumer had not applied before (now claimed, processed
+    at `now`), in one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING instead of one
+    statement per event. Envelopes must have distinct event ids."""
     if not envelopes:
         return set()
-    now = datetime.now(UTC)
     stmt = (
         dialect_insert(session)(inbox)
         .values(

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from shared.clock import SYSTEM_CLOCK
 from shared.events.base import Event
 from shared.events.envelope import Envelope
 
@@ -73,13 +74,23 @@ def define_outbox(metadata: MetaData) -> Table:
 
 
 def outbox_row(
-    event_: Event, *, source: str, correlation_id: str | None = None, max_bytes: int = 512 * 1024
+    event_: Event,
+    *,
+    source: str,
+    correlation_id: str | None = None,
+    max_bytes: int = 512 * 1024,
+    now: datetime | None = None,
 ) -> dict[str, object]:
-    """The outbox row of one event (envelope columns and JSON payload); refuses oversize."""
+    """The outbox row of one event (envelope columns and JSON payload); refuses oversize.
+
+    `now` (the service's clock) is the event's time and the row's created_at; the system
+    clock's now when not given.
+    """
     envelope = Envelope(
         event_type=event_.event_type,
         source=source,
         schema_version=event_.schema_version,
+        time=now if now is not None else SYSTEM_CLOCK.now(),
         correlation_id=correlation_id or correlation_id_var.get(),
     )
     payload = event_.model_dump_json()
@@ -106,9 +117,14 @@ async def stage_events(
     *,
     source: str,
     correlation_id: str | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Add events to the outbox inside the caller's open transaction; returns how many."""
-    rows = [outbox_row(e, source=source, correlation_id=correlation_id) for e in events]
+    """Add events to the outbox inside the caller's open transaction; returns how many.
+
+    `now` is the time of the events (the service's clock; the system clock when not given).
+    """
+    now = now if now is not None else SYSTEM_CLOCK.now()
+    rows = [outbox_row(e, source=source, correlation_id=correlation_id, now=now) for e in events]
     if rows:
         await session.execute(insert(outbox), rows)
         session.info["outbox_staged"] = True
@@ -122,9 +138,13 @@ async def stage_event(
     *,
     source: str,
     correlation_id: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Add one event to the outbox inside the caller's open transaction."""
-    await stage_events(session, outbox, [event_], source=source, correlation_id=correlation_id)
+    """Add one event to the outbox inside the caller's open transaction (at `now`, as
+    `stage_events`)."""
+    await stage_events(
+        session, outbox, [event_], source=source, correlation_id=correlation_id, now=now
+    )
 
 
 def wake_relay_after_commit(
@@ -213,8 +233,3 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware (UTC)."""
-    return datetime.now(UTC)

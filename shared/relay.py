@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.clock import Clock
 from shared.events.envelope import Envelope
 from shared.kafka import missing_or_mismatched_topics
 from shared.logging import get_logger
@@ -36,6 +37,8 @@ class OutboxRelay:
     row whose transaction committed late (with a lower id than rows already published) is
     still found. On PostgreSQL rows are locked with SKIP LOCKED, so several relays of one
     service may run; on SQLite one relay per service runs (a single process owns the file).
+    Business time (published_at, next_attempt_at, backlog age, retention) comes from the
+    service's `clock`; only the loop's pacing uses the event loop's monotonic time.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class OutboxRelay:
         send: SendFn,
         settings: ServiceSettings,
         metrics: ServiceMetrics,
+        clock: Clock,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._read_sessionmaker = read_sessionmaker
@@ -54,6 +58,7 @@ class OutboxRelay:
         self._send = send
         self._settings = settings
         self._metrics = metrics
+        self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -139,7 +144,7 @@ class OutboxRelay:
 
     async def _select_due(self, session: AsyncSession, *, lock: bool) -> Sequence[Row[Any]]:
         o = self._outbox
-        now = datetime.now(UTC)
+        now = self._clock.now()
         stmt = (
             select(o)
             .where(o.c.published_at.is_(None))
@@ -196,7 +201,7 @@ class OutboxRelay:
         self, session: AsyncSession, rows: Sequence[Row[Any]], results: list[BaseException | None]
     ) -> int:
         o = self._outbox
-        now = datetime.now(UTC)
+        now = self._clock.now()
         ok_ids = [row.id for row, err in zip(rows, results, strict=True) if err is None]
         for chunk in _chunks(ok_ids, 500):
             await session.execute(update(o).where(o.c.id.in_(chunk)).values(published_at=now))
@@ -275,13 +280,13 @@ class OutboxRelay:
         self._metrics.outbox_pending.set(count)
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
-        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        age = (self._clock.now() - oldest).total_seconds() if oldest else 0.0
         self._metrics.outbox_oldest_age.set(max(0.0, age))
 
     async def delete_published(self, *, older_than: timedelta) -> int:
         """Delete rows published longer ago than `older_than`; returns how many."""
         o = self._outbox
-        cutoff = datetime.now(UTC) - older_than
+        cutoff = self._clock.now() - older_than
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(
                 delete(o).where(o.c.published_at.is_not(None)).where(o.c.published_at < cutoff)

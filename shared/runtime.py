@@ -66,6 +66,7 @@ def build_runtime(
     broker = make_broker(settings, service=name, metrics=metrics)
     outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
 
+    clock = clock or SYSTEM_CLOCK
     producer = RelayProducer(settings, service=name)
     relay = OutboxRelay(
         sessionmaker=sessionmaker,
@@ -74,6 +75,7 @@ def build_runtime(
         send=producer.send,
         settings=settings,
         metrics=metrics,
+        clock=clock,
     )
     consumer = EventConsumer(
         name=name,
@@ -82,6 +84,7 @@ def build_runtime(
         inbox=inbox,
         settings=settings,
         metrics=metrics,
+        clock=clock,
     )
     for topic in sorted({e.topic for e in publishes}):
         models = tuple(e for e in publishes if e.topic == topic)
@@ -108,7 +111,7 @@ def build_runtime(
         relay=relay,
         consumer=consumer,
         session_class=session_class,
-        clock=clock or SYSTEM_CLOCK,
+        clock=clock,
         publishes=publishes,
     )
 

@@ -160,13 +160,15 @@ async def partitions_of(
 ) -> list[TopicPartition]:
     """The topic's partitions, asking again until the metadata lists them: a broker that
     just came back (resumed, restarted) can answer a first metadata request without them."""
+    from shared.faststream_adapter import refresh_metadata
+
     while True:
         found = consumer.partitions_for_topic(topic) or set()
         if found or time.monotonic() >= deadline:
             if not found:
                 raise AssertionError(f"the broker lists no partitions of {topic}")
             return [TopicPartition(topic, p) for p in sorted(found)]
-        await consumer._client.force_metadata_update()
+        await refresh_metadata(consumer)
         if not consumer.partitions_for_topic(topic):
             await asyncio.sleep(0.1)
 

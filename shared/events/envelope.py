@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from shared.clock import SYSTEM_CLOCK
 from shared.ids import uuid7
 
 SPEC_VERSION = "1.0"
@@ -81,13 +82,17 @@ class EnvelopeError(ValueError):
 
 @dataclass(frozen=True)
 class Envelope:
-    """An event's envelope: id, type, source, schema version, time and correlation id."""
+    """An event's envelope: id, type, source, schema version, time and correlation id.
+
+    `time` defaults to the system clock's now; code that has a service's clock passes it
+    (`stage_events(..., now=clock.now())`).
+    """
 
     event_type: str
     source: str
     schema_version: int = 1
     event_id: uuid.UUID = field(default_factory=uuid7)
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=lambda: SYSTEM_CLOCK.now())
     correlation_id: str | None = None
 
     def to_headers(self) -> dict[str, str]:
@@ -107,9 +112,16 @@ class Envelope:
 
     @classmethod
     def from_headers(
-        cls, headers: Mapping[str, str | bytes] | Iterable[tuple[str, bytes]]
+        cls,
+        headers: Mapping[str, str | bytes] | Iterable[tuple[str, bytes]],
+        *,
+        now: datetime | None = None,
     ) -> Envelope:
-        """Read an envelope from a record's headers; `EnvelopeError` when they form none."""
+        """Read an envelope from a record's headers; `EnvelopeError` when they form none.
+
+        Without `ce_time` the event's time is `now` (the reader's clock; the system clock's
+        now when not given).
+        """
         items = headers.items() if isinstance(headers, Mapping) else headers
         h = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in items}
         missing = [k for k in ("ce_id", "ce_type", "ce_source") if not h.get(k)]
@@ -123,7 +135,7 @@ class Envelope:
                 schema_version=int(h.get("ce_schemaversion") or 1),
                 time=datetime.fromisoformat(h["ce_time"])
                 if h.get("ce_time")
-                else datetime.now(UTC),
+                else (now if now is not None else SYSTEM_CLOCK.now()),
                 correlation_id=h.get("ce_correlationid"),
             )
         except ValueError as exc:

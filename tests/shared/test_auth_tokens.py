@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
 
-from shared import identity as auth
 from shared.auth import Role, decode_token, mint_token
 from shared.errors import Unauthenticated
 from shared.settings import ServiceSettings
+
+T0 = datetime(2031, 5, 4, 3, 2, 1, tzinfo=UTC)  # years from the wall clock: only `now=` counts
 
 
 def _settings(secret: str = "s" * 40, issuer: str = "psm-test") -> ServiceSettings:
@@ -31,16 +31,25 @@ def test_a_valid_token_gives_its_role_and_scope():
     )
 
 
-def test_a_token_accepted_before_is_refused_once_it_has_expired(monkeypatch):
+def test_a_token_accepted_before_is_refused_once_it_has_expired():
     settings = _settings()
-    token = mint_token(settings, subject="op", role="viewer", scope="32", ttl=timedelta(hours=1))
-    assert decode_token(settings, token).role == Role.VIEWER
-    later = time.time() + 2 * 3600
-    monkeypatch.setattr(auth.time, "time", lambda: later)
+    token = mint_token(
+        settings, subject="op", role="viewer", scope="32", ttl=timedelta(hours=1), now=T0
+    )
+    assert decode_token(settings, token, now=T0 + timedelta(minutes=59)).role == Role.VIEWER
     with pytest.raises(Unauthenticated) as refused:
-        decode_token(settings, token)
+        decode_token(settings, token, now=T0 + timedelta(hours=1))
     assert "rejected" in refused.value.detail
     assert "ExpiredSignature" in refused.value.detail
+
+
+def test_a_token_is_refused_before_the_instant_it_was_issued_at():
+    settings = _settings()
+    token = mint_token(settings, subject="op", role="viewer", scope="32", now=T0)
+    assert decode_token(settings, token, now=T0).subject == "op"
+    with pytest.raises(Unauthenticated) as refused:
+        decode_token(settings, token, now=T0 - timedelta(minutes=1))
+    assert "ImmatureSignature" in refused.value.detail
 
 
 def test_a_token_accepted_under_one_secret_is_refused_under_another():

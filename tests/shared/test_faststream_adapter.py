@@ -260,6 +260,20 @@ async def test_a_confirmed_publish_returns_after_the_broker_stored_the_record(ka
     assert (record.value, ("a", b"b") in list(record.headers)) == (b"v", True)
 
 
+async def test_refreshing_metadata_shows_a_topic_created_after_the_consumer_started(kafka, admin):
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        name = f"adapter-{next(_names)}"
+        await adapter.create_topics(admin, [NewTopic(name, 2, 1)])
+        await eventually(lambda: _partitions(admin, name), message=f"{name} is described")
+        assert consumer.partitions_for_topic(name) is None, "the consumer's metadata is stale"
+        assert await adapter.refresh_metadata(consumer) is True
+        assert consumer.partitions_for_topic(name) == {0, 1}
+    finally:
+        await consumer.stop()
+
+
 async def test_creating_an_existing_topic_reports_topic_already_exists_per_topic(admin, topic):
     errors = await adapter.create_topics(admin, [NewTopic(topic, 2, 1)])
     assert [(name, code) for name, code, _ in errors] == [(topic, adapter.TOPIC_ALREADY_EXISTS)]
