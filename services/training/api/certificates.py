@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
-from services.training.api.deps import State
+from services.training.api.deps import UNREADABLE_BODY, State
 from services.training.db.tables import Certificate
 from services.training.domain.certificates import display_code, mask_reference
 from services.training.domain.enums import CertificateStatus, Level, PublicCertificateStatus
@@ -205,7 +205,12 @@ class RevokeBody(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-@router.post("/{certificate_id}/revoke", response_model=CertificatePublic, summary="Revoke")
+@router.post(
+    "/{certificate_id}/revoke",
+    response_model=CertificatePublic,
+    summary="Revoke",
+    responses=UNREADABLE_BODY,
+)
 @raises(CertificateNotFound, IssuerScopeOnly, WrongCertificateStatus)
 async def revoke(
     certificate_id: uuid.UUID, body: RevokeBody, principal: Writer, session: Session, state: State

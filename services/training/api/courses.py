@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
-from services.training.api.deps import State
-from services.training.api.fields import left_out
+from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.fields import Integer, left_out, number_only
 from services.training.domain.enums import Level, OrganiserLevel, VolunteerStatus
 from services.training.domain.errors import CourseExists, CourseNotFound, NationalAdminOnly
 from services.training.service import courses
@@ -18,6 +19,7 @@ from shared.problems import raises
 
 router = APIRouter(prefix="/courses", tags=["courses"])
 CODE_PATTERN = r"^[A-Z0-9-]{3,50}$"
+Months = Annotated[int, Field(gt=0, le=1200), BeforeValidator(number_only)]
 CourseCode = Path(pattern=CODE_PATTERN, examples=["BIMTEK-DASAR"])
 
 
@@ -26,15 +28,15 @@ class CourseRules(BaseModel):
 
     title: str = Field(min_length=1, max_length=200)
     topic: str | None = Field(default=None, max_length=100)
-    hours: int = Field(gt=0, le=500)
+    hours: Integer = Field(gt=0, le=500)
     modules: list[str] = Field(default=[], max_length=100)
-    min_attendance_pct: int = Field(ge=0, le=100)
-    pass_mark: int = Field(ge=0, le=100)
-    validity_months: int | None = Field(default=None, gt=0, le=1200)
+    min_attendance_pct: Integer = Field(ge=0, le=100)
+    pass_mark: Integer = Field(ge=0, le=100)
+    validity_months: Months | None = None
     prerequisite_level: Level | None = None
     organiser_levels: list[OrganiserLevel]
     allowed_statuses: list[VolunteerStatus]
-    active: bool = True
+    active: StrictBool = True
 
 
 class CourseCreate(CourseRules):
@@ -51,15 +53,15 @@ class CourseUpdate(BaseModel):
     # refused (422) instead of being written; leaving a field out keeps it.
     title: str = Field(default_factory=left_out, min_length=1, max_length=200)
     topic: str | None = Field(default=None, max_length=100)
-    hours: int = Field(default_factory=left_out, gt=0, le=500)
+    hours: Integer = Field(default_factory=left_out, gt=0, le=500)
     modules: list[str] = Field(default_factory=left_out, max_length=100)
-    min_attendance_pct: int = Field(default_factory=left_out, ge=0, le=100)
-    pass_mark: int = Field(default_factory=left_out, ge=0, le=100)
-    validity_months: int | None = Field(default=None, gt=0, le=1200)
+    min_attendance_pct: Integer = Field(default_factory=left_out, ge=0, le=100)
+    pass_mark: Integer = Field(default_factory=left_out, ge=0, le=100)
+    validity_months: Months | None = None
     prerequisite_level: Level | None = None
     organiser_levels: list[OrganiserLevel] = Field(default_factory=left_out)
     allowed_statuses: list[VolunteerStatus] = Field(default_factory=left_out)
-    active: bool = Field(default_factory=left_out)
+    active: StrictBool = Field(default_factory=left_out)
 
 
 class CoursePublic(CourseCreate):
@@ -89,7 +91,11 @@ async def get_one(
 
 
 @router.post(
-    "", status_code=201, response_model=CoursePublic, summary="Add a course (national admin)"
+    "",
+    status_code=201,
+    response_model=CoursePublic,
+    summary="Add a course (national admin)",
+    responses=UNREADABLE_BODY,
 )
 @raises(NationalAdminOnly, CourseExists)
 async def create(
@@ -107,7 +113,10 @@ async def create(
 
 
 @router.patch(
-    "/{code}", response_model=CoursePublic, summary="Change a course's rules (national admin)"
+    "/{code}",
+    response_model=CoursePublic,
+    summary="Change a course's rules (national admin)",
+    responses=UNREADABLE_BODY,
 )
 @raises(NationalAdminOnly, CourseNotFound)
 async def update(

@@ -1,8 +1,13 @@
-"""Field helpers of training's request schemas."""
+"""Field helpers of training's request schemas: JSON types taken as they are (no 0 for
+false, no number for a date), PATCH fields that may be left out but not nulled."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 
 def left_out() -> Any:
@@ -12,3 +17,32 @@ def left_out() -> Any:
     explicit null is refused with 422), and `exclude_unset` drops the field when absent.
     """
     return None
+
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _iso_only(value: Any) -> Any:
+    # Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("must be an ISO 8601 date")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+
+
+def number_only(value: Any) -> Any:
+    """Refuse what is not a JSON number before pydantic reads it as an integer.
+
+    Why: pydantic reads "7" and true as integers; JSON Schema's integer is a number whose
+    fraction is zero (7 or 7.0), nothing else.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    return value
+
+
+# Constraints go inside (`Annotated[int, Field(ge=...), BeforeValidator(number_only)]`) when
+# the type is nested or optional: outside, pydantic writes them into the schema unconverted.
+Integer = Annotated[int, BeforeValidator(number_only)]

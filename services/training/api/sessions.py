@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StringConstraints
 
-from services.training.api.deps import State
-from services.training.api.fields import left_out
+from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.fields import Integer, IsoDate, left_out, number_only
 from services.training.db.tables import TrainingSession
 from services.training.domain.enums import (
     AttendanceStatus,
@@ -42,7 +42,11 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 VILLAGE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
-Seats = Annotated[int, Field(ge=0, le=5000)]
+Seats = Annotated[int, Field(ge=0, le=5000), BeforeValidator(number_only)]
+Percent = Annotated[StrictFloat, Field(ge=0, le=100)]
+# Why: pydantic describes constrained keys as `patternProperties` only, which lets any other
+# key through in the schema while validation refuses it.
+ONLY_REGION_KEYS: dict[str, Any] = {"additionalProperties": False}
 
 
 class Speaker(BaseModel):
@@ -55,7 +59,7 @@ class Speaker(BaseModel):
 class AgendaItem(BaseModel):
     """One item of the agenda."""
 
-    day: date
+    day: IsoDate
     time: str | None = Field(default=None, max_length=20, examples=["08:00-10:00"])
     topic: str = Field(min_length=1, max_length=300)
     speaker: str | None = Field(default=None, max_length=200)
@@ -66,11 +70,14 @@ class SessionDetails(BaseModel):
 
     venue_name: str = Field(min_length=1, max_length=200)
     venue_village_code: str = Field(pattern=VILLAGE_PATTERN, examples=["32.76.01.1006"])
-    start_date: date = Field(examples=["2022-11-30"])
-    end_date: date = Field(examples=["2022-12-01"], description="not before start_date")
-    capacity: int = Field(gt=0, le=5000)
+    start_date: IsoDate = Field(examples=["2022-11-30"])
+    end_date: IsoDate = Field(examples=["2022-12-01"], description="not before start_date")
+    capacity: Integer = Field(gt=0, le=5000)
     quotas: dict[RegionCode, Seats] = Field(
-        default={}, max_length=100, examples=[{"32.75": 250, "32.16": 225}]
+        default={},
+        max_length=100,
+        examples=[{"32.75": 250, "32.16": 225}],
+        json_schema_extra=ONLY_REGION_KEYS,
     )
     eligible_regions: list[RegionCode] = Field(default=[], max_length=100, examples=[["32.76"]])
     speakers: list[Speaker] = Field(default=[], max_length=100)
@@ -100,10 +107,12 @@ class SessionUpdate(BaseModel):
     title: str = Field(default_factory=left_out, min_length=1, max_length=200)
     venue_name: str = Field(default_factory=left_out, min_length=1, max_length=200)
     venue_village_code: str = Field(default_factory=left_out, pattern=VILLAGE_PATTERN)
-    start_date: date = Field(default_factory=left_out)
-    end_date: date = Field(default_factory=left_out, description="not before start_date")
-    capacity: int = Field(default_factory=left_out, gt=0, le=5000)
-    quotas: dict[RegionCode, Seats] = Field(default_factory=left_out, max_length=100)
+    start_date: IsoDate = Field(default_factory=left_out)
+    end_date: IsoDate = Field(default_factory=left_out, description="not before start_date")
+    capacity: Integer = Field(default_factory=left_out, gt=0, le=5000)
+    quotas: dict[RegionCode, Seats] = Field(
+        default_factory=left_out, max_length=100, json_schema_extra=ONLY_REGION_KEYS
+    )
     eligible_regions: list[RegionCode] = Field(default_factory=left_out, max_length=100)
     speakers: list[Speaker] = Field(default_factory=left_out, max_length=100)
     agenda: list[AgendaItem] = Field(default_factory=left_out, max_length=200)
@@ -139,7 +148,13 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
     return out.model_copy(update={"warnings": warnings or []})
 
 
-@router.post("", status_code=201, response_model=SessionPublic, summary="Schedule a draft session")
+@router.post(
+    "",
+    status_code=201,
+    response_model=SessionPublic,
+    summary="Schedule a draft session",
+    responses=UNREADABLE_BODY,
+)
 @raises(RegionOutOfScope, SessionRuleBroken, CourseNotFound)
 async def create(
     body: SessionCreate, principal: Writer, session: Session, state: State
@@ -173,7 +188,12 @@ async def get_one(
     return _public(await scoped_session(session, principal, session_id))
 
 
-@router.patch("/{session_id}", response_model=SessionPublic, summary="Edit a draft or open session")
+@router.patch(
+    "/{session_id}",
+    response_model=SessionPublic,
+    summary="Edit a draft or open session",
+    responses=UNREADABLE_BODY,
+)
 @raises(SessionNotFound, WrongSessionStatus, SessionRuleBroken)
 async def update(
     session_id: uuid.UUID, body: SessionUpdate, principal: Writer, session: Session, state: State
@@ -230,7 +250,12 @@ class CancelBody(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-@router.post("/{session_id}/cancel", response_model=SessionPublic, summary="Cancel with a reason")
+@router.post(
+    "/{session_id}/cancel",
+    response_model=SessionPublic,
+    summary="Cancel with a reason",
+    responses=UNREADABLE_BODY,
+)
 @raises(SessionNotFound, WrongSessionStatus)
 async def cancel(
     session_id: uuid.UUID, body: CancelBody, principal: Writer, session: Session, state: State
@@ -290,6 +315,7 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
     "/{session_id}/enrolments",
     response_model=OutcomePublic,
     summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
+    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def enrol(
@@ -312,6 +338,7 @@ async def enrol(
     "/{session_id}/enrolments/bulk",
     response_model=list[OutcomePublic],
     summary="Enrol a list; one outcome per volunteer",
+    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def enrol_bulk(
@@ -383,11 +410,12 @@ class Recorded(BaseModel):
     "/{session_id}/attendance/{day}",
     response_model=Recorded,
     summary="Record a day's attendance (one participant or the whole sheet)",
+    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus, DayOutsideSession, EnrolmentNotFound, NotAParticipant)
 async def record_attendance(
     session_id: uuid.UUID,
-    day: date,
+    day: IsoDate,
     body: AttendanceSheet,
     principal: Writer,
     session: Session,
@@ -410,8 +438,8 @@ class Score(BaseModel):
     """One participant's pre- and/or post-test score (null leaves it unchanged)."""
 
     enrolment_id: uuid.UUID
-    pre_score: float | None = Field(default=None, ge=0, le=100)
-    post_score: float | None = Field(default=None, ge=0, le=100)
+    pre_score: Percent | None = None
+    post_score: Percent | None = None
 
 
 class ScoreSheet(BaseModel):
@@ -420,7 +448,12 @@ class ScoreSheet(BaseModel):
     scores: list[Score] = Field(min_length=1, max_length=5000)
 
 
-@router.put("/{session_id}/scores", response_model=Recorded, summary="Record test scores")
+@router.put(
+    "/{session_id}/scores",
+    response_model=Recorded,
+    summary="Record test scores",
+    responses=UNREADABLE_BODY,
+)
 @raises(SessionNotFound, WrongSessionStatus, EnrolmentNotFound, NotAParticipant)
 async def record_scores(
     session_id: uuid.UUID, body: ScoreSheet, principal: Writer, session: Session, state: State
