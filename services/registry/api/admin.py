@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.registry.api.deps import UNREADABLE_BODY, AdminActor, State
 from services.registry.api.schemas import REGION_PATTERN
-from services.registry.domain.enums import OperatorRole
+from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import InvalidOperator, OperatorExists
 from services.registry.service import operators
 from services.registry.service.drafts import IsoDateTime
@@ -32,7 +32,7 @@ class AuditEntryPublic(BaseModel):
     at: datetime
     actor: str
     role: str
-    action: str
+    action: AuditAction
     volunteer_id: uuid.UUID | None
     detail: str | None
     client_address: str | None
@@ -96,7 +96,7 @@ async def audit_log(
     _: AdminActor,
     volunteer_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
-    action: Annotated[str | None, Query(max_length=50)] = None,
+    action: AuditAction | None = None,
     since: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,

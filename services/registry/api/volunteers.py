@@ -20,7 +20,7 @@ from services.registry.api.schemas import (
     public,
     summary,
 )
-from services.registry.domain.enums import TrainingLevel, VolunteerStatus
+from services.registry.domain.enums import AuditAction, TrainingLevel, VolunteerStatus
 from services.registry.domain.errors import (
     DuplicateNik,
     Erased,
@@ -117,7 +117,7 @@ async def list_volunteers(
         audit(
             session,
             actor,
-            "volunteers.list",
+            AuditAction.VOLUNTEERS_LIST,
             now=state.clock.now(),
             detail=f"{len(rows)} of {total}",
         )

@@ -11,7 +11,13 @@ from sqlalchemy import CheckConstraint, Column, Dialect, Index, String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from services.registry.domain.enums import OperatorRole, Sex, TrainingLevel, VolunteerStatus
+from services.registry.domain.enums import (
+    AuditAction,
+    OperatorRole,
+    Sex,
+    TrainingLevel,
+    VolunteerStatus,
+)
 from shared.db import new_registry
 from shared.ids import uuid7
 from shared.inbox import define_inbox
@@ -166,7 +172,7 @@ class AuditEntry(RegistryModel, table=True):
     at: datetime = Field(index=True)
     actor: str = Field(max_length=200, index=True)
     role: str = Field(max_length=30)
-    action: str = Field(max_length=50, index=True)
+    action: AuditAction = _enum(AuditAction, 50, index=True)
     volunteer_id: uuid.UUID | None = Field(default=None, index=True)
     detail: str | None = Field(default=None, max_length=500)
     client_address: str | None = Field(default=None, max_length=100)

@@ -38,3 +38,21 @@ class OperatorRole(enum.StrEnum):
     PROVINCE_OPERATOR = "province_operator"
     REGENCY_OPERATOR = "regency_operator"
     VIEWER = "viewer"
+
+
+class AuditAction(enum.StrEnum):
+    """What an audit-log entry records (UU 27/2022: every access to personal data)."""
+
+    VOLUNTEER_CREATE = "volunteer.create"
+    VOLUNTEER_READ = "volunteer.read"
+    NIK_READ = "nik.read"
+    VOLUNTEER_UPDATE = "volunteer.update"
+    VOLUNTEER_EXPORT = "volunteer.export"
+    VOLUNTEER_ERASE = "volunteer.erase"
+    VOLUNTEER_STATUS = "volunteer.status"
+    VOLUNTEER_VERIFY = "volunteer.verify"
+    VOLUNTEER_TRANSFER = "volunteer.transfer"
+    VOLUNTEER_IMPORT = "volunteer.import"
+    VOLUNTEERS_LIST = "volunteers.list"
+    CONTACT_READ = "contact.read"
+    OPERATORS_READ = "operators.read"

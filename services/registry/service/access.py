@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from services.registry.db.bulk import insert_rows
 from services.registry.db.tables import AuditEntry, Volunteer
+from services.registry.domain.enums import AuditAction
 from services.registry.domain.errors import VolunteerNotFound
 from shared.identity import Principal
 from shared.ids import uuid7
@@ -82,7 +83,7 @@ async def volunteer_in_scope(
 def audit(
     session: AsyncSession,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     *,
     now: datetime,
     volunteer_id: uuid.UUID | None = None,
@@ -105,7 +106,7 @@ def audit(
 async def audit_each(
     session: AsyncSession,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     ids: list[uuid.UUID],
     *,
     now: datetime,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import Operator, Volunteer
+from services.registry.domain.enums import AuditAction
 from services.registry.domain.errors import Erased, VolunteerNotFound
 from services.registry.service import operators
 from services.registry.service.access import Actor, audit, audit_each
@@ -37,7 +38,7 @@ async def audited_read(
 ) -> Volunteer | None:
     """One volunteer (None if unknown); the attempt is audited whatever it finds."""
     found = await session.get(Volunteer, volunteer_id)
-    audit(session, actor, "contact.read", now=now, volunteer_id=volunteer_id)
+    audit(session, actor, AuditAction.CONTACT_READ, now=now, volunteer_id=volunteer_id)
     return found
 
 
@@ -56,7 +57,9 @@ async def audited_batch(
     """The contact rows of the ids registry holds (erased ones included), one audit row per id."""
     found = await session.execute(select(*CONTACT_COLUMNS).where(col(Volunteer.id).in_(ids)))
     rows = {r.id: r for r in found}
-    await audit_each(session, actor, "contact.read", ids, now=now, detail=f"batch of {len(ids)}")
+    await audit_each(
+        session, actor, AuditAction.CONTACT_READ, ids, now=now, detail=f"batch of {len(ids)}"
+    )
     return rows
 
 
@@ -69,5 +72,5 @@ async def operators_of_region(
         if region == "national"
         else await operators.operators_for_region(session, region)
     )
-    audit(session, actor, "operators.read", now=now, detail=f"region {region}")
+    audit(session, actor, AuditAction.OPERATORS_READ, now=now, detail=f"region {region}")
     return [o for o in rows if o.active]

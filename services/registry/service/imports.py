@@ -24,6 +24,7 @@ from sqlmodel import col
 from services.registry.config import Settings
 from services.registry.db.bulk import insert_prepared
 from services.registry.db.tables import Volunteer, VolunteerImport, outbox
+from services.registry.domain.enums import AuditAction
 from services.registry.domain.errors import ImportNotFound
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
@@ -200,7 +201,7 @@ class Importer:
             audit(
                 session,
                 self.actor,
-                "volunteer.import",
+                AuditAction.VOLUNTEER_IMPORT,
                 now=record.finished_at or started,
                 detail=f"import {record.id}: {t.imported} imported, {t.invalid} invalid, "
                 f"{t.duplicates} duplicates",

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.config import Settings
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
-from services.registry.domain.enums import TrainingLevel, VolunteerStatus
+from services.registry.domain.enums import AuditAction, TrainingLevel, VolunteerStatus
 from services.registry.domain.errors import Erased, IllegalTransition, OutOfScope
 from services.registry.domain.lifecycle import (
     Readiness,
@@ -92,7 +92,7 @@ async def _apply_status(
     audit(
         session,
         actor,
-        "volunteer.status",
+        AuditAction.VOLUNTEER_STATUS,
         now=now,
         volunteer_id=v.id,
         detail=f"{old}->{new_status}",
@@ -138,7 +138,7 @@ async def verify(
     if missing:
         raise IllegalTransition("cannot verify: missing " + ", ".join(missing))
     v.verified_at, v.verified_by = now, actor.subject
-    audit(session, actor, "volunteer.verify", now=now, volunteer_id=v.id)
+    audit(session, actor, AuditAction.VOLUNTEER_VERIFY, now=now, volunteer_id=v.id)
     await _activate_if_ready(
         session, v, actor=actor, settings=settings, now=now, reason_code="operator_verified"
     )
@@ -208,5 +208,5 @@ async def transfer(
         **domicile.__dict__,
     )
     await stage_event(session, outbox, event, source=SOURCE)
-    audit(session, actor, "volunteer.transfer", now=now, volunteer_id=v.id)
+    audit(session, actor, AuditAction.VOLUNTEER_TRANSFER, now=now, volunteer_id=v.id)
     return record

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import AuditEntry, Operator
-from services.registry.domain.enums import OperatorRole
+from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import OperatorExists
 from services.registry.domain.operators import check_role_scope
 
@@ -61,7 +61,7 @@ async def audit_entries(
     *,
     volunteer_id: uuid.UUID | None = None,
     actor: str | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
     since: datetime | None = None,
     limit: int = 100,
     offset: int = 0,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.domain.enums import AuditAction
 from services.registry.domain.errors import DuplicateNik, Erased, FullNikRefused, OutOfScope
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
@@ -66,7 +67,7 @@ async def register_volunteer(
     session.add(volunteer)
     await session.flush()
     await stage_event(session, outbox, registered_event(volunteer), source=SOURCE)
-    audit(session, actor, "volunteer.create", now=now, volunteer_id=volunteer.id)
+    audit(session, actor, AuditAction.VOLUNTEER_CREATE, now=now, volunteer_id=volunteer.id)
     return volunteer
 
 
@@ -102,9 +103,9 @@ async def read_volunteer(
         raise FullNikRefused(f"role {actor.role} may not see full NIKs")
     if v.erased_at is not None:
         raise Erased()
-    audit(session, actor, "volunteer.read", now=now, volunteer_id=v.id)
+    audit(session, actor, AuditAction.VOLUNTEER_READ, now=now, volunteer_id=v.id)
     if reveal_nik:
-        audit(session, actor, "nik.read", now=now, volunteer_id=v.id)
+        audit(session, actor, AuditAction.NIK_READ, now=now, volunteer_id=v.id)
 
 
 async def _identity_values(
@@ -163,7 +164,14 @@ async def update_profile(
     await session.flush()
     event = VolunteerProfileUpdated(volunteer_id=v.id, changed_fields=changed, updated_at=now)
     await stage_event(session, outbox, event, source=SOURCE)
-    audit(session, actor, "volunteer.update", now=now, volunteer_id=v.id, detail=",".join(changed))
+    audit(
+        session,
+        actor,
+        AuditAction.VOLUNTEER_UPDATE,
+        now=now,
+        volunteer_id=v.id,
+        detail=",".join(changed),
+    )
     return changed
 
 
@@ -183,7 +191,7 @@ async def export_volunteer(
         .where(col(Transfer.volunteer_id) == v.id)
         .order_by(col(Transfer.transferred_at))
     )
-    audit(session, actor, "volunteer.export", now=now, volunteer_id=v.id)
+    audit(session, actor, AuditAction.VOLUNTEER_EXPORT, now=now, volunteer_id=v.id)
     record = v.model_dump(exclude={"nik_hash", "nik_encrypted", "name_search"})
     record["nik"] = nik_of(v, vault, full=True)
     return {
@@ -243,7 +251,7 @@ async def erase_volunteer(
         VolunteerErased(volunteer_id=v.id, erased_at=now, effective_from=today),
         source=SOURCE,
     )
-    audit(session, actor, "volunteer.erase", now=now, volunteer_id=v.id)
+    audit(session, actor, AuditAction.VOLUNTEER_ERASE, now=now, volunteer_id=v.id)
     await session.refresh(v)
 
 
