@@ -18,6 +18,7 @@ from sqlalchemy import select
 from services.training.main import create_app, seed_courses
 from services.training.service import volunteers
 from shared.auth import Role
+from shared.clock import Clock
 from shared.events.registry import VolunteerRegistered
 from shared.runtime import Runtime
 from tests.builders import auth_headers
@@ -65,13 +66,16 @@ class Training:
 
 
 @contextlib.asynccontextmanager
-async def training_app(database_url: str, **overrides: Any) -> AsyncIterator[Training]:
-    """training on a migrated database, HTTP only: no broker, no relay (events stay staged)."""
+async def training_app(
+    database_url: str, *, clock: Clock | None = None, **overrides: Any
+) -> AsyncIterator[Training]:
+    """training on a migrated database, HTTP only: no broker, no relay (events stay staged);
+    `clock` decides what time the service reads (default: the system clock)."""
     await migrate("training", database_url)
     settings = settings_for(
         "training", database_url=database_url, bootstrap="127.0.0.1:1", **overrides
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     await seed_courses(app.state.service)
     transport = httpx.ASGITransport(app=app)
     try:

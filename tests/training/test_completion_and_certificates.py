@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from services.training.domain.certificates import holder_digest, verify_signature
+from shared.clock import FrozenClock
 from tests.training.helpers import (
     BEKASI_OPERATOR,
     DEPOK_OPERATOR,
@@ -196,3 +198,25 @@ async def test_lanjutan_needs_dasar_and_an_active_volunteer(database_url):
         await certify(t, [vid])
         [after] = await enrol_all(t, s["id"], [vid])
         assert after["outcome"] == "confirmed"
+
+
+async def test_a_certificate_shows_expired_once_the_service_clock_passes_its_validity(
+    database_url,
+):
+    clock = FrozenClock(datetime(2023, 1, 10, 3, 0, tzinfo=UTC))
+    async with training_app(database_url, clock=clock) as t:
+        r = await t.client.patch(
+            "/courses/BIMTEK-DASAR", json={"validity_months": 12}, headers=t.headers()
+        )
+        assert r.status_code == 200, r.text
+        [vid] = await add_volunteers(t, 1)
+        await certify(t, [vid])
+        [issued] = await t.events("certificate-issued")
+        assert issued["issued_at"].startswith("2023-01-10")  # the service's clock, not the host's
+        assert issued["valid_until"] == "2023-12-01"
+        code = issued["verification_code"]
+
+        clock.set(datetime(2023, 12, 1, 16, 30, tzinfo=UTC))  # 1 December 23:30 in WIB
+        assert (await t.client.get(f"/certificates/verify/{code}")).json()["status"] == "valid"
+        clock.advance(timedelta(hours=1))  # 2 December in WIB, still 1 December in UTC
+        assert (await t.client.get(f"/certificates/verify/{code}")).json()["status"] == "expired"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
 from tests.training.helpers import (
     BEKASI_OPERATOR,
     DEPOK_OPERATOR,
@@ -153,3 +157,55 @@ async def test_moving_an_open_session_publishes_session_rescheduled(database_url
             f"/sessions/{s['id']}", json={"end_date": "2022-12-01"}, headers=t.headers()
         )
         assert bad.status_code == 422
+
+
+async def test_an_explicit_null_for_a_session_field_is_refused_and_nothing_is_written(
+    database_url,
+):
+    async with training_app(database_url) as t:
+        draft = (await t.post("/sessions", session_body())).json()
+        for field in ("title", "capacity", "start_date", "quotas", "agenda"):
+            r = await t.client.patch(
+                f"/sessions/{draft['id']}", json={field: None}, headers=t.headers()
+            )
+            assert r.status_code == 422, (field, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json()["errors"][0]["field"] == field
+        unchanged = (await t.get(f"/sessions/{draft['id']}")).json()
+        assert {**unchanged, "warnings": []} == {**draft, "warnings": []}
+
+
+async def test_an_explicit_null_for_a_nullable_course_rule_clears_it(database_url):
+    async with training_app(database_url) as t:
+        r = await t.client.patch(
+            "/courses/BIMTEK-KHUSUS-ANAK",
+            json={"validity_months": None, "topic": None},
+            headers=t.headers(),
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["validity_months"] is None and r.json()["topic"] is None
+        refused = await t.client.patch(
+            "/courses/BIMTEK-KHUSUS-ANAK", json={"pass_mark": None}, headers=t.headers()
+        )
+        assert refused.status_code == 422
+
+
+async def test_a_number_is_not_taken_for_a_date_nor_zero_for_false(database_url):
+    async with training_app(database_url) as t:
+        as_number = await t.post("/sessions", session_body(start_date=0))
+        assert as_number.status_code == 422
+        assert as_number.json()["errors"][0]["field"] == "start_date"
+        zero = await t.client.patch(
+            "/courses/BIMTEK-DASAR", json={"active": 0}, headers=t.headers()
+        )
+        assert zero.status_code == 422
+        assert (await t.get("/courses/BIMTEK-DASAR")).json()["active"] is True
+
+
+async def test_the_database_refuses_a_session_status_outside_the_closed_list(database_url):
+    async with training_app(database_url) as t:
+        draft = (await t.post("/sessions", session_body())).json()
+        with pytest.raises(IntegrityError):
+            async with t.runtime.sessionmaker() as db, db.begin():
+                await db.execute(text("UPDATE sessions SET status = 'postponed'"))
+        assert (await t.get(f"/sessions/{draft['id']}")).json()["status"] == "draft"
