@@ -162,7 +162,9 @@ async def get_one(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
 ) -> CertificatePublic:
     """A certificate issued in your scope or held by someone in it."""
-    cert, _ = await certificates.get_certificate(session, principal, certificate_id)
+    cert, _ = await certificates.get_certificate(
+        session, principal=principal, certificate_id=certificate_id
+    )
     return _public(cert)
 
 
@@ -176,7 +178,9 @@ async def printable(
     certificate_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession, state: State
 ) -> HTMLResponse:
     """The certificate as a printable page, with its verification code."""
-    cert, _ = await certificates.get_certificate(session, principal, certificate_id)
+    cert, _ = await certificates.get_certificate(
+        session, principal=principal, certificate_id=certificate_id
+    )
     content: dict[str, Any] = json.loads(cert.canonical)
     html = _templates.get_template("certificate.html").render(
         number=cert.number,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from services.training.domain.errors import RegionOutOfScope
 from services.training.service import reports
@@ -20,6 +21,38 @@ Region = Path(
     description="'national', a province ('32') or a regency ('32.76')",
 )
 Year = Query(ge=2000, le=2100, examples=[2022])
+
+
+class CertifiedPerLevel(BaseModel):
+    """Volunteers holding a valid certificate of each level."""
+
+    dasar: int
+    lanjutan: int
+    khusus: int
+
+
+class RegionFigures(BaseModel):
+    """A region's training figures in a year."""
+
+    region_code: str
+    year: int
+    volunteers_certified: CertifiedPerLevel
+    participants: int
+    passed: int
+    failed: int
+    pass_rate: float | None
+    mean_pre_score: float | None
+    mean_post_score: float | None
+    mean_improvement: float | None
+
+
+class RegionReport(RegionFigures):
+    """A region's figures, the sessions it held, and the same figures per regency."""
+
+    sessions_held: int
+    by_regency: list[RegionFigures]
+
+
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One line per regency and the region's total",
@@ -53,13 +86,20 @@ async def region_csv(
     )
 
 
-@router.get("/regions/{region_code}", summary="Training figures of a region in a year (JSON)")
+@router.get(
+    "/regions/{region_code}",
+    response_model=RegionReport,
+    summary="Training figures of a region in a year (JSON)",
+)
 @raises(RegionOutOfScope)
 async def region_json(
     principal: CurrentPrincipal,
     session: ReadSession,
     region_code: str = Region,
     year: int = Year,
-) -> dict[str, Any]:
+) -> RegionReport:
     """Certified volunteers per level, sessions held, pass rate and improvement."""
-    return await reports.region_report(session, principal=principal, region=region_code, year=year)
+    report = await reports.region_report(
+        session, principal=principal, region=region_code, year=year
+    )
+    return RegionReport.model_validate(report)

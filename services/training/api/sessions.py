@@ -470,17 +470,46 @@ async def record_scores(
     return Recorded(recorded=count)
 
 
-@router.post("/{session_id}/complete", summary="Evaluate participants and issue certificates")
+class RegionResultPublic(BaseModel):
+    """Participants of one regency and how they did."""
+
+    participants: int
+    passed: int
+    failed: int
+
+
+class SessionSummary(BaseModel):
+    """A completed session's counts, overall and per regency, and mean test scores."""
+
+    session_id: uuid.UUID
+    course_code: str
+    level: Level
+    participants: int
+    passed: int
+    failed: int
+    by_region: dict[str, RegionResultPublic]
+    mean_pre_score: float | None
+    mean_post_score: float | None
+    mean_improvement: float | None
+    completed_at: datetime
+
+
+@router.post(
+    "/{session_id}/complete",
+    response_model=SessionSummary,
+    summary="Evaluate participants and issue certificates",
+)
 @raises(SessionNotFound, WrongSessionStatus)
 async def complete(
     session_id: uuid.UUID, principal: Writer, session: Session, state: State
-) -> dict[str, Any]:
+) -> SessionSummary:
     """Idempotent: completing again returns the same summary and issues nothing."""
     async with session.begin():
-        return await completion.complete(
+        summary = await completion.complete(
             session,
             principal=principal,
             session_id=session_id,
             signer=state.signer,
             now=state.clock.now(),
         )
+    return SessionSummary.model_validate(summary)

@@ -132,7 +132,11 @@ def _issued_event(cert: Certificate, course: Course) -> CertificateIssued:
 
 
 async def get_certificate(
-    session: AsyncSession, principal: Principal, certificate_id: uuid.UUID, *, lock: bool = False
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    certificate_id: uuid.UUID,
+    lock: bool = False,
 ) -> tuple[Certificate, TrainingSession]:
     """A certificate the principal may see: issued in its scope or held by someone in it."""
     query = select(Certificate).where(col(Certificate.id) == certificate_id)
@@ -170,7 +174,9 @@ async def revoke(
     now: datetime,
 ) -> Certificate:
     """Revoke a valid certificate; verifiers see it as revoked from now on."""
-    cert, row = await get_certificate(session, principal, certificate_id, lock=True)
+    cert, row = await get_certificate(
+        session, principal=principal, certificate_id=certificate_id, lock=True
+    )
     if not principal.sees(row.organiser_region_code):
         raise IssuerScopeOnly("only the issuing organiser's scope may revoke")
     if cert.status != CertificateStatus.VALID:
@@ -200,7 +206,9 @@ async def reissue(
     now: datetime,
 ) -> Certificate:
     """Issue a new certificate (new number and code) that supersedes a valid one."""
-    old, row = await get_certificate(session, principal, certificate_id, lock=True)
+    old, row = await get_certificate(
+        session, principal=principal, certificate_id=certificate_id, lock=True
+    )
     if not principal.sees(row.organiser_region_code):
         raise IssuerScopeOnly("only the issuing organiser's scope may re-issue")
     if old.status != CertificateStatus.VALID:
