@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
-from services.registry.domain.enums import AuditAction
+from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import DuplicateNik, Erased, FullNikRefused, OutOfScope
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit
@@ -30,7 +30,9 @@ from shared.pii import mask_nik
 SOURCE = "registry"
 ERASED_NAME = "[dihapus]"
 VOLUNTEERS: Table = Volunteer.__table__  # type: ignore[attr-defined]
-FULL_NIK_ROLES = frozenset({"national_admin", "province_operator", "regency_operator"})
+FULL_NIK_ROLES = frozenset(
+    {OperatorRole.NATIONAL_ADMIN, OperatorRole.PROVINCE_OPERATOR, OperatorRole.REGENCY_OPERATOR}
+)
 
 
 async def find_by_nik_hash(session: AsyncSession, nik_hash: str) -> uuid.UUID | None:
