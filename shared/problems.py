@@ -73,14 +73,6 @@ class ProblemDocument(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class Problem(DomainError):
-    """TRANSITIONAL: an explicit status; being replaced by the kinds of shared.errors."""
-
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail, title=title, **extra)
-        self.status = status
-
-
 def status_of(kind: type[DomainError]) -> int:
     """The HTTP status of a domain exception class (its nearest mapped kind)."""
     for cls in kind.__mro__:
@@ -127,8 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        status = exc.status if isinstance(exc, Problem) else status_of(type(exc))
-        return problem_response(request, status, exc.title, exc.detail, **exc.extra)
+        return problem_response(request, status_of(type(exc)), exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -136,7 +127,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(p) for p in err["loc"] if p != "body"),
-                "message": str(err["msg"]).split(",")[0],
+                # Pydantic's messages never hold the input; ours (ValueError in a validator)
+                # come as "Value error, <our message>".
+                "message": str(err["msg"]).removeprefix("Value error, "),
             }
             for err in exc.errors()
         ]
