@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import CheckConstraint, Dialect, Index, String, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.notifications.domain.enums import (
@@ -25,6 +21,7 @@ from services.notifications.domain.enums import (
     ScheduledStatus,
     SessionStatus,
 )
+from shared.columns import enum_field, one_of
 from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -39,35 +36,6 @@ outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
 
 
-class EnumText(TypeDecorator[Any]):
-    """A StrEnum stored as its value in a VARCHAR (the strings stay what they always were)."""
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
-        super().__init__(length)
-        self.enum_class = enum_class
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        """Refuse a value outside the list before it reaches the database."""
-        return None if value is None else str(self.enum_class(value).value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
-        """The stored string as its enum member."""
-        return None if value is None else self.enum_class(value)
-
-
-def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
-    return Field(sa_type=EnumText(enum_class, length), **kw)
-
-
-def _one_of(column: str, values: Iterable[str]) -> CheckConstraint:
-    """The database refuses a value outside the closed list (migration 9d952a40811f)."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=column)
-
-
 class Notification(NotificationsModel, table=True):
     """The delivery ledger: one row per (triggering event, recipient, template).
 
@@ -79,10 +47,10 @@ class Notification(NotificationsModel, table=True):
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "recipient_id", "template"),
         Index("ix_notifications_due", "status", "next_attempt_at"),
-        _one_of("status", NotificationStatus),
-        _one_of("recipient_kind", RecipientKind),
-        _one_of("category", Category),
-        _one_of("channel", ["", *ChannelName]),
+        one_of("status", NotificationStatus),
+        one_of("recipient_kind", RecipientKind),
+        one_of("category", Category),
+        one_of("channel", ["", *ChannelName]),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -90,13 +58,13 @@ class Notification(NotificationsModel, table=True):
     recipient_id: uuid.UUID = Field(index=True)
     template: str = Field(max_length=80)
     channel: str = Field(max_length=20)
-    status: NotificationStatus = _enum(NotificationStatus, 20, index=True)
+    status: NotificationStatus = enum_field(NotificationStatus, 20, index=True)
     body: str
     created_at: datetime
     sent_at: datetime | None = None
-    recipient_kind: RecipientKind = _enum(RecipientKind, 20, default=RecipientKind.VOLUNTEER)
+    recipient_kind: RecipientKind = enum_field(RecipientKind, 20, default=RecipientKind.VOLUNTEER)
     template_version: int = 1
-    category: Category = _enum(Category, 30, default=Category.ACCOUNT)
+    category: Category = enum_field(Category, 30, default=Category.ACCOUNT)
     session_id: uuid.UUID | None = Field(default=None, index=True)
     region_code: str | None = Field(default=None, max_length=20, index=True)
     context: str = "{}"
@@ -112,12 +80,12 @@ class DeliveryAttempt(NotificationsModel, table=True):
     """Each try on one channel: what was tried, the provider's id, the outcome."""
 
     __tablename__ = "delivery_attempts"
-    __table_args__ = (_one_of("channel", ChannelName), _one_of("outcome", AttemptOutcome))
+    __table_args__ = (one_of("channel", ChannelName), one_of("outcome", AttemptOutcome))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     notification_id: uuid.UUID = Field(index=True)
-    channel: ChannelName = _enum(ChannelName, 20)
-    outcome: AttemptOutcome = _enum(AttemptOutcome, 20)
+    channel: ChannelName = enum_field(ChannelName, 20)
+    outcome: AttemptOutcome = enum_field(AttemptOutcome, 20)
     provider_id: str | None = Field(default=None, max_length=200)
     error: str | None = None
     attempted_at: datetime
@@ -156,18 +124,18 @@ class OptOut(NotificationsModel, table=True):
     """A volunteer does not want `category` on `channel` ('*' = every channel)."""
 
     __tablename__ = "opt_outs"
-    __table_args__ = (_one_of("category", OptOutCategory), _one_of("channel", OptOutChannel))
+    __table_args__ = (one_of("category", OptOutCategory), one_of("channel", OptOutChannel))
 
     volunteer_id: uuid.UUID = Field(primary_key=True)
-    category: OptOutCategory = _enum(OptOutCategory, 30, primary_key=True)
-    channel: OptOutChannel = _enum(OptOutChannel, 20, primary_key=True)
+    category: OptOutCategory = enum_field(OptOutCategory, 30, primary_key=True)
+    channel: OptOutChannel = enum_field(OptOutChannel, 20, primary_key=True)
 
 
 class TrainingSession(NotificationsModel, table=True):
     """Read model of Bimtek sessions (what a message about a session needs to say)."""
 
     __tablename__ = "sessions"
-    __table_args__ = (_one_of("status", SessionStatus),)
+    __table_args__ = (one_of("status", SessionStatus),)
 
     session_id: uuid.UUID = Field(primary_key=True)
     title: str = ""
@@ -176,7 +144,7 @@ class TrainingSession(NotificationsModel, table=True):
     start_date: date | None = None
     end_date: date | None = None
     timezone: str = Field(default="Asia/Jakarta", max_length=40)
-    status: SessionStatus = _enum(SessionStatus, 20, default=SessionStatus.SCHEDULED)
+    status: SessionStatus = enum_field(SessionStatus, 20, default=SessionStatus.SCHEDULED)
     cancel_reason: str | None = None
 
 
@@ -184,12 +152,12 @@ class Enrolment(NotificationsModel, table=True):
     """Read model of enrolments: who is to be reminded of, or told about, a session."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (_one_of("status", EnrolmentStatus),)
+    __table_args__ = (one_of("status", EnrolmentStatus),)
 
     enrolment_id: uuid.UUID = Field(primary_key=True)
     session_id: uuid.UUID = Field(index=True)
     volunteer_id: uuid.UUID = Field(index=True)
-    status: EnrolmentStatus = _enum(EnrolmentStatus, 20)
+    status: EnrolmentStatus = enum_field(EnrolmentStatus, 20)
     reason_code: str | None = Field(default=None, max_length=40)
 
 
@@ -199,17 +167,17 @@ class ScheduledMessage(NotificationsModel, table=True):
     __tablename__ = "scheduled_messages"
     __table_args__ = (
         Index("ix_scheduled_messages_due", "status", "due_at"),
-        _one_of("kind", ScheduledKind),
-        _one_of("status", ScheduledStatus),
+        one_of("kind", ScheduledKind),
+        one_of("status", ScheduledStatus),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    kind: ScheduledKind = _enum(ScheduledKind, 40)
+    kind: ScheduledKind = enum_field(ScheduledKind, 40)
     session_id: uuid.UUID | None = Field(default=None, index=True)
     template: str = Field(max_length=80)
     context: str = "{}"
     due_at: datetime
-    status: ScheduledStatus = _enum(ScheduledStatus, 20, default=ScheduledStatus.PENDING)
+    status: ScheduledStatus = enum_field(ScheduledStatus, 20, default=ScheduledStatus.PENDING)
     created_at: datetime
     done_at: datetime | None = None
 

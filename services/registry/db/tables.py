@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Dialect, Index, String, Text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from services.registry.domain.enums import (
@@ -18,6 +15,7 @@ from services.registry.domain.enums import (
     TrainingLevel,
     VolunteerStatus,
 )
+from shared.columns import enum_field, one_of
 from shared.db import new_registry
 from shared.ids import uuid7
 from shared.inbox import define_inbox
@@ -31,35 +29,6 @@ class RegistryModel(SQLModel, registry=new_registry()):
 metadata = RegistryModel.metadata
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
-
-
-class EnumText(TypeDecorator[Any]):
-    """A StrEnum stored as its value in a VARCHAR (the strings stay what they always were)."""
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
-        super().__init__(length)
-        self.enum_class = enum_class
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        """Refuse a value outside the list before it reaches the database."""
-        return None if value is None else str(self.enum_class(value).value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
-        """The stored string as its enum member."""
-        return None if value is None else self.enum_class(value)
-
-
-def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
-    return Field(sa_type=EnumText(enum_class, length), **kw)
-
-
-def one_of(column: str, enum_class: type[enum.StrEnum]) -> CheckConstraint:
-    """The database's own guard of a closed list (NULL passes: nullability is separate)."""
-    values = ", ".join(f"'{member.value}'" for member in enum_class)
-    return CheckConstraint(f"{column} IN ({values})", name=column)
 
 
 class Volunteer(RegistryModel, table=True):
@@ -87,7 +56,7 @@ class Volunteer(RegistryModel, table=True):
     name_search: str = Field(default="", max_length=200)
     birth_place: str | None = Field(default=None, max_length=100)
     birth_date: date | None = None
-    sex: Sex | None = _enum(Sex, 1, default=None)
+    sex: Sex | None = enum_field(Sex, 1, default=None)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=200)
@@ -109,8 +78,8 @@ class Volunteer(RegistryModel, table=True):
     regency_code: str = Field(max_length=5)
     province_code: str = Field(max_length=2)
     region_dataset: str = Field(max_length=40)
-    status: VolunteerStatus = _enum(VolunteerStatus, 20, index=True)
-    training_level: TrainingLevel | None = _enum(TrainingLevel, 20, default=None)
+    status: VolunteerStatus = enum_field(VolunteerStatus, 20, index=True)
+    training_level: TrainingLevel | None = enum_field(TrainingLevel, 20, default=None)
     dasar_passed_at: datetime | None = None
     verified_at: datetime | None = None
     verified_by: str | None = Field(default=None, max_length=200)
@@ -127,8 +96,8 @@ class StatusChange(RegistryModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     volunteer_id: uuid.UUID = Field(index=True)
-    old_status: VolunteerStatus | None = _enum(VolunteerStatus, 20, default=None)
-    new_status: VolunteerStatus = _enum(VolunteerStatus, 20)
+    old_status: VolunteerStatus | None = enum_field(VolunteerStatus, 20, default=None)
+    new_status: VolunteerStatus = enum_field(VolunteerStatus, 20)
     reason: str | None = Field(default=None, max_length=500)
     actor: str = Field(max_length=200)
     changed_at: datetime
@@ -157,7 +126,7 @@ class Operator(RegistryModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     email: str = Field(max_length=200, unique=True)
-    role: OperatorRole = _enum(OperatorRole, 30)
+    role: OperatorRole = enum_field(OperatorRole, 30)
     scope: str = Field(max_length=13, index=True)
     active: bool = True
     created_at: datetime
@@ -172,7 +141,7 @@ class AuditEntry(RegistryModel, table=True):
     at: datetime = Field(index=True)
     actor: str = Field(max_length=200, index=True)
     role: str = Field(max_length=30)
-    action: AuditAction = _enum(AuditAction, 50, index=True)
+    action: AuditAction = enum_field(AuditAction, 50, index=True)
     volunteer_id: uuid.UUID | None = Field(default=None, index=True)
     detail: str | None = Field(default=None, max_length=500)
     client_address: str | None = Field(default=None, max_length=100)

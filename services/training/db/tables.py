@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Dialect, String, Text, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.training.domain.enums import (
@@ -21,6 +18,7 @@ from services.training.domain.enums import (
     ParticipantOutcome,
     SessionStatus,
 )
+from shared.columns import enum_field, one_of
 from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -33,35 +31,6 @@ class TrainingModel(SQLModel, registry=new_registry()):
 metadata = TrainingModel.metadata
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
-
-
-class EnumText(TypeDecorator[Any]):
-    """A StrEnum stored as its value in a VARCHAR (the strings stay what they always were)."""
-
-    impl = String
-    cache_ok = True
-
-    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
-        super().__init__(length)
-        self.enum_class = enum_class
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        """Refuse a value outside the list before it reaches the database."""
-        return None if value is None else str(self.enum_class(value).value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> enum.StrEnum | None:
-        """The stored string as its enum member."""
-        return None if value is None else self.enum_class(value)
-
-
-def _enum(enum_class: type[enum.StrEnum], length: int, **kw: Any) -> Any:
-    return Field(sa_type=EnumText(enum_class, length), **kw)
-
-
-def _one_of(column: str, values: Iterable[str]) -> CheckConstraint:
-    """The database refuses a value outside the closed list (migration 3c1f2b7e9a10)."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
 class KnownVolunteer(TrainingModel, table=True):
@@ -82,10 +51,10 @@ class Course(TrainingModel, table=True):
     """A Bimtek curriculum. Its rules (who organises, pass marks, prerequisites) are data."""
 
     __tablename__ = "courses"
-    __table_args__ = (_one_of("level", Level), _one_of("prerequisite_level", Level))
+    __table_args__ = (one_of("level", Level), one_of("prerequisite_level", Level))
 
     code: str = Field(primary_key=True, max_length=50)
-    level: Level = _enum(Level, 10, index=True)
+    level: Level = enum_field(Level, 10, index=True)
     title: str = Field(max_length=200)
     topic: str | None = Field(default=None, max_length=100)
     hours: int
@@ -93,7 +62,7 @@ class Course(TrainingModel, table=True):
     min_attendance_pct: int
     pass_mark: int
     validity_months: int | None = None
-    prerequisite_level: Level | None = _enum(Level, 10, default=None, nullable=True)
+    prerequisite_level: Level | None = enum_field(Level, 10, default=None, nullable=True)
     organiser_levels: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
@@ -108,11 +77,11 @@ class TrainingSession(TrainingModel, table=True):
     """A Bimtek batch."""
 
     __tablename__ = "sessions"
-    __table_args__ = (_one_of("level", Level), _one_of("status", SessionStatus))
+    __table_args__ = (one_of("level", Level), one_of("status", SessionStatus))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     course_code: str = Field(max_length=50, index=True)
-    level: Level = _enum(Level, 10)
+    level: Level = enum_field(Level, 10)
     title: str = Field(max_length=200)
     organiser_agency: str = Field(max_length=200)
     organiser_region_code: str = Field(max_length=13, index=True)
@@ -133,7 +102,7 @@ class TrainingSession(TrainingModel, table=True):
     agenda: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    status: SessionStatus = _enum(SessionStatus, 20, index=True)
+    status: SessionStatus = enum_field(SessionStatus, 20, index=True)
     cancel_reason: str | None = Field(default=None, max_length=500)
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=100)
@@ -148,9 +117,9 @@ class Enrolment(TrainingModel, table=True):
     __tablename__ = "enrolments"
     __table_args__ = (
         UniqueConstraint("session_id", "volunteer_id"),
-        _one_of("status", EnrolmentStatus),
-        _one_of("outcome", ParticipantOutcome),
-        _one_of("cancel_reason", CancelReason),
+        one_of("status", EnrolmentStatus),
+        one_of("outcome", ParticipantOutcome),
+        one_of("cancel_reason", CancelReason),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -158,13 +127,15 @@ class Enrolment(TrainingModel, table=True):
     volunteer_id: uuid.UUID = Field(index=True)
     regency_code: str = Field(max_length=5)
     province_code: str = Field(max_length=2)
-    status: EnrolmentStatus = _enum(EnrolmentStatus, 20)
+    status: EnrolmentStatus = enum_field(EnrolmentStatus, 20)
     waitlist_seq: int | None = None
     pre_score: float | None = None
     post_score: float | None = None
-    outcome: ParticipantOutcome | None = _enum(ParticipantOutcome, 10, default=None, nullable=True)
+    outcome: ParticipantOutcome | None = enum_field(
+        ParticipantOutcome, 10, default=None, nullable=True
+    )
     outcome_reason: str | None = Field(default=None, max_length=300)
-    cancel_reason: CancelReason | None = _enum(CancelReason, 50, default=None, nullable=True)
+    cancel_reason: CancelReason | None = enum_field(CancelReason, 50, default=None, nullable=True)
     created_at: datetime
     updated_at: datetime
 
@@ -173,11 +144,11 @@ class Attendance(TrainingModel, table=True):
     """One participant's attendance on one day of a session."""
 
     __tablename__ = "attendance"
-    __table_args__ = (_one_of("status", AttendanceStatus),)
+    __table_args__ = (one_of("status", AttendanceStatus),)
 
     enrolment_id: uuid.UUID = Field(primary_key=True, foreign_key="enrolments.id")
     day: date = Field(primary_key=True)
-    status: AttendanceStatus = _enum(AttendanceStatus, 20)
+    status: AttendanceStatus = enum_field(AttendanceStatus, 20)
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime
 
@@ -186,7 +157,7 @@ class Certificate(TrainingModel, table=True):
     """A signed certificate; `canonical` is exactly the signed text."""
 
     __tablename__ = "certificates"
-    __table_args__ = (_one_of("level", Level), _one_of("status", CertificateStatus))
+    __table_args__ = (one_of("level", Level), one_of("status", CertificateStatus))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     number: str = Field(max_length=80, unique=True)
@@ -195,13 +166,13 @@ class Certificate(TrainingModel, table=True):
     enrolment_id: uuid.UUID = Field(index=True)
     session_id: uuid.UUID = Field(index=True)
     course_code: str = Field(max_length=50)
-    level: Level = _enum(Level, 10)
+    level: Level = enum_field(Level, 10)
     regency_code: str = Field(max_length=5, index=True)
     province_code: str = Field(max_length=2, index=True)
     issuer: str = Field(max_length=200)
     issued_at: datetime
     valid_until: date | None = None
-    status: CertificateStatus = _enum(CertificateStatus, 20, index=True)
+    status: CertificateStatus = enum_field(CertificateStatus, 20, index=True)
     supersedes: uuid.UUID | None = None
     superseded_by: uuid.UUID | None = None
     revoked_reason: str | None = Field(default=None, max_length=500)
