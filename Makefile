@@ -39,10 +39,11 @@ test: root-installs install lint promtool postgres kafka  ## every tier: unit, i
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
 # broker, e2e, fault and subprocess markers; the database marker (tests/tiers.py: the tests
 # that run once per backend, the integration tier) and the fuzzing tier (tests/contract).
-# All of them run in `make test`.
+# All of them run in `make test`. Bytecode caching stays on even where PYTHONDONTWRITEBYTECODE
+# is set: without it pytest compiles and rewrites every module again (~4 s per process).
 UNIT_WORKERS ?= 2
 unit: install  ## the fast tier: domain rules, shared code, contracts, configuration (no broker, no database server, no subprocess)
-	@$(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal -p no:cacheprovider \
+	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal -p no:cacheprovider \
 	  -m "not broker and not e2e and not fault and not subprocess and not database" \
 	  --ignore=tests/contract $(PYTEST_ARGS)
 
