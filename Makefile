@@ -43,7 +43,7 @@ test: root-installs install lint promtool postgres kafka  ## every tier: unit, i
 # is set: without it pytest compiles and rewrites every module again (~4 s per process).
 UNIT_WORKERS ?= 2
 unit: install  ## the fast tier: domain rules, shared code, contracts, configuration (no broker, no database server, no subprocess)
-	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal -p no:cacheprovider \
+	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(UNIT_WORKERS) --dist worksteal \
 	  -m "not broker and not e2e and not fault and not subprocess and not database" \
 	  --ignore=tests/contract $(PYTEST_ARGS)
 
