@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.notifications.api.deps import UNREADABLE_BODY, State
+from services.notifications.api.deps import State
 from services.notifications.domain.enums import SegmentStatus, TrainingLevel
 from services.notifications.domain.errors import InvalidRegion, RegionOutOfScope
 from services.notifications.service import audience
@@ -53,7 +53,6 @@ class BroadcastPublic(BaseModel):
     response_model=BroadcastPublic,
     status_code=202,
     summary="Send to a segment",
-    responses=UNREADABLE_BODY,
 )
 @raises(InvalidRegion, RegionOutOfScope)
 async def create_broadcast(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from services.notifications.domain.errors import NationalScopeOnly
 from services.notifications.state import NotificationsState
 from shared.auth import CurrentPrincipal, Principal
-from shared.problems import PROBLEM_JSON, raises
+from shared.problems import raises
 
 
 async def service_state(request: Request) -> NotificationsState:
@@ -32,13 +32,3 @@ async def national_scope(principal: CurrentPrincipal) -> Principal:
 
 
 NationalScope = Annotated[Principal, Depends(national_scope)]
-
-
-# FastAPI answers 400 (a problem document, via shared.problems) when a body is not readable
-# JSON at all (e.g. not UTF-8). TRANSITIONAL until shared.problems documents it per route.
-UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
-    400: {
-        "description": "The body is not readable JSON",
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}},
-    }
-}

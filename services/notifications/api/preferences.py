@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.notifications.api.deps import UNREADABLE_BODY, State
+from services.notifications.api.deps import State
 from services.notifications.domain.enums import ChannelName, OptOutCategory, OptOutChannel
 from services.notifications.domain.errors import InvalidPreferences, VolunteerNotFound
 from services.notifications.service import audience
@@ -53,7 +53,7 @@ async def get_preferences(
     return PreferencesOut.model_validate(await audience.preferences(session, recipient, default))
 
 
-@router.put("/{volunteer_id}/preferences", response_model=PreferencesOut, responses=UNREADABLE_BODY)
+@router.put("/{volunteer_id}/preferences", response_model=PreferencesOut)
 @raises(VolunteerNotFound, InvalidPreferences)
 async def put_preferences(
     volunteer_id: uuid.UUID, body: PreferencesIn, session: Session, principal: Writer, state: State

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from services.notifications.api.deps import UNREADABLE_BODY
 from services.notifications.domain import templates
 from services.notifications.domain.enums import Category
 from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
@@ -80,7 +79,6 @@ async def preview_example(principal: CurrentPrincipal, name: str = TemplateName)
     "/{name}/preview",
     response_model=Preview,
     summary="Render against your values",
-    responses=UNREADABLE_BODY,
 )
 @raises(UnknownTemplate, TemplateCannotRender)
 async def preview_with(

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from services.registry.api.deps import UNREADABLE_BODY, AdminActor, State
+from services.registry.api.deps import AdminActor, State
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import InvalidOperator, OperatorExists
@@ -119,7 +119,6 @@ async def audit_log(
     status_code=201,
     response_model=OperatorPublic,
     summary="New operator",
-    responses=UNREADABLE_BODY,
 )
 @raises(InvalidOperator, OperatorExists)
 async def create_operator(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -14,7 +14,7 @@ from services.registry.domain.errors import (
 from services.registry.service.access import Actor
 from services.registry.state import RegistryState
 from shared.auth import CurrentPrincipal, Role, Writer
-from shared.problems import PROBLEM_JSON, raises
+from shared.problems import raises
 
 
 async def service_state(request: Request) -> RegistryState:
@@ -65,15 +65,3 @@ OperatorActor = Annotated[Actor, Depends(operator_actor)]
 WriterActor = Annotated[Actor, Depends(writer_actor)]
 AdminActor = Annotated[Actor, Depends(national_admin)]
 ServiceActor = Annotated[Actor, Depends(service_actor)]
-
-
-def _unreadable(description: str) -> dict[int | str, dict[str, Any]]:
-    problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
-    return {400: {"description": description, "content": {PROBLEM_JSON: problem}}}
-
-
-# FastAPI and Starlette answer 400 (a problem document, via shared.problems) when a body is
-# not readable at all (JSON that is not UTF-8, a broken multipart form). TRANSITIONAL until
-# shared.problems documents it per route.
-UNREADABLE_BODY = _unreadable("The body is not readable JSON")
-UNREADABLE_FORM = _unreadable("The form upload is not readable multipart data")

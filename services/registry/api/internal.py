@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.registry.api.deps import UNREADABLE_BODY, ServiceActor, State
+from services.registry.api.deps import ServiceActor, State
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import OperatorRole, VolunteerStatus
 from services.registry.domain.errors import Erased, VolunteerNotFound
@@ -89,7 +89,7 @@ async def contact(
     return _contact(service.readable(found, volunteer_id))
 
 
-@router.post("/contacts", response_model=Contacts, responses=UNREADABLE_BODY)
+@router.post("/contacts", response_model=Contacts)
 async def contacts(
     body: ContactsRequest, session: Session, actor: ServiceActor, state: State
 ) -> Contacts:

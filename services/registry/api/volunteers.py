@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from services.registry.api.deps import UNREADABLE_BODY, OperatorActor, State, WriterActor
+from services.registry.api.deps import OperatorActor, State, WriterActor
 from services.registry.api.schemas import (
     REGION_PATTERN,
     HistoryEntry,
@@ -58,7 +58,6 @@ JSON = "application/json"
     status_code=201,
     response_model=VolunteerPublic,
     summary="Register a volunteer (candidate)",
-    responses=UNREADABLE_BODY,
 )
 @raises(InvalidVolunteer, OutOfScope, DuplicateNik)
 async def register(
@@ -166,7 +165,6 @@ async def get_one(
     "/{volunteer_id:uuid}",
     response_model=VolunteerPublic,
     summary="Correct profile data",
-    responses=UNREADABLE_BODY,
 )
 @raises(VolunteerNotFound, InvalidVolunteer, DuplicateNik, Erased)
 async def correct(
@@ -226,7 +224,6 @@ async def erase(
     "/{volunteer_id:uuid}/status",
     response_model=VolunteerPublic,
     summary="Change status",
-    responses=UNREADABLE_BODY,
 )
 @raises(VolunteerNotFound, IllegalTransition, Erased)
 async def change_status(
@@ -274,7 +271,6 @@ async def verify(
     "/{volunteer_id:uuid}/transfers",
     response_model=VolunteerPublic,
     summary="Move to another village",
-    responses=UNREADABLE_BODY,
 )
 @raises(VolunteerNotFound, InvalidVolunteer, OutOfScope, IllegalTransition, Erased)
 async def transfer(

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
-from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.deps import State
 from services.training.db.tables import Certificate
 from services.training.domain.certificates import display_code, mask_reference
 from services.training.domain.enums import CertificateStatus, Level, PublicCertificateStatus
@@ -213,7 +213,6 @@ class RevokeBody(BaseModel):
     "/{certificate_id}/revoke",
     response_model=CertificatePublic,
     summary="Revoke",
-    responses=UNREADABLE_BODY,
 )
 @raises(CertificateNotFound, IssuerScopeOnly, WrongCertificateStatus)
 async def revoke(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
-from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.deps import State
 from services.training.api.fields import Integer, left_out, number_only
 from services.training.domain.enums import Level, OrganiserLevel, VolunteerStatus
 from services.training.domain.errors import CourseExists, CourseNotFound, NationalAdminOnly
@@ -95,7 +95,6 @@ async def get_one(
     status_code=201,
     response_model=CoursePublic,
     summary="Add a course (national admin)",
-    responses=UNREADABLE_BODY,
 )
 @raises(NationalAdminOnly, CourseExists)
 async def create(
@@ -116,7 +115,6 @@ async def create(
     "/{code}",
     response_model=CoursePublic,
     summary="Change a course's rules (national admin)",
-    responses=UNREADABLE_BODY,
 )
 @raises(NationalAdminOnly, CourseNotFound)
 async def update(

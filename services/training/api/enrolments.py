@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.deps import State
 from services.training.domain.enums import CancelReason, EnrolmentStatus, OperatorCancelReason
 from services.training.domain.errors import EnrolmentNotActive, EnrolmentNotFound
 from services.training.service import enrolments
@@ -35,7 +35,6 @@ class EnrolmentCancelledPublic(BaseModel):
     "/{enrolment_id}/cancel",
     response_model=EnrolmentCancelledPublic,
     summary="Cancel a place or waitlist entry",
-    responses=UNREADABLE_BODY,
 )
 @raises(EnrolmentNotFound, EnrolmentNotActive)
 async def cancel(

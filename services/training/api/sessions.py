@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StringConstraints
 
-from services.training.api.deps import UNREADABLE_BODY, State
+from services.training.api.deps import State
 from services.training.api.fields import Integer, IsoDate, left_out, number_only
 from services.training.db.tables import TrainingSession
 from services.training.domain.enums import (
@@ -153,7 +153,6 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
     status_code=201,
     response_model=SessionPublic,
     summary="Schedule a draft session",
-    responses=UNREADABLE_BODY,
 )
 @raises(RegionOutOfScope, SessionRuleBroken, CourseNotFound)
 async def create(
@@ -192,7 +191,6 @@ async def get_one(
     "/{session_id}",
     response_model=SessionPublic,
     summary="Edit a draft or open session",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus, SessionRuleBroken)
 async def update(
@@ -254,7 +252,6 @@ class CancelBody(BaseModel):
     "/{session_id}/cancel",
     response_model=SessionPublic,
     summary="Cancel with a reason",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def cancel(
@@ -315,7 +312,6 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
     "/{session_id}/enrolments",
     response_model=OutcomePublic,
     summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def enrol(
@@ -338,7 +334,6 @@ async def enrol(
     "/{session_id}/enrolments/bulk",
     response_model=list[OutcomePublic],
     summary="Enrol a list; one outcome per volunteer",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def enrol_bulk(
@@ -410,7 +405,6 @@ class Recorded(BaseModel):
     "/{session_id}/attendance/{day}",
     response_model=Recorded,
     summary="Record a day's attendance (one participant or the whole sheet)",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus, DayOutsideSession, EnrolmentNotFound, NotAParticipant)
 async def record_attendance(
@@ -452,7 +446,6 @@ class ScoreSheet(BaseModel):
     "/{session_id}/scores",
     response_model=Recorded,
     summary="Record test scores",
-    responses=UNREADABLE_BODY,
 )
 @raises(SessionNotFound, WrongSessionStatus, EnrolmentNotFound, NotAParticipant)
 async def record_scores(
