@@ -14,8 +14,8 @@ from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import InvalidOperator, OperatorExists
 from services.registry.service import operators
-from services.registry.service.drafts import IsoDateTime
 from shared.deps import ReadSession, Session
+from shared.fields import IsoDateTime
 from shared.problems import raises
 
 router = APIRouter(tags=["admin"])

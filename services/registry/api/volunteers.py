@@ -33,8 +33,9 @@ from services.registry.domain.errors import (
 from services.registry.domain.regions import region_name
 from services.registry.service import lifecycle, queries, volunteers
 from services.registry.service.access import audit, volunteer_in_scope
-from services.registry.service.drafts import Correction, IsoDateTime, VolunteerDraft
+from services.registry.service.drafts import Correction, VolunteerDraft
 from shared.deps import ReadSession, Session
+from shared.fields import IsoDateTime
 from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])

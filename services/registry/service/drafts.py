@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -22,19 +20,8 @@ from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
 from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
 from services.registry.nik_vault import NikVault
+from shared.fields import IsoDate
 
-_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
-
-
-def _iso_only(value: Any) -> Any:
-    # Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        raise ValueError("must be an ISO 8601 date")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_only)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 NikText = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
 from services.training.api.deps import State
-from services.training.api.fields import Integer, left_out, number_only
 from services.training.domain.enums import Level, OrganiserLevel, VolunteerStatus
 from services.training.domain.errors import CourseExists, CourseNotFound, NationalAdminOnly
 from services.training.service import courses
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.fields import Integer, left_out, number_only
 from shared.problems import raises
 
 router = APIRouter(prefix="/courses", tags=["courses"])

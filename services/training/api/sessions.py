@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StringConstraints
 
 from services.training.api.deps import State
-from services.training.api.fields import Integer, IsoDate, left_out, number_only
 from services.training.db.tables import TrainingSession
 from services.training.domain.enums import (
     AttendanceStatus,
@@ -36,6 +35,7 @@ from services.training.service import completion, enrolments, sessions
 from services.training.service.common import scoped_session
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.fields import Integer, IsoDate, left_out, number_only
 from shared.problems import raises
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])

@@ -1,10 +1,21 @@
-"""Field helpers of training's request schemas: JSON types taken as they are (no 0 for
-false, no number for a date), PATCH fields that may be left out but not nulled."""
+"""Field types for request schemas, the same in every service: JSON types taken as they are.
+
+pydantic's lax mode converts what a JSON Schema validator would refuse (a number read as a
+Unix timestamp for a date, "7" or true for an integer), so what a service accepts would
+differ from what its OpenAPI document promises. These types refuse such input with 422
+while leaving the schema as it is:
+
+- `IsoDate`, `IsoDateTime`: a date/time as ISO 8601 text, never a number.
+- `Integer` (and `number_only` for constrained or nested integers): a JSON number whose
+  fraction is zero, never a string or a boolean. For booleans and floats use pydantic's
+  `StrictBool` / `StrictFloat`.
+- `left_out()`: the default of a PATCH field that may be left out but not set to null.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -22,14 +33,18 @@ def left_out() -> Any:
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 
 
-def _iso_only(value: Any) -> Any:
-    # Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
+def iso_only(value: Any) -> Any:
+    """Refuse a number (or numeric text) before pydantic reads it as a date or time.
+
+    Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
+    """
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
         raise ValueError("must be an ISO 8601 date")
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDate = Annotated[date, BeforeValidator(iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_only)]
 
 
 def number_only(value: Any) -> Any:
