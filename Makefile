@@ -33,7 +33,7 @@ postgres:  ## PostgreSQL for the tests: the running one, or Debian's package ins
 	@tools/sh/ensure-postgres.sh
 
 PYTEST_WORKERS ?= 3
-test: root-installs install lint promtool postgres kafka  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
+test: root-installs install lint promtool postgres kafka asyncapi-schema  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
@@ -47,20 +47,24 @@ unit: install  ## the fast tier: domain rules, shared code, contracts, configura
 	  -m "not broker and not e2e and not fault and not subprocess and not database" \
 	  --ignore=tests/contract $(PYTEST_ARGS)
 
-.PHONY: promtool root-installs
+.PHONY: promtool root-installs asyncapi-schema
 promtool:  ## Prometheus and promtool (Debian package `prometheus`): alert rules checked, dashboards evaluated live
 	@tools/sh/ensure-prometheus.sh
 
 root-installs:  ## what `make test` is about to install as root with apt-get (said first; nothing when all is present)
 	@tools/sh/root-installs.sh
 
-lint: install
-	@$(BIN)/ruff check shared services tools tests
+asyncapi-schema: install  ## the official AsyncAPI JSON Schema (npm @asyncapi/specs, cached) the contract tests validate against
+	@$(BIN)/python -m tools.contracts fetch-schema
+
+lint: install  ## ruff (ruff.toml), import-linter layers (.importlinter), mypy strict (mypy.ini)
+	@$(BIN)/ruff check shared services tools tests bench
+	@$(BIN)/ruff format --check shared services tools tests bench
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/mypy
 
 fmt: install
-	@$(BIN)/ruff check --fix shared services tools tests && $(BIN)/ruff format shared services tools tests
+	@$(BIN)/ruff check --fix shared services tools tests bench && $(BIN)/ruff format shared services tools tests bench
 
 bench: install kafka
 	@$(BIN)/python -m bench.run
