@@ -61,3 +61,11 @@ def number_only(value: Any) -> Any:
 # Constraints go inside (`Annotated[int, Field(ge=...), BeforeValidator(number_only)]`) when
 # the type is nested or optional: outside, pydantic writes them into the schema unconverted.
 Integer = Annotated[int, BeforeValidator(number_only)]
+
+
+# Why: `\s` means different characters to the two regex engines a pattern meets. JSON
+# Schema's (ECMA 262, what the OpenAPI document promises) includes U+FEFF but not U+0085;
+# pydantic's (Rust, Unicode White_Space) the other way round. Inside a character class,
+# `SPACE` names both, so the schema and the validation refuse the same strings:
+# `pattern=rf"^[^@{SPACE}]+@[^@{SPACE}]+$"`.
+SPACE = r"\s\x85\uFEFF"

@@ -15,12 +15,12 @@ from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import InvalidOperator, OperatorExists
 from services.registry.service import operators
 from shared.deps import ReadSession, Session
-from shared.fields import IsoDateTime
+from shared.fields import SPACE, IsoDateTime
 from shared.problems import raises
 
 router = APIRouter(tags=["admin"])
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_PATTERN = rf"^[^@{SPACE}]+@[^@{SPACE}]+$"
 PROVINCE_PATTERN = r"^[0-9]{2}$"
 REGENCY_PATTERN = r"^[0-9]{2}\.[0-9]{2}$"
 

@@ -20,8 +20,9 @@ from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
 from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
 from services.registry.nik_vault import NikVault
-from shared.fields import IsoDate
+from shared.fields import SPACE, IsoDate
 
+EMAIL_PATTERN = rf"^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+$"
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 NikText = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
@@ -64,7 +65,7 @@ class ProfileFields(BaseModel):
     birth_place: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=200, pattern=EMAIL_PATTERN)
     education: str | None = Field(default=None, max_length=100)
     occupation: str | None = Field(default=None, max_length=100)
     ipsm_number: str | None = Field(default=None, max_length=50)
