@@ -18,11 +18,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import schemathesis
 import uvicorn
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from shared.auth import Role, mint_token
 from tests.support import migrate, settings_for
@@ -113,16 +116,20 @@ def openapi_of(service: str) -> dict[str, Any]:
     return spec
 
 
-def fuzz_schema(service: str) -> Any:
+# The case a fuzz test receives (schemathesis.Case is generic in its operation).
+FuzzCase: TypeAlias = schemathesis.Case[schemathesis.APIOperation[Any, Any, Any, Any]]
+
+
+def fuzz_schema(service: str, *, config: SchemathesisConfig | None = None) -> OpenApiSchema:
     """The schemathesis schema of a service, configured the same way for all three.
 
-    Two generation options are off because they test the harness, not the service: the
-    fixture always sends an admin's token (so a generated "request without Authorization"
-    goes out with one), and OpenAPI cannot declare a closed query string (an unknown query
-    parameter is ignored, as by every FastAPI service).
+    `config` carries a test's own per-operation allowances (statuses that answer rules the
+    schema cannot state). Two generation options are off for every service because they
+    test the harness, not the service: the fixture always sends an admin's token (so a
+    generated "request without Authorization" goes out with one), and OpenAPI cannot
+    declare a closed query string (an unknown query parameter is ignored, as by every
+    FastAPI service).
     """
-    import schemathesis
-
-    schema = schemathesis.openapi.from_dict(openapi_of(service))
+    schema = schemathesis.openapi.from_dict(openapi_of(service), config=config)
     schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
     return schema

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
 
 from services.notifications.contacts import ContactDetails
@@ -15,13 +14,9 @@ from services.notifications.service import audience, delivery, readmodel, trigge
 from shared.events import registry as reg
 from shared.events import training as tr
 from shared.identity import Principal, Role
-from tests.contract.fuzz import FUZZ_SETTINGS, FuzzTarget, openapi_of, serve
+from tests.contract.fuzz import FUZZ_SETTINGS, FuzzCase, FuzzTarget, fuzz_schema, serve
 
-schema = schemathesis.openapi.from_dict(openapi_of("notifications"))
-# False positives of the harness, not of the service: the fixture always sends the admin's
-# token (a "request without Authorization" goes out with one), and OpenAPI cannot declare a
-# closed query string (an unknown parameter is ignored, as by every FastAPI service).
-schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
+schema = fuzz_schema("notifications")
 
 DEPOK = "32.76.01.1006"
 
@@ -90,7 +85,7 @@ def notifications_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_notifications_answers_generated_requests_within_its_contract(
-    case: schemathesis.Case, notifications_target: FuzzTarget
+    case: FuzzCase, notifications_target: FuzzTarget
 ) -> None:
     case.call_and_validate(
         base_url=notifications_target.base_url, headers=notifications_target.headers

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
 from schemathesis.config import OperationConfig
 
@@ -18,13 +17,9 @@ from services.training.service import completion, enrolments, sessions, voluntee
 from services.training.state import TrainingState
 from shared.auth import Principal, Role
 from shared.events.registry import VolunteerRegistered
-from tests.contract.fuzz import FUZZ_SETTINGS, FuzzTarget, openapi_of, serve
+from tests.contract.fuzz import FUZZ_SETTINGS, FuzzCase, FuzzTarget, fuzz_schema, serve
 
-schema = schemathesis.openapi.from_dict(openapi_of("training"))
-# False positives of the harness, not of the service: the fixture always sends the admin's
-# token (a "request without Authorization" goes out with one), and OpenAPI cannot declare a
-# closed query string (an unknown parameter is ignored, as by every FastAPI service).
-schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
+schema = fuzz_schema("training")
 # Not a false acceptance: these rules relate two fields, or a field to stored data (the end
 # not before the start, the venue inside the organiser's region, the course open to that
 # organiser level, a day of the session, a capacity not below the confirmed places), which
@@ -152,6 +147,6 @@ def training_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTa
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_training_answers_generated_requests_within_its_contract(
-    case: schemathesis.Case, training_target: FuzzTarget
+    case: FuzzCase, training_target: FuzzTarget
 ) -> None:
     case.call_and_validate(base_url=training_target.base_url, headers=training_target.headers)
