@@ -24,6 +24,7 @@ from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
 from services.registry.service.spreadsheets import COLUMNS
+from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
 from tools.broker import free_port
@@ -71,6 +72,7 @@ async def fill(
                 actor=Actor("bench", "national_admin", "national"),
                 vault=NikVault(settings),
                 settings=settings,
+                clock=SYSTEM_CLOCK,
             )
             record = await importer.run_file(path, filename=path.name)
             path.unlink()

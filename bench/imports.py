@@ -19,6 +19,7 @@ from services.registry.config import Settings
 from services.registry.service.access import Actor
 from services.registry.service.import_rows import validate_chunk
 from services.registry.service.spreadsheets import read_chunks
+from shared.clock import SYSTEM_CLOCK
 from shared.migrations import upgrade
 
 
@@ -28,7 +29,10 @@ def raw_baseline(path: Path, db: Path, chunk: int) -> dict[str, Any]:
     upgrade(MIGRATIONS, url)
     settings = Settings(database_url=url)
     actor = Actor("bench", "national_admin", "national")
-    prepared = [validate_chunk(c, actor, settings) for c in read_chunks(path, chunk)]
+    now, today = SYSTEM_CLOCK.now(), SYSTEM_CLOCK.today()
+    prepared = [
+        validate_chunk(c, actor, settings, now=now, today=today) for c in read_chunks(path, chunk)
+    ]
     rows = sum(len(p.valid) for p in prepared)
     conn = sqlite3.connect(db, isolation_level=None)
     cache = f"cache_size=-{settings.import_sqlite_cache_mb * 1024}"  # as the Importer's

@@ -23,6 +23,7 @@ from services.registry.config import Settings
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
+from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_sessionmaker
 from shared.migrations import upgrade
 from tools.services import SERVICES
@@ -38,6 +39,7 @@ async def _run(settings: Settings, path: Path) -> dict[str, Any]:
             actor=Actor("bench", "national_admin", "national"),
             vault=NikVault(settings),
             settings=settings,
+            clock=SYSTEM_CLOCK,
         )
         machine = _machine_cpu_seconds()
         started, cpu = time.perf_counter(), time.process_time()

@@ -61,7 +61,11 @@ async def _import(settings: Settings, file: Path, who: Actor):  # type: ignore[n
     engine = make_engine(settings.database_url)
     try:
         importer = Importer(
-            make_sessionmaker(engine), actor=who, vault=NikVault(settings), settings=settings
+            make_sessionmaker(engine),
+            actor=who,
+            vault=NikVault(settings),
+            settings=settings,
+            clock=SYSTEM_CLOCK,
         )
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeElapsedColumn()) as progress:

@@ -29,7 +29,6 @@ from services.registry.service.access import Actor
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
 from services.registry.service.spreadsheets import SheetRow, read_chunks
 from services.registry.service.volunteers import SOURCE, VOLUNTEERS
-from shared.clock import SYSTEM_CLOCK
 from shared.events.registry import VolunteerRegistered
 from shared.ids import uuid7
 from shared.outbox import outbox_row
@@ -145,20 +144,18 @@ def validate_chunk(
     settings: Settings,
     correlation_id: str | None = None,
     *,
-    now: datetime | None = None,
-    today: date | None = None,
+    now: datetime,
+    today: date,
 ) -> ChunkResult:
     """Validate rows and prepare their inserts (pure CPU work: runs in worker processes for
     large files, so the writer only hands ready parameters to the database).
 
     `now` is the rows' registration time and `today` the day their age is checked on (the
-    import's start, from the service's clock; the system clock when not given).
+    import's start, from the service's clock).
     """
     vault = _vault(
         settings.nik_encryption_key.get_secret_value(), settings.nik_hash_key.get_secret_value()
     )
-    now = now or SYSTEM_CLOCK.now()
-    today = today or SYSTEM_CLOCK.today()
     tally, seen = ImportTally(), set()
     valid: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
@@ -180,7 +177,9 @@ def validate_chunk(
         seen.add(values["nik_hash"])
         valid.append((row.number, values["nik_hash"]))
         rows.append(values)
-        events.append(outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id))
+        events.append(
+            outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id, now=now)
+        )
     sqlite = settings.is_sqlite
     # Only the columns that have a value in this chunk (the others default to NULL).
     used = [k for k in rows[0] if any(r[k] is not None for r in rows)] if rows else []

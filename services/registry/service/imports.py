@@ -39,7 +39,7 @@ from services.registry.service.import_rows import (
 )
 from services.registry.service.spreadsheets import SheetRow, chunks, read_rows
 from services.registry.service.volunteers import VOLUNTEERS
-from shared.clock import SYSTEM_CLOCK, Clock
+from shared.clock import Clock
 from shared.outbox import correlation_id_var
 
 Progress = Callable[[int], None]
@@ -65,7 +65,7 @@ class Importer:
         actor: Actor,
         vault: NikVault,
         settings: Settings,
-        clock: Clock = SYSTEM_CLOCK,
+        clock: Clock,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.actor = actor

@@ -88,7 +88,7 @@ async def _apply_status(
         reason_code=reason_code,
         changed_at=now,
     )
-    await stage_event(session, outbox, event, source=SOURCE)
+    await stage_event(session, outbox, event, source=SOURCE, now=now)
     audit(
         session,
         actor,
@@ -207,6 +207,6 @@ async def transfer(
         transferred_at=now,
         **domicile.__dict__,
     )
-    await stage_event(session, outbox, event, source=SOURCE)
+    await stage_event(session, outbox, event, source=SOURCE, now=now)
     audit(session, actor, AuditAction.VOLUNTEER_TRANSFER, now=now, volunteer_id=v.id)
     return record

@@ -68,7 +68,7 @@ async def register_volunteer(
     volunteer = Volunteer(**values)
     session.add(volunteer)
     await session.flush()
-    await stage_event(session, outbox, registered_event(volunteer), source=SOURCE)
+    await stage_event(session, outbox, registered_event(volunteer), source=SOURCE, now=now)
     audit(session, actor, AuditAction.VOLUNTEER_CREATE, now=now, volunteer_id=volunteer.id)
     return volunteer
 
@@ -165,7 +165,7 @@ async def update_profile(
     v.updated_at = now
     await session.flush()
     event = VolunteerProfileUpdated(volunteer_id=v.id, changed_fields=changed, updated_at=now)
-    await stage_event(session, outbox, event, source=SOURCE)
+    await stage_event(session, outbox, event, source=SOURCE, now=now)
     audit(
         session,
         actor,
@@ -252,6 +252,7 @@ async def erase_volunteer(
         outbox,
         VolunteerErased(volunteer_id=v.id, erased_at=now, effective_from=today),
         source=SOURCE,
+        now=now,
     )
     audit(session, actor, AuditAction.VOLUNTEER_ERASE, now=now, volunteer_id=v.id)
     await session.refresh(v)

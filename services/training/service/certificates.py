@@ -112,7 +112,7 @@ async def issue(
         key_id=signer.key_id,
     )
     session.add(cert)
-    await stage(session, [_issued_event(cert, course)])
+    await stage(session, [_issued_event(cert, course)], now=now)
     return cert
 
 
@@ -193,6 +193,7 @@ async def revoke(
                 revoked_at=cert.revoked_at,
             )
         ],
+        now=now,
     )
     return cert
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -17,9 +18,9 @@ from shared.outbox import stage_events
 SOURCE = "training"
 
 
-async def stage(session: AsyncSession, events: Iterable[Event]) -> None:
-    """Stage events in the outbox, in the caller's transaction."""
-    await stage_events(session, outbox, events, source=SOURCE)
+async def stage(session: AsyncSession, events: Iterable[Event], *, now: datetime) -> None:
+    """Stage events in the outbox at `now` (the use-case's time), in the caller's transaction."""
+    await stage_events(session, outbox, events, source=SOURCE, now=now)
 
 
 async def scoped_session(

@@ -165,7 +165,7 @@ async def complete(
     row.updated_at = now
     event = _summary(row, participants)
     row.summary = event.model_dump(mode="json")
-    await stage(session, [event])
+    await stage(session, [event], now=now)
     return row.summary
 
 

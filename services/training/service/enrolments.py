@@ -202,6 +202,7 @@ async def _confirm(
                 confirmed_at=now,
             )
         ],
+        now=now,
     )
 
 
@@ -229,6 +230,7 @@ async def _waitlist(
                 waitlisted_at=now,
             )
         ],
+        now=now,
     )
     return position
 
@@ -326,7 +328,7 @@ async def withdraw(
     enrolment.cancel_reason = reason_code
     enrolment.waitlist_seq = None
     enrolment.updated_at = now
-    await stage(session, [cancelled_event(enrolment, now=now)])
+    await stage(session, [cancelled_event(enrolment, now=now)], now=now)
     if was_confirmed:
         row.confirmed_count -= 1
         await promote_waitlist(session, row, now=now)

@@ -107,7 +107,7 @@ async def update_session(
     after = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if row.status == SessionStatus.OPEN and after != before:
         # Why only when open: a draft was never announced, so there is nothing to correct.
-        await stage(session, [_rescheduled(row, before[0], before[1])])
+        await stage(session, [_rescheduled(row, before[0], before[1])], now=now)
     return row, schedule.holiday_warnings(row.start_date, row.end_date)
 
 
@@ -139,7 +139,7 @@ async def move(
     row.status = target
     row.updated_at = now
     if target == SessionStatus.OPEN:
-        await stage(session, [_scheduled(row)])
+        await stage(session, [_scheduled(row)], now=now)
     return row
 
 
@@ -188,7 +188,7 @@ async def cancel(
     row.confirmed_count = 0
     row.updated_at = now
     events.insert(0, SessionCancelled(session_id=row.id, reason=reason, cancelled_at=now))
-    await stage(session, events)
+    await stage(session, events, now=now)
     return row
 
 
