@@ -199,7 +199,8 @@ def _takes_body(route: APIRoute) -> bool:
         if d.body_params:
             return True
         stack.extend(d.dependencies)
-    return route.body_field is not None
+    # A route that reads its body itself (an upload) declares it in `openapi_extra`.
+    return route.body_field is not None or "requestBody" in (route.openapi_extra or {})
 
 
 # FastAPI answers 400 itself when a body cannot be read at all (bytes that are not UTF-8, a

@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -18,20 +18,9 @@ from services.registry.db.tables import VolunteerImport
 from services.registry.domain.errors import ImportNotFound, UnreadableFile
 from services.registry.service.imports import Importer, get_import
 from shared.deps import ReadSession
-from shared.problems import PROBLEM_JSON, UNREADABLE_BODY, raises
+from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers/imports", tags=["imports"])
-
-# TRANSITIONAL: shared.problems documents the 400 for an unreadable body only on routes with
-# a body parameter (`_takes_body`); this route reads its body itself (declared through
-# `openapi_extra["requestBody"]`), so the 400 Starlette answers for a broken multipart form
-# is declared here, in the shared wording, until `_takes_body` also counts that declaration.
-_UNREADABLE_UPLOAD: dict[int | str, dict[str, Any]] = {
-    400: {
-        "description": UNREADABLE_BODY,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}},
-    }
-}
 
 
 class ImportReport(BaseModel):
@@ -60,7 +49,6 @@ def _report(record: VolunteerImport) -> ImportReport:
     status_code=201,
     response_model=ImportReport,
     summary="Import a CSV or XLSX volunteer list (form upload or raw body)",
-    responses=_UNREADABLE_UPLOAD,
     openapi_extra={
         "requestBody": {
             "required": True,
