@@ -10,9 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from services.registry.db.tables import Volunteer
 from services.registry.domain.enums import Sex, VolunteerStatus
@@ -20,7 +18,7 @@ from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
 from services.registry.domain.regions import DATASET_VERSION, village_exists
 from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
 from services.registry.nik_vault import NikVault
-from shared.fields import SPACE, IsoDate
+from shared.fields import SPACE, IsoDate, left_out
 
 EMAIL_PATTERN = rf"^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+$"
 FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -61,7 +59,7 @@ class ProfileFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: FullName | SkipJsonSchema[None] = None
+    full_name: FullName = Field(default_factory=left_out)
     birth_place: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
@@ -71,21 +69,8 @@ class ProfileFields(BaseModel):
     ipsm_number: str | None = Field(default=None, max_length=50)
     recommendations: Recommendations | None = None
     decree: Decree | None = None
-    consents: Consents | SkipJsonSchema[None] = None
-
-    # Fields a correction may leave out but not clear: an explicit `null` is refused (422),
-    # and the schema says so (SkipJsonSchema drops `null` from the type; None stays the default).
-    @field_validator("full_name", "consents")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
-
-
-def _refuse_null(value: Any) -> Any:
-    # Runs only on values the body gave (defaults are not validated): an explicit null.
-    if value is None:
-        raise ValueError("may be left out but not null")
-    return value
+    # Left out but not cleared (shared.fields.left_out): an explicit `null` is refused (422).
+    consents: Consents = Field(default_factory=left_out)
 
 
 class Correction(ProfileFields):
@@ -95,14 +80,9 @@ class Correction(ProfileFields):
     identity fields, the name and the consents may be left out but not cleared.
     """
 
-    nik: NikText | SkipJsonSchema[None] = None
-    birth_date: IsoDate | SkipJsonSchema[None] = None
-    sex: Sex | SkipJsonSchema[None] = None
-
-    @field_validator("nik", "birth_date", "sex")
-    @classmethod
-    def _identity_not_null(cls, value: Any) -> Any:
-        return _refuse_null(value)
+    nik: NikText = Field(default_factory=left_out)
+    birth_date: IsoDate = Field(default_factory=left_out)
+    sex: Sex = Field(default_factory=left_out)
 
 
 class VolunteerDraft(ProfileFields):
