@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import httpx
 import pytest
+import structlog
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 
@@ -150,18 +152,26 @@ async def test_a_405_lists_every_method_of_the_path_in_allow(client: httpx.Async
 
 
 async def test_a_server_error_keeps_the_request_id_in_its_header_and_its_log_line(
-    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+    client: httpx.AsyncClient,
 ) -> None:
+    # Log lines go to a buffer of this test's own; the configuration is restored afterwards
+    # (a logger left writing to a captured stream would fail every later test's logging).
+    previous = structlog.get_config()
+    lines = io.StringIO()
     configure_logging(service="test", fmt="json")
-    r = await client.get("/broken", headers={"x-request-id": "req-4711"})
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(lines))
+    try:
+        r = await client.get("/broken", headers={"x-request-id": "req-4711"})
+    finally:
+        structlog.configure(**previous)
     assert r.status_code == 500
     assert r.headers["x-request-id"] == "req-4711"
     assert r.headers["content-type"] == PROBLEM_JSON
     assert "a bug" not in r.text
-    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
-    [logged] = [x for x in lines if x.get("event") == "unhandled error"]
-    assert logged["correlation_id"] == "req-4711"
-    assert "RuntimeError: a bug" in logged["exception"]
+    logged = [json.loads(x) for x in lines.getvalue().splitlines()]
+    [error] = [x for x in logged if x.get("event") == "unhandled error"]
+    assert error["correlation_id"] == "req-4711"
+    assert "RuntimeError: a bug" in error["exception"]
 
 
 def test_each_route_documents_exactly_the_errors_it_declares_and_its_input_errors() -> None:
