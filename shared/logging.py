@@ -19,6 +19,13 @@ def redact_pii(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mutable
     return {k: (v if k in _SAFE_KEYS else redact(v)) for k, v in event_dict.items()}
 
 
+def _stderr_logger(*_: Any) -> structlog.PrintLogger:
+    # Why sys.stderr is looked up for each logger and not bound once: the stream current at
+    # configuration time may be replaced and closed later (a test's captured output, a
+    # redirected stderr), and every later log line would then fail.
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -> None:
     """Configure structlog and route stdlib logging (uvicorn, aiokafka) through it."""
     renderer: Any = (
@@ -40,7 +47,7 @@ def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -
     structlog.configure(
         processors=[*shared_processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
