@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.training.api import certificates, courses, enrolments, reports, sessions, volunteers
+from services.training.api import (
+    certificates,
+    courses,
+    enrolments,
+    reports,
+    session_enrolments,
+    session_results,
+    sessions,
+    volunteers,
+)
 from services.training.config import Settings
 from services.training.db.tables import metadata
 from services.training.handlers import registry_volunteers
@@ -64,6 +73,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routers=[
             courses.router,
             sessions.router,
+            session_enrolments.router,
+            session_results.router,
             enrolments.router,
             certificates.router,
             reports.router,

@@ -1,4 +1,8 @@
-"""Sessions: scheduling and lifecycle, enrolment, attendance, tests, completion."""
+"""Sessions: scheduling and lifecycle (create, change, open, start, cancel).
+
+A session's participants are in `session_enrolments.py`, its attendance, tests and
+completion in `session_results.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,22 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from services.training.api.deps import State
 from services.training.db.tables import TrainingSession
 from services.training.domain.enums import (
-    AttendanceStatus,
-    CancelReason,
-    EnrolmentDecision,
-    EnrolmentStatus,
     Level,
-    ParticipantOutcome,
-    ReasonCode,
     SessionStatus,
 )
 from services.training.domain.errors import (
     CourseNotFound,
-    DayOutsideSession,
-    EnrolmentNotFound,
-    NotAParticipant,
     RegionOutOfScope,
     SessionNotFound,
     SessionRuleBroken,
     WrongSessionStatus,
 )
-from services.training.service import completion, enrolments, sessions
+from services.training.service import sessions
 from services.training.service.common import scoped_session
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
@@ -43,7 +38,6 @@ VILLAGE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 Seats = Annotated[int, Field(ge=0, le=5000), BeforeValidator(number_only)]
-Percent = Annotated[StrictFloat, Field(ge=0, le=100)]
 # Why: pydantic describes constrained keys as `patternProperties` only, which lets any other
 # key through in the schema while validation refuses it.
 ONLY_REGION_KEYS: dict[str, Any] = {"additionalProperties": False}
@@ -267,242 +261,3 @@ async def cancel(
             now=state.clock.now(),
         )
     return _public(row)
-
-
-class EnrolBody(BaseModel):
-    """The volunteer to enrol."""
-
-    volunteer_id: uuid.UUID
-
-
-class BulkEnrolBody(BaseModel):
-    """The volunteers to enrol, in order."""
-
-    volunteer_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
-
-
-class ReasonPublic(BaseModel):
-    """One reason a volunteer may not enrol."""
-
-    code: ReasonCode
-    message: str
-
-
-class OutcomePublic(BaseModel):
-    """What enrolling one volunteer gave."""
-
-    volunteer_id: uuid.UUID
-    outcome: EnrolmentDecision
-    enrolment_id: uuid.UUID | None
-    position: int | None
-    reasons: list[ReasonPublic]
-
-
-def _outcome(o: enrolments.Outcome) -> OutcomePublic:
-    return OutcomePublic(
-        volunteer_id=o.volunteer_id,
-        outcome=o.outcome,
-        enrolment_id=o.enrolment_id,
-        position=o.position,
-        reasons=[ReasonPublic(code=r.code, message=r.message) for r in o.reasons],
-    )
-
-
-@router.post(
-    "/{session_id}/enrolments",
-    response_model=OutcomePublic,
-    summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
-)
-@raises(SessionNotFound, WrongSessionStatus)
-async def enrol(
-    session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
-) -> OutcomePublic:
-    """Confirmed while seats last, else waitlisted; or rejected with every reason."""
-    async with session.begin():
-        outcome = await enrolments.enrol(
-            session,
-            principal=principal,
-            session_id=session_id,
-            volunteer_id=body.volunteer_id,
-            now=state.clock.now(),
-            today=state.clock.today(),
-        )
-    return _outcome(outcome)
-
-
-@router.post(
-    "/{session_id}/enrolments/bulk",
-    response_model=list[OutcomePublic],
-    summary="Enrol a list; one outcome per volunteer",
-)
-@raises(SessionNotFound, WrongSessionStatus)
-async def enrol_bulk(
-    session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session, state: State
-) -> list[OutcomePublic]:
-    """One outcome per volunteer, in order (one rejection blocks none)."""
-    async with session.begin():
-        outcomes = await enrolments.bulk_enrol(
-            session,
-            principal=principal,
-            session_id=session_id,
-            volunteer_ids=body.volunteer_ids,
-            now=state.clock.now(),
-            today=state.clock.today(),
-        )
-    return [_outcome(o) for o in outcomes]
-
-
-class EnrolmentPublic(BaseModel):
-    """A place, a waitlist entry or a cancellation, with tests and outcome."""
-
-    id: uuid.UUID
-    session_id: uuid.UUID
-    volunteer_id: uuid.UUID
-    regency_code: str
-    status: EnrolmentStatus
-    waitlist_seq: int | None
-    pre_score: float | None
-    post_score: float | None
-    outcome: ParticipantOutcome | None
-    outcome_reason: str | None
-    cancel_reason: CancelReason | None
-
-
-@router.get(
-    "/{session_id}/enrolments",
-    response_model=list[EnrolmentPublic],
-    summary="Participants, waitlist and cancellations",
-)
-@raises(SessionNotFound)
-async def list_enrolments(
-    session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
-) -> list[EnrolmentPublic]:
-    """Every enrolment of the session, in enrolment order."""
-    rows = await enrolments.list_enrolments(session, principal=principal, session_id=session_id)
-    return [EnrolmentPublic.model_validate(r, from_attributes=True) for r in rows]
-
-
-class Mark(BaseModel):
-    """One participant's attendance."""
-
-    enrolment_id: uuid.UUID
-    status: AttendanceStatus
-
-
-class AttendanceSheet(BaseModel):
-    """A day's attendance: one participant or the whole sheet."""
-
-    marks: list[Mark] = Field(min_length=1, max_length=5000)
-
-
-class Recorded(BaseModel):
-    """How many rows were recorded."""
-
-    recorded: int
-
-
-@router.put(
-    "/{session_id}/attendance/{day}",
-    response_model=Recorded,
-    summary="Record a day's attendance (one participant or the whole sheet)",
-)
-@raises(SessionNotFound, WrongSessionStatus, DayOutsideSession, EnrolmentNotFound, NotAParticipant)
-async def record_attendance(
-    session_id: uuid.UUID,
-    day: IsoDate,
-    body: AttendanceSheet,
-    principal: Writer,
-    session: Session,
-    state: State,
-) -> Recorded:
-    """Record (or correct) attendance on a day of a session in progress."""
-    async with session.begin():
-        count = await completion.record_attendance(
-            session,
-            principal=principal,
-            session_id=session_id,
-            day=day,
-            marks=[(m.enrolment_id, m.status) for m in body.marks],
-            now=state.clock.now(),
-        )
-    return Recorded(recorded=count)
-
-
-class Score(BaseModel):
-    """One participant's pre- and/or post-test score (null leaves it unchanged)."""
-
-    enrolment_id: uuid.UUID
-    pre_score: Percent | None = None
-    post_score: Percent | None = None
-
-
-class ScoreSheet(BaseModel):
-    """Scores of one or more participants."""
-
-    scores: list[Score] = Field(min_length=1, max_length=5000)
-
-
-@router.put(
-    "/{session_id}/scores",
-    response_model=Recorded,
-    summary="Record test scores",
-)
-@raises(SessionNotFound, WrongSessionStatus, EnrolmentNotFound, NotAParticipant)
-async def record_scores(
-    session_id: uuid.UUID, body: ScoreSheet, principal: Writer, session: Session, state: State
-) -> Recorded:
-    """Record pre-test and post-test scores of a session in progress."""
-    async with session.begin():
-        count = await completion.record_scores(
-            session,
-            principal=principal,
-            session_id=session_id,
-            scores=[(s.enrolment_id, s.pre_score, s.post_score) for s in body.scores],
-            now=state.clock.now(),
-        )
-    return Recorded(recorded=count)
-
-
-class RegionResultPublic(BaseModel):
-    """Participants of one regency and how they did."""
-
-    participants: int
-    passed: int
-    failed: int
-
-
-class SessionSummary(BaseModel):
-    """A completed session's counts, overall and per regency, and mean test scores."""
-
-    session_id: uuid.UUID
-    course_code: str
-    level: Level
-    participants: int
-    passed: int
-    failed: int
-    by_region: dict[str, RegionResultPublic]
-    mean_pre_score: float | None
-    mean_post_score: float | None
-    mean_improvement: float | None
-    completed_at: datetime
-
-
-@router.post(
-    "/{session_id}/complete",
-    response_model=SessionSummary,
-    summary="Evaluate participants and issue certificates",
-)
-@raises(SessionNotFound, WrongSessionStatus)
-async def complete(
-    session_id: uuid.UUID, principal: Writer, session: Session, state: State
-) -> SessionSummary:
-    """Idempotent: completing again returns the same summary and issues nothing."""
-    async with session.begin():
-        summary = await completion.complete(
-            session,
-            principal=principal,
-            session_id=session_id,
-            signer=state.signer,
-            now=state.clock.now(),
-        )
-    return SessionSummary.model_validate(summary)

@@ -1,0 +1,140 @@
+"""A session's participants: enrol one or a list (confirmed, waitlisted or refused), list them."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from services.training.api.deps import State
+from services.training.domain.enums import (
+    CancelReason,
+    EnrolmentDecision,
+    EnrolmentStatus,
+    ParticipantOutcome,
+    ReasonCode,
+)
+from services.training.domain.errors import (
+    SessionNotFound,
+    WrongSessionStatus,
+)
+from services.training.service import enrolments
+from shared.auth import CurrentPrincipal, Writer
+from shared.deps import ReadSession, Session
+from shared.problems import raises
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+
+class EnrolBody(BaseModel):
+    """The volunteer to enrol."""
+
+    volunteer_id: uuid.UUID
+
+
+class BulkEnrolBody(BaseModel):
+    """The volunteers to enrol, in order."""
+
+    volunteer_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class ReasonPublic(BaseModel):
+    """One reason a volunteer may not enrol."""
+
+    code: ReasonCode
+    message: str
+
+
+class OutcomePublic(BaseModel):
+    """What enrolling one volunteer gave."""
+
+    volunteer_id: uuid.UUID
+    outcome: EnrolmentDecision
+    enrolment_id: uuid.UUID | None
+    position: int | None
+    reasons: list[ReasonPublic]
+
+
+def _outcome(o: enrolments.Outcome) -> OutcomePublic:
+    return OutcomePublic(
+        volunteer_id=o.volunteer_id,
+        outcome=o.outcome,
+        enrolment_id=o.enrolment_id,
+        position=o.position,
+        reasons=[ReasonPublic(code=r.code, message=r.message) for r in o.reasons],
+    )
+
+
+@router.post(
+    "/{session_id}/enrolments",
+    response_model=OutcomePublic,
+    summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
+)
+@raises(SessionNotFound, WrongSessionStatus)
+async def enrol(
+    session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
+) -> OutcomePublic:
+    """Confirmed while seats last, else waitlisted; or rejected with every reason."""
+    async with session.begin():
+        outcome = await enrolments.enrol(
+            session,
+            principal=principal,
+            session_id=session_id,
+            volunteer_id=body.volunteer_id,
+            now=state.clock.now(),
+            today=state.clock.today(),
+        )
+    return _outcome(outcome)
+
+
+@router.post(
+    "/{session_id}/enrolments/bulk",
+    response_model=list[OutcomePublic],
+    summary="Enrol a list; one outcome per volunteer",
+)
+@raises(SessionNotFound, WrongSessionStatus)
+async def enrol_bulk(
+    session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session, state: State
+) -> list[OutcomePublic]:
+    """One outcome per volunteer, in order (one rejection blocks none)."""
+    async with session.begin():
+        outcomes = await enrolments.bulk_enrol(
+            session,
+            principal=principal,
+            session_id=session_id,
+            volunteer_ids=body.volunteer_ids,
+            now=state.clock.now(),
+            today=state.clock.today(),
+        )
+    return [_outcome(o) for o in outcomes]
+
+
+class EnrolmentPublic(BaseModel):
+    """A place, a waitlist entry or a cancellation, with tests and outcome."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    regency_code: str
+    status: EnrolmentStatus
+    waitlist_seq: int | None
+    pre_score: float | None
+    post_score: float | None
+    outcome: ParticipantOutcome | None
+    outcome_reason: str | None
+    cancel_reason: CancelReason | None
+
+
+@router.get(
+    "/{session_id}/enrolments",
+    response_model=list[EnrolmentPublic],
+    summary="Participants, waitlist and cancellations",
+)
+@raises(SessionNotFound)
+async def list_enrolments(
+    session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
+) -> list[EnrolmentPublic]:
+    """Every enrolment of the session, in enrolment order."""
+    rows = await enrolments.list_enrolments(session, principal=principal, session_id=session_id)
+    return [EnrolmentPublic.model_validate(r, from_attributes=True) for r in rows]
