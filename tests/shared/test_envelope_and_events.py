@@ -62,3 +62,12 @@ def test_no_event_carries_personal_identifiers(event_type):
 def test_every_topic_has_a_dead_letter_topic():
     assert set(all_topics()) == set(TOPICS) | {dlq_topic(t) for t in TOPICS}
     assert dlq_topic("registry.volunteers") == "registry.volunteers.dlq"
+
+
+def test_the_level_training_events_carry_is_the_shared_level_vocabulary():
+    from typing import get_args
+
+    from shared.events import training
+    from shared.events.vocabulary import TrainingLevel
+
+    assert list(get_args(training.Level)) == [level.value for level in TrainingLevel]

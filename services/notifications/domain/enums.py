@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 
+# Re-exported: the event vocabulary's lists, one definition for every service.
+from shared.events.vocabulary import TrainingLevel as TrainingLevel
+from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
+
 
 class ChannelName(enum.StrEnum):
     """A way to reach a person."""
@@ -83,17 +87,6 @@ class EnrolmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class VolunteerStatus(enum.StrEnum):
-    """A volunteer's status at registry (registry owns the list; the read model copies it)."""
-
-    CANDIDATE = "candidate"
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    RESIGNED = "resigned"
-    REVOKED = "revoked"
-    DECEASED = "deceased"
-
-
 class SegmentStatus(enum.StrEnum):
     """The statuses a broadcast may be sent to (never to the deceased)."""
 
@@ -102,14 +95,6 @@ class SegmentStatus(enum.StrEnum):
     INACTIVE = "inactive"
     RESIGNED = "resigned"
     REVOKED = "revoked"
-
-
-class TrainingLevel(enum.StrEnum):
-    """A Bimtek level, lowest first (a segment of a broadcast)."""
-
-    DASAR = "dasar"
-    LANJUTAN = "lanjutan"
-    KHUSUS = "khusus"
 
 
 class Category(enum.StrEnum):

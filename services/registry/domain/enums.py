@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import enum
 
-
-class VolunteerStatus(enum.StrEnum):
-    """Where a PSM stands in the lifecycle of Permensos 10/2019."""
-
-    CANDIDATE = "candidate"
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    RESIGNED = "resigned"
-    REVOKED = "revoked"
-    DECEASED = "deceased"
-
-
-class TrainingLevel(enum.StrEnum):
-    """A Bimtek level, lowest first (the order is the ranking)."""
-
-    DASAR = "dasar"
-    LANJUTAN = "lanjutan"
-    KHUSUS = "khusus"
+# Re-exported: the event vocabulary's lists, one definition for every service.
+from shared.events.vocabulary import TrainingLevel as TrainingLevel
+from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
 
 
 class Sex(enum.StrEnum):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import enum
 
+# Re-exported: the event vocabulary's lists, one definition for every service.
+from shared.events.vocabulary import TrainingLevel as TrainingLevel
+from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
 
-class Level(enum.StrEnum):
-    """A Bimtek level, lowest first."""
-
-    DASAR = "dasar"
-    LANJUTAN = "lanjutan"
-    KHUSUS = "khusus"
+# training's name for the Bimtek level of a course, session or certificate
+Level = TrainingLevel
 
 
 class OrganiserLevel(enum.StrEnum):
@@ -109,17 +108,6 @@ class PublicCertificateStatus(enum.StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
-
-
-class VolunteerStatus(enum.StrEnum):
-    """A volunteer's status at registry (registry owns the list; training copies it)."""
-
-    CANDIDATE = "candidate"
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    RESIGNED = "resigned"
-    REVOKED = "revoked"
-    DECEASED = "deceased"
 
 
 # Registry statuses that end a volunteer's places in sessions not yet started.
