@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.training.domain.certificates import Signer, dev_private_key_b64
@@ -21,6 +21,10 @@ class Settings(ServiceSettings):
     verification_base_url: str = "http://localhost:8002/certificates/verify"
     #: how often the business gauges (sessions, certificates) are recomputed
     metrics_refresh_s: float = 30.0
+    #: public routes (certificate verification, public key): requests a minute per client
+    public_rate_per_minute: float = Field(default=30.0, gt=0)
+    #: … and how many a client may send at once before that rate applies
+    public_rate_burst: int = Field(default=10, ge=1)
 
     @model_validator(mode="after")
     def _refuse_dev_signing_key_in_production(self) -> Settings:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -27,6 +27,7 @@ from services.training.service import certificates
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
 from shared.problems import raises
+from shared.throttle import throttle
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 _templates = Environment(
@@ -122,6 +123,7 @@ def _public(cert: Certificate) -> CertificatePublic:
     "/public-key",
     response_model=PublicKey,
     summary="The Ed25519 public key to verify certificates offline",
+    dependencies=[Depends(throttle("certificate-public-key"))],
 )
 async def public_key(state: State) -> PublicKey:
     """No authentication: anyone may verify `signed_content` against `signature` with it."""
@@ -137,6 +139,7 @@ async def public_key(state: State) -> PublicKey:
     "/verify/{code}",
     response_model=Verification,
     summary="Verify a certificate by its code (public, no login)",
+    dependencies=[Depends(throttle("certificate-verification"))],
 )
 @raises(CertificateNotFound)
 async def verify(session: ReadSession, state: State, code: str = VerificationCode) -> Verification:
