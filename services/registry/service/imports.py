@@ -41,6 +41,7 @@ from services.registry.service.spreadsheets import SheetRow, chunks, read_rows
 from services.registry.service.volunteers import VOLUNTEERS
 from shared.clock import Clock
 from shared.outbox import correlation_id_var
+from shared.spreadsheets import safe_row
 
 Progress = Callable[[int], None]
 
@@ -215,7 +216,8 @@ def errors_csv(errors: list[RowError]) -> str:
     writer = csv.writer(out)
     writer.writerow(["row", "field", "reason", "existing_volunteer_id"])
     for e in errors:
-        writer.writerow([e.row, e.field, e.reason, e.existing_id or ""])
+        # safe_row: a column name from the file's header could be a formula.
+        writer.writerow(safe_row([e.row, e.field, e.reason, e.existing_id or ""]))
     return out.getvalue()
 
 

@@ -23,6 +23,7 @@ from services.training.domain.enums import (
 from services.training.domain.errors import InvalidRegion, RegionOutOfScope
 from shared.identity import Principal
 from shared.regions import is_region_code
+from shared.spreadsheets import safe_mapping
 
 LEVELS = tuple(Level)
 
@@ -128,7 +129,10 @@ def _figures(
 
 
 def as_csv(report: dict[str, Any]) -> str:
-    """One line per regency, then the region's total (sessions held only on the total)."""
+    """One line per regency, then the region's total (sessions held only on the total).
+
+    Text cells go through `shared.spreadsheets.safe_mapping` (no formula injection).
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -137,10 +141,12 @@ def as_csv(report: dict[str, Any]) -> str:
         {**report, "region_code": f"{report['region_code']} (total)"},
     ]:
         writer.writerow(
-            {
-                **{k: figures.get(k) for k in CSV_COLUMNS if k in figures},
-                **{f"volunteers_{lvl}": figures["volunteers_certified"][lvl] for lvl in LEVELS},
-                "sessions_held": figures.get("sessions_held", ""),
-            }
+            safe_mapping(
+                {
+                    **{k: figures.get(k) for k in CSV_COLUMNS if k in figures},
+                    **{f"volunteers_{lvl}": figures["volunteers_certified"][lvl] for lvl in LEVELS},
+                    "sessions_held": figures.get("sessions_held", ""),
+                }
+            )
         )
     return out.getvalue()
