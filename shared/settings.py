@@ -6,6 +6,10 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from shared.secrets import secrets_dir, weakness
 
 DEV_SECRET = "dev-only-signing-key-change-me-in-production"  # noqa: S105 - refused outside development
 
@@ -13,7 +17,12 @@ DEV_SECRET = "dev-only-signing-key-change-me-in-production"  # noqa: S105 - refu
 class ServiceSettings(BaseSettings):
     """Fields common to every service; each service sets its own env prefix and database."""
 
-    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+    #: Secret files (compose `secrets:`, Kubernetes secret volumes) are read from
+    #: `PSM_SECRETS_DIR` or /run/secrets when it exists: see `shared.secrets.secrets_dir`.
+    #: Inputs are hidden from validation errors: they would quote the secrets.
+    model_config = SettingsConfigDict(
+        extra="ignore", env_file=None, secrets_dir=secrets_dir(), hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str
@@ -62,25 +71,53 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:
+        """In production: Kafka over SASL_SSL, PostgreSQL, and every secret strong.
+
+        A secret is refused when it is missing, shorter than 32 characters, a value written
+        in this repository or of low entropy (`shared.secrets.weakness`); the message names
+        the setting and its variable, never the value.
+        """
         if self.environment != "production":
             return self
         problems = []
-        if (
-            self.jwt_secret.get_secret_value() == DEV_SECRET
-            or len(self.jwt_secret.get_secret_value()) < 32
-        ):
-            problems.append("jwt_secret must be set to a random value of at least 32 characters")
+        # Why SASL_SSL only: events carry region codes and ids of people, and a broker
+        # without authentication lets anyone on the network publish forged events.
         if self.kafka_security_protocol != "SASL_SSL":
             problems.append("kafka_security_protocol must be SASL_SSL in production")
-        elif not (self.kafka_sasl_username and self.kafka_sasl_password):
-            problems.append(
-                "kafka_sasl_username and kafka_sasl_password are required with SASL_SSL"
-            )
+        elif not self.kafka_sasl_username:
+            problems.append("kafka_sasl_username is required with SASL_SSL")
+        secrets: dict[str, str | None] = {
+            "kafka_sasl_password": self._secret("kafka_sasl_password"),
+        }
+        if "jwt_secret" in type(self).model_fields:
+            secrets["jwt_secret"] = self._secret("jwt_secret")
         if self.database_url.startswith("sqlite"):
             problems.append("database_url must point to PostgreSQL in production")
+        else:
+            try:
+                password = make_url(self.database_url).password
+            except ArgumentError:
+                problems.append("database_url is not a database URL")
+            else:
+                if password is not None:
+                    secrets["database_url"] = str(password)
+        problems += [
+            f"{'the password in ' if name == 'database_url' else ''}"
+            f"{name} ({self.env_name(name)}) {reason}"
+            for name, value in secrets.items()
+            if (reason := weakness(value)) is not None
+        ]
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
+
+    def _secret(self, name: str) -> str | None:
+        value = getattr(self, name, None)
+        return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+    def env_name(self, field: str) -> str:
+        """The environment variable (and secret file name) that sets `field`."""
+        return (str(self.model_config.get("env_prefix") or "") + field).upper()
 
     @property
     def is_sqlite(self) -> bool:

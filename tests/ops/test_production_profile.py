@@ -13,11 +13,19 @@ from shared.settings import DEV_SECRET, ServiceSettings
 from tests.ops.support import settings_class
 from tools.services import SERVICE_NAMES
 
-PG = "postgresql+asyncpg://psm:secret@db:5432/psm"
-
 
 def _random() -> str:
     return secrets.token_urlsafe(32)
+
+
+PG = f"postgresql+asyncpg://psm:{_random()}@db:5432/psm"
+#: values production must refuse for any secret: each with the words of its reason
+WEAK = {
+    "dev-only-change-me": "known",
+    "short-but-not-default": "shorter than 32",
+    "a" * 32: "distinct",
+    "Abcdefghijklmn" * 3: "short pattern",
+}
 
 
 def production(service: str, **overrides: Any) -> dict[str, Any]:
@@ -70,9 +78,37 @@ def test_production_refuses_kafka_without_tls_and_sasl(service, protocol):
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
-@pytest.mark.parametrize("secret", [DEV_SECRET, "short-but-not-default"])
-def test_production_refuses_a_default_or_short_jwt_secret(service, secret):
-    assert "jwt_secret must be set" in refusal(service, jwt_secret=secret)
+@pytest.mark.parametrize("secret", [DEV_SECRET, *WEAK])
+def test_production_refuses_a_default_short_or_low_entropy_jwt_secret(service, secret):
+    if "jwt_secret" not in settings_class(service).model_fields:
+        pytest.skip("no jwt_secret setting any more (tokens are verified with public keys)")
+    message = refusal(service, jwt_secret=secret)
+    assert f"jwt_secret ({service.upper()}_JWT_SECRET)" in message
+    assert secret not in message
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize(("secret", "reason"), list(WEAK.items()))
+def test_production_refuses_a_weak_kafka_password_naming_it_without_quoting_it(
+    service, secret, reason
+):
+    message = refusal(service, kafka_sasl_password=secret)
+    assert f"kafka_sasl_password ({service.upper()}_KAFKA_SASL_PASSWORD) " in message
+    assert reason in message
+    assert secret not in message
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_production_refuses_a_missing_kafka_password(service):
+    assert "kafka_sasl_password" in refusal(service, kafka_sasl_password=None)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_production_refuses_a_weak_database_password(service):
+    url = "postgresql+asyncpg://psm:registry-dev@db:5432/psm"
+    message = refusal(service, database_url=url)
+    assert f"the password in database_url ({service.upper()}_DATABASE_URL) is a known" in message
+    assert "registry-dev" not in message
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
-
-from services.registry.config import Settings
 from services.registry.service.metrics import BusinessMetrics
 from tests.builders import BEKASI_VILLAGE, volunteer_payload
 from tests.registry.helpers import DEPOK, NATIONAL, SERVICE, registry_http
@@ -115,19 +111,3 @@ async def test_business_gauges_count_volunteers_by_province_and_status(tmp_path)
         assert 'psm_candidates_awaiting_verification{province="32"} 2.0' in text
         gauges = [line for line in text.splitlines() if line.startswith("psm_volunteers{")]
         assert all("village" not in line for line in gauges)
-
-
-def test_production_refuses_the_development_nik_keys():
-    safe = {
-        "environment": "production",
-        "database_url": "postgresql+asyncpg://db/registry",
-        "kafka_security_protocol": "SASL_SSL",
-        "kafka_sasl_username": "svc",
-        "kafka_sasl_password": "from-the-vault",
-        "jwt_secret": "j" * 40,
-    }
-    with pytest.raises(ValidationError, match="nik_encryption_key"):
-        Settings(**safe)
-    with pytest.raises(ValidationError, match="must differ"):
-        Settings(**safe, nik_encryption_key="k" * 40, nik_hash_key="k" * 40)
-    Settings(**safe, nik_encryption_key="k" * 40, nik_hash_key="h" * 40)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 import pytest
@@ -143,10 +144,10 @@ def test_production_refuses_the_development_signing_key():
     safe = {
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/training",
-        "jwt_secret": "x" * 40,
+        "jwt_secret": secrets.token_urlsafe(32),
         "kafka_security_protocol": "SASL_SSL",
         "kafka_sasl_username": "svc",
-        "kafka_sasl_password": "from-the-vault",
+        "kafka_sasl_password": secrets.token_urlsafe(32),
     }
     with pytest.raises(ValueError, match="certificate_signing_key"):
         Settings(**safe)
