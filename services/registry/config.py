@@ -37,6 +37,27 @@ class Settings(ServiceSettings):
     import_sqlite_cache_mb: int = Field(default=64, ge=2, le=1024)
     metrics_refresh_s: float = 30.0
 
+    # Tokens: registry is the platform's only issuer (services/registry/README.md, "Tokens").
+    #: One or more concatenated PKCS#8 PEM Ed25519 private keys: the first signs, all are
+    #: published in the JWKS (rotation). Without one outside production an ephemeral key is
+    #: generated at start (tokens die with the process) and a warning is logged.
+    signing_keys: SecretStr | None = None
+    #: A JWKS (JSON) of retired public keys still published, so their tokens verify until
+    #: they expire.
+    retired_public_keys: str | None = None
+    #: Each platform service's secret at POST /auth/token (client credentials), as a JSON
+    #: object {"notifications": "…", "training": "…"}.
+    service_client_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    #: Lifetime of an operator's access token (at most 15 minutes).
+    access_token_ttl_s: int = Field(default=900, ge=30, le=900)
+    #: Absolute lifetime of a login session and its refresh tokens (rotation does not extend it).
+    refresh_token_ttl_s: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
+    #: How often registry re-reads its own revocations (other replicas' changes).
+    revocation_poll_s: float = Field(default=5.0, gt=0.0, le=30.0)
+    #: POST /auth/login per client address, and per email address.
+    login_rate_per_minute: float = Field(default=10.0, gt=0.0)
+    login_rate_burst: int = Field(default=5, ge=1)
+
     @model_validator(mode="after")
     def _refuse_placeholder_keys(self) -> Settings:
         if self.environment != "production":
