@@ -41,3 +41,19 @@ class AuditAction(enum.StrEnum):
     VOLUNTEERS_LIST = "volunteers.list"
     CONTACT_READ = "contact.read"
     OPERATORS_READ = "operators.read"
+    OPERATOR_CREATE = "operator.create"
+    OPERATOR_DISABLE = "operator.disable"
+    OPERATOR_ENABLE = "operator.enable"
+    OPERATOR_ROLE_SCOPE = "operator.role_scope"
+    OPERATOR_PASSWORD = "operator.password"
+
+
+class RevocationReason(enum.StrEnum):
+    """Why an operator's tokens (all of them, or one login session's) stopped being valid."""
+
+    DISABLED = "disabled"
+    SCOPE_CHANGED = "scope_changed"
+    ROLE_CHANGED = "role_changed"
+    LOGOUT = "logout"
+    REFRESH_REUSE = "refresh_reuse"
+    PASSWORD_CHANGED = "password_changed"
