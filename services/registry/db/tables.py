@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 from services.registry.domain.enums import (
     AuditAction,
     OperatorRole,
+    RevocationReason,
     Sex,
     TrainingLevel,
     VolunteerStatus,
@@ -130,6 +132,58 @@ class Operator(RegistryModel, table=True):
     scope: str = Field(max_length=13, index=True)
     active: bool = True
     created_at: datetime
+    #: Argon2id (PHC string); None for an account that has no password yet (cannot log in)
+    password_hash: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    password_changed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+def _instant(*, nullable: bool = False, index: bool = False, **kw: Any) -> Any:
+    """A timezone-aware timestamp column (revocation instants are compared with token issue
+    times to the millisecond); `kw` go to `Field`."""
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index), **kw)
+
+
+class LoginSession(RegistryModel, table=True):
+    """One login of an operator: its access tokens carry the id as `sid`; it lives until its
+    absolute expiry, a logout, or a revocation of the operator."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (one_of("end_reason", RevocationReason),)
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    operator_id: uuid.UUID = Field(index=True)
+    started_at: datetime = _instant()
+    expires_at: datetime = _instant()
+    ended_at: datetime | None = _instant(nullable=True, default=None)
+    end_reason: RevocationReason | None = enum_field(RevocationReason, 20, default=None)
+
+
+class RefreshToken(RegistryModel, table=True):
+    """A refresh token, by the SHA-256 of its value (the value itself is never stored): good
+    once; presenting a spent one again ends its whole session (it was stolen)."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    session_id: uuid.UUID = Field(index=True)
+    issued_at: datetime = _instant()
+    spent_at: datetime | None = _instant(nullable=True, default=None)
+
+
+class TokenRevocation(RegistryModel, table=True):
+    """Tokens of `subject` issued at or before `at` are refused everywhere; with a
+    `session`, only that login session's (GET /internal/revocations publishes them)."""
+
+    __tablename__ = "token_revocations"
+    __table_args__ = (one_of("reason", RevocationReason),)
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    subject: str = Field(max_length=100, index=True)
+    session: str | None = Field(default=None, max_length=36)
+    at: datetime = _instant(index=True)
+    reason: RevocationReason = enum_field(RevocationReason, 20)
 
 
 class AuditEntry(RegistryModel, table=True):
