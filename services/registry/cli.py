@@ -18,6 +18,7 @@ from services.registry.nik_vault import NikVault
 from services.registry.service import operators
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
+from services.registry.service.rekey import RekeyTally, rekey
 from services.registry.service.spreadsheets import count_rows
 from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
@@ -176,3 +177,53 @@ def recent_events(
 
     for line in asyncio.run(run()):
         typer.echo(line)
+
+
+@app.command("rekey")
+def rekey_niks(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count the rows under older keys, change nothing")
+    ] = False,
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1, help="rows per transaction (NIK_REKEY_CHUNK_SIZE)")
+    ] = None,
+) -> None:
+    """Re-encrypt every stored NIK with the active key and recompute its lookup hash with
+    the active hash key: chunked, idempotent, resumable, safe while the service runs.
+
+    Exit code 0 when every row is under the active keys, 1 when rows remain (unreadable:
+    a key missing from the previous keys; conflicts: one NIK registered twice).
+    """
+    settings = Settings()
+    vault = NikVault(settings)
+
+    async def run() -> RekeyTally:
+        engine = make_engine(settings.database_url)
+        try:
+            with Progress(TimeElapsedColumn(), transient=True) as bar:
+                task = bar.add_task("re-keying NIKs", total=None)
+                return await rekey(
+                    make_sessionmaker(engine),
+                    vault,
+                    chunk_size=chunk_size or settings.nik_rekey_chunk_size,
+                    dry_run=dry_run,
+                    progress=lambda n: bar.advance(task, n),
+                )
+        finally:
+            await engine.dispose()
+
+    tally = asyncio.run(run())
+    active = f"encryption key {vault.encryption_kid!r}, hash key {vault.hash_kid!r}"
+    under = ", ".join(f"{n} under {e}/{h}" for (e, h), n in sorted(tally.found.items()))
+    typer.echo(f"active keys: {active}; rows under older keys: {tally.examined} ({under or '-'})")
+    if dry_run:
+        return
+    typer.echo(
+        f"rewritten {tally.rewritten}, changed by the service meanwhile {tally.changed}, "
+        f"unreadable {tally.unreadable}, conflicts {tally.conflicts}"
+    )
+    if not tally.complete:
+        for label, ids in (("unreadable", tally.unreadable_ids), ("conflict", tally.conflict_ids)):
+            for volunteer_id in ids[:20]:
+                typer.secho(f"{label}: volunteer {volunteer_id}", fg="yellow", err=True)
+        raise typer.Exit(1)

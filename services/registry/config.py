@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DEV_SECRET, ServiceSettings
+from shared.secrets import DEVELOPMENT_KEY, weakness
+from shared.settings import ServiceSettings
+
+#: A NIK key id: stored in front of every ciphertext and hash, so short and without ":".
+KEY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$"
 
 
 class Settings(ServiceSettings):
@@ -17,9 +23,19 @@ class Settings(ServiceSettings):
 
     # Why two keys: the encryption key protects NIKs at rest; the hash key makes the lookup
     # column useless to someone who only has the database (a plain SHA-256 of 16 digits is
-    # brute-forced in minutes).
-    nik_encryption_key: SecretStr = SecretStr(DEV_SECRET)
-    nik_hash_key: SecretStr = SecretStr(DEV_SECRET)
+    # brute-forced in minutes). Each carries an id stored with what it protects
+    # (`v2:<id>:…` ciphertexts, `<id>:<hex>` hashes), so keys can be rotated: the active key
+    # writes, the previous ones (JSON objects {"<id>": "<key>"}) are still read until
+    # `python -m tools.cli registry rekey` moved every row to the active ones. Values stored
+    # before key ids existed (no prefix) are read with whichever configured key fits.
+    nik_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
+    nik_encryption_key_id: str = Field(default="k1", pattern=KEY_ID_PATTERN)
+    nik_previous_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    nik_hash_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
+    nik_hash_key_id: str = Field(default="h1", pattern=KEY_ID_PATTERN)
+    nik_previous_hash_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    #: rows `registry rekey` re-encrypts per transaction
+    nik_rekey_chunk_size: int = Field(default=500, ge=1, le=10_000)
 
     #: Regencies (e.g. "32.76") whose candidates become active only after an operator
     #: verified the recommendations and the SK (decree), in addition to Bimtek dasar.
@@ -58,20 +74,73 @@ class Settings(ServiceSettings):
     login_rate_per_minute: float = Field(default=10.0, gt=0.0)
     login_rate_burst: int = Field(default=5, ge=1)
 
+    # Uploads and imports (bounded so that no file can exhaust memory, disk or time).
+    #: The largest import upload accepted, in bytes (413 beyond it, refused while it streams).
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    #: An XLSX workbook's content once unzipped (a zip bomb is refused before it is read).
+    import_max_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    #: Data rows and columns a list may have.
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_max_columns: int = Field(default=64, ge=12, le=16_384)
+    #: An import `running` without progress for this long is marked `interrupted` at start-up
+    #: (its process died); progress is recorded at each chunk's commit.
+    import_stale_after_s: float = Field(default=900.0, gt=0)
+    #: Public routes (the regions reference data): requests a minute per client, and burst.
+    public_rate_per_minute: float = Field(default=120.0, gt=0)
+    public_rate_burst: int = Field(default=30, ge=1)
+
     @model_validator(mode="after")
-    def _refuse_placeholder_keys(self) -> Settings:
+    def _check_nik_keys(self) -> Settings:
+        """Key ids well formed and unambiguous (always); keys strong and distinct (production).
+
+        Messages name the setting and the key id, never a key.
+        """
+        problems = []
+        for kind, active, previous in (
+            ("encryption", self.nik_encryption_key_id, self.nik_previous_encryption_keys),
+            ("hash", self.nik_hash_key_id, self.nik_previous_hash_keys),
+        ):
+            if active in previous:
+                problems.append(
+                    f"nik_previous_{kind}_keys holds the active key id {active!r} "
+                    f"(nik_{kind}_key_id): give the new key a new id"
+                )
+            problems += [
+                f"nik_previous_{kind}_keys: key id {kid!r} must match {KEY_ID_PATTERN}"
+                for kid in previous
+                if not re.fullmatch(KEY_ID_PATTERN, kid)
+            ]
+        if problems:
+            raise ValueError("invalid NIK key settings: " + "; ".join(problems))
         if self.environment != "production":
             return self
+        keys = self.nik_keys()
         problems = [
-            f"{name} must be set to a random value of at least 32 characters"
-            for name, value in (
-                ("nik_encryption_key", self.nik_encryption_key),
-                ("nik_hash_key", self.nik_hash_key),
-            )
-            if value.get_secret_value() == DEV_SECRET or len(value.get_secret_value()) < 32
+            f"{name} ({self.env_name(name.split('[')[0])}) {reason}"
+            for name, value in keys
+            if (reason := weakness(value)) is not None
         ]
-        if self.nik_encryption_key.get_secret_value() == self.nik_hash_key.get_secret_value():
-            problems.append("nik_encryption_key and nik_hash_key must differ")
+        values = [value for _, value in keys]
+        if len(set(values)) != len(values):
+            problems.append(
+                "nik_encryption_key, nik_hash_key and the previous NIK keys must all differ"
+            )
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
+
+    def nik_keys(self) -> list[tuple[str, str]]:
+        """Every configured NIK key as (setting name, value), for the checks above."""
+        keys = [
+            ("nik_encryption_key", self.nik_encryption_key.get_secret_value()),
+            ("nik_hash_key", self.nik_hash_key.get_secret_value()),
+        ]
+        for kind, previous in (
+            ("encryption", self.nik_previous_encryption_keys),
+            ("hash", self.nik_previous_hash_keys),
+        ):
+            keys += [
+                (f"nik_previous_{kind}_keys[{kid}]", key.get_secret_value())
+                for kid, key in previous.items()
+            ]
+        return keys

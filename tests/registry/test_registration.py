@@ -35,7 +35,7 @@ async def test_the_nik_is_stored_encrypted_and_hashed_never_in_clear(database_ur
         await reg.post("/volunteers", NATIONAL, json=body)
         [(nik_hash, encrypted)] = await reg.sql("SELECT nik_hash, nik_encrypted FROM volunteers")
         assert body["nik"] not in nik_hash and body["nik"] not in encrypted
-        assert len(nik_hash) == 64
+        assert nik_hash.startswith("h1:") and len(nik_hash) == len("h1:") + 64  # key id, HMAC
 
 
 async def test_a_second_registration_of_the_same_nik_is_refused_naming_the_record(database_url):

@@ -52,7 +52,7 @@ class Volunteer(RegistryModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
-    nik_hash: str | None = Field(default=None, max_length=64, unique=True)
+    nik_hash: str | None = Field(default=None, max_length=96, unique=True)  # "<key id>:" + 64 hex
     nik_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     full_name: str = Field(max_length=200)
     name_search: str = Field(default="", max_length=200)

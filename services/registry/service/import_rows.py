@@ -12,19 +12,18 @@ import multiprocessing.process
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from queue import Empty
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from services.registry.config import Settings
 from services.registry.db.bulk import PreparedRows, prepare_rows
 from services.registry.db.tables import outbox
 from services.registry.domain.enums import VolunteerStatus
 from services.registry.domain.errors import InvalidVolunteer, UnreadableFile
-from services.registry.nik_vault import NikVault
+from services.registry.nik_vault import NikVault, vault_for
 from services.registry.service.access import Actor
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
 from services.registry.service.spreadsheets import SheetRow, read_chunks
@@ -125,17 +124,9 @@ class ChunkResult:
     volunteers: PreparedRows
     events: PreparedRows
     tally: ImportTally
-
-
-@lru_cache(maxsize=4)
-def _vault(enc_key: str, hash_key: str) -> NikVault:
-    return NikVault(
-        Settings(
-            database_url="sqlite://",
-            nik_encryption_key=SecretStr(enc_key),
-            nik_hash_key=SecretStr(hash_key),
-        )
-    )
+    #: the hash of a valid row's NIK under each older key → its active-key hash (an
+    #: existing volunteer may still be stored under one until `registry rekey` ran)
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def validate_chunk(
@@ -153,9 +144,8 @@ def validate_chunk(
     `now` is the rows' registration time and `today` the day their age is checked on (the
     import's start, from the service's clock).
     """
-    vault = _vault(
-        settings.nik_encryption_key.get_secret_value(), settings.nik_hash_key.get_secret_value()
-    )
+    vault = vault_for(settings)
+    aliases: dict[str, str] = {}
     tally, seen = ImportTally(), set()
     valid: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
@@ -176,6 +166,9 @@ def validate_chunk(
             continue
         seen.add(values["nik_hash"])
         valid.append((row.number, values["nik_hash"]))
+        # The hashes this NIK may be stored under with older keys (during a rotation)
+        nik = vault.decrypt(values["nik_encrypted"])
+        aliases |= dict.fromkeys(vault.lookup_hashes(nik)[1:], values["nik_hash"])
         rows.append(values)
         events.append(
             outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id, now=now)
@@ -188,6 +181,7 @@ def validate_chunk(
         prepare_rows(VOLUNTEERS, rows, used, sqlite=sqlite),
         prepare_rows(outbox, events, list(events[0]) if events else [], sqlite=sqlite),
         tally,
+        aliases,
     )
 
 

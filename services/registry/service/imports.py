@@ -164,7 +164,10 @@ class Importer:
         if self.settings.is_sqlite:
             cache_kib = self.settings.import_sqlite_cache_mb * 1024
             await session.execute(text(f"PRAGMA cache_size=-{cache_kib}"))
-        existing = await _existing(session, [h for _, h in result.valid])
+        existing = await _existing(session, [h for _, h in result.valid] + list(result.aliases))
+        for alias, active in result.aliases.items():  # found under an older key
+            if alias in existing:
+                existing.setdefault(active, existing[alias])
         keep: list[int] = []
         duplicates: list[RowError] = []
         for i, (number, nik_hash) in enumerate(result.valid):

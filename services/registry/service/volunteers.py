@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -35,15 +36,16 @@ FULL_NIK_ROLES = frozenset(
 )
 
 
-async def find_by_nik_hash(session: AsyncSession, nik_hash: str) -> uuid.UUID | None:
-    """The id of the volunteer registered with this NIK hash, if any."""
-    query = select(col(Volunteer.id)).where(col(Volunteer.nik_hash) == nik_hash)
-    return (await session.execute(query)).scalar_one_or_none()
+async def find_by_nik_hash(session: AsyncSession, nik_hashes: Sequence[str]) -> uuid.UUID | None:
+    """The id of the volunteer registered under any of these hashes of one NIK, if any
+    (`NikVault.lookup_hashes`: during a hash-key rotation a row may hold an older key's)."""
+    query = select(col(Volunteer.id)).where(col(Volunteer.nik_hash).in_(nik_hashes)).limit(1)
+    return (await session.execute(query)).scalars().first()
 
 
 async def refuse_if_registered(session: AsyncSession, nik: str, *, vault: NikVault) -> None:
     """Raise DuplicateNik if a volunteer with this NIK is registered (a lost race's answer)."""
-    existing = await find_by_nik_hash(session, vault.hash(nik.strip()))
+    existing = await find_by_nik_hash(session, vault.lookup_hashes(nik.strip()))
     if existing is not None:
         raise DuplicateNik(existing)
 
@@ -62,7 +64,7 @@ async def register_volunteer(
     values = volunteer_values(draft, vault=vault, now=now, today=today, minimum_age=minimum_age)
     if not actor.sees(values["village_code"]):
         raise OutOfScope("village_code is outside your region")
-    existing = await find_by_nik_hash(session, values["nik_hash"])
+    existing = await find_by_nik_hash(session, vault.lookup_hashes(draft.nik.strip()))
     if existing is not None:
         raise DuplicateNik(existing)
     volunteer = Volunteer(**values)
@@ -128,11 +130,10 @@ async def _identity_values(
     )
     values: dict[str, Any] = {"birth_date": facts.birth_date, "sex": facts.sex}
     if facts.nik != current_nik:
-        nik_hash = vault.hash(facts.nik)
-        existing = await find_by_nik_hash(session, nik_hash)
+        existing = await find_by_nik_hash(session, vault.lookup_hashes(facts.nik))
         if existing is not None and existing != v.id:
             raise DuplicateNik(existing)
-        values |= {"nik_hash": nik_hash, "nik_encrypted": vault.encrypt(facts.nik)}
+        values |= {"nik_hash": vault.hash(facts.nik), "nik_encrypted": vault.encrypt(facts.nik)}
     return values
 
 
