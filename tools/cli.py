@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from alembic import command
 
-from shared.auth import Role, mint_token
+from shared.identity import OPERATOR_AUDIENCES, Audience, Permission, Role
 from shared.db import make_engine, make_sessionmaker
 from shared.kafka import ensure_topics
 from shared.migrations import alembic_config, upgrade
@@ -21,10 +22,12 @@ db = typer.Typer(help="Database migrations (one Alembic history per service)", n
 topics = typer.Typer(help="Kafka topics", no_args_is_help=True)
 tokens = typer.Typer(help="Development bearer tokens", no_args_is_help=True)
 outbox_cli = typer.Typer(help="The transactional outbox of a service", no_args_is_help=True)
+secrets_cli = typer.Typer(help="Secrets of the production profile", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(topics, name="topics")
 app.add_typer(outbox_cli, name="outbox")
 app.add_typer(tokens, name="token")
+app.add_typer(secrets_cli, name="secrets")
 
 ServiceArg = Annotated[str, typer.Argument(help=f"one of {', '.join(SERVICE_NAMES)}")]
 
@@ -133,18 +136,42 @@ def outbox_republish(
 
 @tokens.command("mint")
 def token_mint(
-    subject: str,
     role: Annotated[
         Role,
         typer.Option(help="national_admin, province_operator, regency_operator, viewer, service"),
-    ],
+    ] = Role.NATIONAL_ADMIN,
     scope: Annotated[
         str, typer.Option(help="'national', a province '32' or a regency '32.76'")
     ] = "national",
-    service: Annotated[str, typer.Option(help="whose settings hold the signing key")] = "registry",
+    subject: Annotated[
+        str, typer.Option(help="the token's sub: an operator id, or a service name")
+    ] = "dev-operator",
+    minutes: Annotated[int, typer.Option(min=1, max=15, help="lifetime (at most 15)")] = 15,
+    permission: Annotated[
+        list[Permission] | None, typer.Option(help="a service token's permissions (repeat)")
+    ] = None,
+    audience: Annotated[
+        Audience | None, typer.Option(help="a service token's audience (default psm-registry)")
+    ] = None,
 ) -> None:
-    """Print a development bearer token."""
-    typer.echo(mint_token(_spec(service).settings(), subject=subject, role=role, scope=scope))
+    """Print a development bearer token, signed with the key `make run` generated in var/
+    (the stack's own issuer key): an operator's is good at all three services."""
+    from tools.devkeys import issuer
+    from tools.stack import default_var_dir
+
+    service = role is Role.SERVICE
+    try:
+        token = issuer(default_var_dir()).mint(
+            subject=subject,
+            role=role,
+            scope=scope,
+            audiences=[audience or Audience.REGISTRY] if service else OPERATOR_AUDIENCES,
+            ttl=timedelta(minutes=minutes),
+            permissions=permission or (),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(token)
 
 
 def _mount_service_clis() -> None:
