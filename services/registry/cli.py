@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.config import Settings
+from services.registry.db.tables import Operator
 from services.registry.domain.enums import OperatorRole
-from services.registry.domain.errors import InvalidOperator, OperatorExists, UnreadableFile
+from services.registry.domain.errors import OperatorNotFound, UnreadableFile
+from services.registry.domain.operators import check_new_password
 from services.registry.nik_vault import NikVault
 from services.registry.service import operators
 from services.registry.service.access import Actor
 from services.registry.service.imports import Importer
+from services.registry.service.passwords import Passwords
 from services.registry.service.rekey import RekeyTally, rekey
 from services.registry.service.spreadsheets import count_rows
+from services.registry.state import build_issuer
 from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
-from shared.identity import mint_token
+from shared.errors import DomainError
+from shared.identity import OPERATOR_AUDIENCES, Role
 
 app = typer.Typer(help="registry: imports, operators, tokens", no_args_is_help=True)
 imports = typer.Typer(help="Bulk imports (CSV, XLSX)", no_args_is_help=True)
@@ -80,6 +89,36 @@ async def _import(settings: Settings, file: Path, who: Actor):  # type: ignore[n
         await engine.dispose()
 
 
+def _cli_actor() -> Actor:
+    """The audit log's actor for an account change made with the CLI (a national admin's
+    reach: whoever runs it holds the database)."""
+    return Actor(f"cli:{getpass.getuser()}", "national_admin", "national")
+
+
+def _read_password(password_stdin: bool, *, confirm: bool = True) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=confirm))
+
+
+def _run_account_change(change: Callable[[AsyncSession], Awaitable[str]]) -> None:
+    """Run one account change in a transaction and print its outcome (or its refusal)."""
+
+    async def run() -> str:
+        engine = make_engine(Settings().database_url)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await change(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run()))
+    except DomainError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
 @ops.command("create")
 def create_operator(
     email: str,
@@ -88,41 +127,123 @@ def create_operator(
         typer.Option(help="national_admin, province_operator, regency_operator, viewer"),
     ],
     scope: Annotated[str, typer.Option(help="'national', a province '32' or a regency '32.76'")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
 ) -> None:
-    """Create an operator account."""
+    """Create an operator account with an initial password (prompted for, twice)."""
+    password = _read_password(password_stdin)
 
-    async def run() -> str:
-        engine = make_engine(Settings().database_url)
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                op = await operators.create_operator(
-                    session, email=email, role=role, scope=scope, now=SYSTEM_CLOCK.now()
-                )
-                return f"operator {op.id}: {op.email} {op.role} {op.scope}"
-        finally:
-            await engine.dispose()
+    async def change(session: AsyncSession) -> str:
+        op = await operators.create_operator(
+            session,
+            actor=_cli_actor(),
+            email=email,
+            role=role,
+            scope=scope,
+            password=password,
+            passwords=Passwords(),
+            now=SYSTEM_CLOCK.now(),
+        )
+        return f"operator {op.id}: {op.email} {op.role} {op.scope}"
 
-    try:
-        typer.echo(asyncio.run(run()))
-    except (InvalidOperator, OperatorExists) as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(2) from exc
+    _run_account_change(change)
+
+
+async def _operator_id(session: AsyncSession, email: str) -> uuid.UUID:
+    op = await operators.find_operator(session, email)
+    if op is None:
+        raise OperatorNotFound(uuid.UUID(int=0))
+    return op.id
+
+
+@ops.command("disable")
+def disable_operator(email: str) -> None:
+    """Disable an account: no more logins, every token it holds refused by every service
+    within a minute (the laptop-was-stolen runbook, services/registry/README.md)."""
+
+    async def change(session: AsyncSession) -> str:
+        op = await operators.set_active(
+            session,
+            await _operator_id(session, email),
+            False,
+            actor=_cli_actor(),
+            now=SYSTEM_CLOCK.now(),
+        )
+        return f"operator {op.id} disabled; its tokens are revoked"
+
+    _run_account_change(change)
+
+
+@ops.command("enable")
+def enable_operator(email: str) -> None:
+    """Enable a disabled account again (earlier tokens stay revoked)."""
+
+    async def change(session: AsyncSession) -> str:
+        op = await operators.set_active(
+            session,
+            await _operator_id(session, email),
+            True,
+            actor=_cli_actor(),
+            now=SYSTEM_CLOCK.now(),
+        )
+        return f"operator {op.id} enabled"
+
+    _run_account_change(change)
+
+
+@ops.command("password")
+def set_operator_password(
+    email: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+) -> None:
+    """Set an account's password (accounts created before passwords existed have none);
+    every token of the account is revoked."""
+    password = _read_password(password_stdin)
+
+    async def change(session: AsyncSession) -> str:
+        op = await operators.find_operator(session, email)
+        if op is None:
+            raise OperatorNotFound(uuid.UUID(int=0))
+        check_new_password(password, email=op.email)
+        await operators.set_password(
+            session,
+            op,
+            password,
+            passwords=Passwords(),
+            actor=_cli_actor(),
+            now=SYSTEM_CLOCK.now(),
+        )
+        return f"operator {op.id}: password set; its tokens are revoked"
+
+    _run_account_change(change)
 
 
 @ops.command("token")
 def operator_token(
     email: str,
-    hours: Annotated[int, typer.Option(help="validity")] = 12,
+    minutes: Annotated[int, typer.Option(min=1, max=15, help="validity (at most 15)")] = 15,
 ) -> None:
-    """Print a bearer token carrying the operator's role and scope (development)."""
+    """Print an access token of an active operator, signed with registry's key
+    (REGISTRY_SIGNING_KEYS) like a login's: for development and scripts."""
     settings = Settings()
+    if settings.signing_keys is None:
+        typer.secho(
+            "set REGISTRY_SIGNING_KEYS to the key registry runs with (without it registry "
+            "signs with an ephemeral key that no token from here would match)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
 
-    async def find() -> tuple[str, str] | None:
+    async def find() -> Operator | None:
         engine = make_engine(settings.database_url)
         try:
             async with make_read_sessionmaker(engine)() as session:
                 op = await operators.find_operator(session, email)
-                return (op.role, op.scope) if op and op.active else None
+                return op if op and op.active else None
         finally:
             await engine.dispose()
 
@@ -130,9 +251,15 @@ def operator_token(
     if found is None:
         typer.secho(f"no active operator {email}", fg="red", err=True)
         raise typer.Exit(1)
-    role, scope = found
+    issuer = build_issuer(settings, clock=SYSTEM_CLOCK)
     typer.echo(
-        mint_token(settings, subject=email, role=role, scope=scope, ttl=timedelta(hours=hours))
+        issuer.mint(
+            subject=str(found.id),
+            role=Role(found.role),
+            scope=found.scope,
+            audiences=OPERATOR_AUDIENCES,
+            ttl=timedelta(minutes=minutes),
+        )
     )
 
 

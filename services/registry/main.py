@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
 
-from services.registry.api import admin, imports, internal, regions, volunteers
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.registry.api import admin, auth, imports, internal, regions, volunteers
 from services.registry.config import Settings
 from services.registry.db.tables import metadata
 from services.registry.handlers import training_certificates
-from services.registry.nik_vault import NikVault
-from services.registry.service.metrics import BusinessMetrics, refresh_business_metrics
+from services.registry.service.metrics import refresh_business_metrics
 from services.registry.state import RegistryState
 from shared.clock import Clock
 from shared.events.registry import (
@@ -20,7 +22,11 @@ from shared.events.registry import (
     VolunteerTransferred,
 )
 from shared.http import create_service_app
+from shared.logging import get_logger
 from shared.runtime import build_runtime
+from shared.trust import follow_revocations
+
+log = get_logger("registry.main")
 
 NAME = "registry"
 PUBLISHES = (
@@ -36,18 +42,55 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build registry from its settings; `clock` is injectable (tests move time)."""
     settings = settings or Settings()
     runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
-    state = RegistryState(
-        runtime=runtime, vault=NikVault(settings), business_metrics=BusinessMetrics(runtime)
-    )
+    state = RegistryState.build(runtime, settings)
     training_certificates.register(runtime.consumer, state)
-    return create_service_app(
+    app = create_service_app(
         state,
         title="PSM registry",
         description="The national register of PSM volunteers, regions and operators.",
         # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.
-        routers=[imports.router, volunteers.router, regions.router, admin.router, internal.router],
-        background=[refresh_business_metrics],
+        routers=[
+            imports.router,
+            volunteers.router,
+            regions.router,
+            admin.router,
+            auth.router,
+            internal.router,
+        ],
+        background=[refresh_business_metrics, follow_own_revocations],
     )
+    app.add_middleware(FreshRevocations, state=state)
+    return app
+
+
+async def follow_own_revocations(state: RegistryState) -> None:
+    """Re-read this registry's revocations every `revocation_poll_s` (another replica's
+    disable, logout or refresh reuse) until the service stops."""
+    await follow_revocations(
+        state.verifier.revocations,
+        state.own_revocations.fetch,
+        interval_s=state.registry_settings.revocation_poll_s,
+        stop=asyncio.Event(),  # the task is cancelled when the service stops
+    )
+
+
+class FreshRevocations:
+    """Before a request with a bearer token is checked, make sure the revocation snapshot is
+    at most `revocation_poll_s` old (it usually is: the background job keeps it so); a
+    failed read is logged and verification then fails closed once the snapshot is stale."""
+
+    def __init__(self, app: ASGIApp, *, state: RegistryState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refresh when needed, then pass the request on."""
+        if scope["type"] == "http" and any(k == b"authorization" for k, _ in scope["headers"]):
+            try:
+                await self.state.own_revocations.ensure_fresh()
+            except Exception as exc:  # logged; the verifier fails closed when stale
+                log.warning("token revocations not refreshed", error=type(exc).__name__)
+        await self.app(scope, receive, send)
 
 
 def __getattr__(name: str) -> FastAPI:

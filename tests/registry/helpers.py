@@ -16,7 +16,7 @@ from services.registry.config import Settings
 from services.registry.main import create_app
 from shared.auth import Role
 from shared.clock import Clock
-from tests.builders import auth_headers
+from tests.builders import auth_headers, token_settings
 from tests.support import migrate, settings_for
 
 NATIONAL = {"role": Role.NATIONAL_ADMIN, "scope": "national"}
@@ -34,7 +34,7 @@ class Registry:
     settings: Settings
 
     def headers(self, who: dict[str, Any], subject: str = "op@test") -> dict[str, str]:
-        return auth_headers(self.settings, subject=subject, **who)
+        return auth_headers(self.app, subject=subject, **who)
 
     async def post(self, path: str, who: dict[str, Any], **kw: Any) -> httpx.Response:
         return await self.client.post(path, headers=self.headers(who), **kw)
@@ -64,7 +64,10 @@ async def registry_http(
     """registry's HTTP API on a migrated database; no broker (events stay in the outbox)."""
     await migrate("registry", database_url)
     settings = settings_for(
-        "registry", database_url=database_url, bootstrap="127.0.0.1:1", **overrides
+        "registry",
+        database_url=database_url,
+        bootstrap="127.0.0.1:1",
+        **{**token_settings("registry"), **overrides},
     )
     app = create_app(settings, clock=clock)
     transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5000))

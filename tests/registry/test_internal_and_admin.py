@@ -6,6 +6,8 @@ from services.registry.service.metrics import BusinessMetrics
 from tests.builders import BEKASI_VILLAGE, volunteer_payload
 from tests.registry.helpers import DEPOK, NATIONAL, SERVICE, registry_http
 
+PASSWORD = "kuda-lumping-7-gamelan"
+
 
 async def test_a_service_reads_a_volunteers_contact_and_the_read_is_audited(database_url):
     async with registry_http(database_url) as reg:
@@ -56,14 +58,18 @@ async def test_operators_of_a_region_are_those_whose_scope_contains_it(database_
             ("depok@dinsos.go.id", "regency_operator", "32.76"),
             ("bekasi@dinsos.go.id", "regency_operator", "32.75"),
         ):
-            r = await reg.post(
-                "/operators", NATIONAL, json={"email": email, "role": role, "scope": scope}
-            )
+            body = {"email": email, "role": role, "scope": scope, "password": PASSWORD}
+            r = await reg.post("/operators", NATIONAL, json=body)
             assert r.status_code == 201, r.text
         bad = await reg.post(
             "/operators",
             NATIONAL,
-            json={"email": "x@y.id", "role": "regency_operator", "scope": "32"},
+            json={
+                "email": "x@y.id",
+                "role": "regency_operator",
+                "scope": "32",
+                "password": PASSWORD,
+            },
         )
         assert bad.status_code == 422
         r = await reg.get("/internal/operators", SERVICE, params={"region": "32.76"})

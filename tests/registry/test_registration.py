@@ -180,7 +180,7 @@ async def test_each_route_documents_the_problems_its_use_cases_raise(tmp_path):
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
         spec = (await reg.client.get("/openapi.json")).json()
         one = spec["paths"]["/volunteers/{volunteer_id}"]
-        assert set(one["get"]["responses"]) == {"200", "401", "403", "404", "410", "422"}
+        assert set(one["get"]["responses"]) == {"200", "401", "403", "404", "410", "422", "503"}
         assert set(one["patch"]["responses"]) >= {"400", "404", "409", "410", "422"}
         gone = one["get"]["responses"]["410"]["content"]
         assert list(gone) == ["application/problem+json"]

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.registry.domain.errors import (
+    AccountManagersOnly,
     NationalAdminOnly,
     ServiceTokenRefused,
-    ServiceTokenRequired,
 )
 from services.registry.service.access import Actor
 from services.registry.state import RegistryState
-from shared.auth import CurrentPrincipal, Role, Writer
+from shared.auth import CurrentPrincipal, NeedsContactsRead, NeedsRevocationsRead, Role, Writer
 from shared.problems import raises
 
 
@@ -53,15 +53,27 @@ async def national_admin(request: Request, principal: CurrentPrincipal) -> Actor
     return Actor.of(principal, _address(request))
 
 
-@raises(ServiceTokenRequired)
-async def service_actor(request: Request, principal: CurrentPrincipal) -> Actor:
-    """A platform service (role `service`)."""
-    if principal.role != Role.SERVICE:
-        raise ServiceTokenRequired("only platform services (role 'service') may call this")
+@raises(AccountManagersOnly)
+async def account_manager(request: Request, principal: CurrentPrincipal) -> Actor:
+    """A national admin, or a province operator (who manages their regencies' accounts)."""
+    if principal.role not in (Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR):
+        raise AccountManagersOnly("only national admins and province operators manage accounts")
+    return Actor.of(principal, _address(request))
+
+
+async def contacts_reader(request: Request, principal: NeedsContactsRead) -> Actor:
+    """A platform service holding `contacts:read` (notifications)."""
+    return Actor.of(principal, _address(request))
+
+
+async def revocations_reader(request: Request, principal: NeedsRevocationsRead) -> Actor:
+    """A platform service holding `revocations:read` (training, notifications)."""
     return Actor.of(principal, _address(request))
 
 
 OperatorActor = Annotated[Actor, Depends(operator_actor)]
 WriterActor = Annotated[Actor, Depends(writer_actor)]
 AdminActor = Annotated[Actor, Depends(national_admin)]
-ServiceActor = Annotated[Actor, Depends(service_actor)]
+ManagerActor = Annotated[Actor, Depends(account_manager)]
+ContactsReader = Annotated[Actor, Depends(contacts_reader)]
+RevocationsReader = Annotated[Actor, Depends(revocations_reader)]

@@ -1,4 +1,5 @@
-"""Internal API for platform services (role `service`): contact details and operators, audited.
+"""Internal API for platform services (service tokens holding a permission): contact details
+and operators (`contacts:read`, audited) and token revocations (`revocations:read`).
 
 Shared events carry no names or phone numbers; a service that must contact a person
 (notifications) reads them here, and every read is written to the audit log.
@@ -12,12 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.registry.api.deps import ServiceActor, State
+from services.registry.api.deps import ContactsReader, RevocationsReader, State
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.enums import OperatorRole, VolunteerStatus
 from services.registry.domain.errors import Erased, VolunteerNotFound
 from services.registry.service import contacts as service
-from shared.deps import Session
+from services.registry.service import tokens
+from shared.deps import ReadSession, Session
 from shared.problems import raises
 
 router = APIRouter(prefix="/internal", tags=["internal"])
@@ -78,7 +80,7 @@ def _contact(row: Any) -> Contact:
 @router.get("/volunteers/{volunteer_id:uuid}/contact", response_model=Contact)
 @raises(VolunteerNotFound, Erased)
 async def contact(
-    volunteer_id: uuid.UUID, session: Session, actor: ServiceActor, state: State
+    volunteer_id: uuid.UUID, session: Session, actor: ContactsReader, state: State
 ) -> Contact:
     """Name, phone (E.164) and email of one volunteer; 410 once erased. Audited."""
     async with session.begin():
@@ -91,7 +93,7 @@ async def contact(
 
 @router.post("/contacts", response_model=Contacts)
 async def contacts(
-    body: ContactsRequest, session: Session, actor: ServiceActor, state: State
+    body: ContactsRequest, session: Session, actor: ContactsReader, state: State
 ) -> Contacts:
     """Contacts of up to 500 volunteers in one read; one `contact.read` audit row per id."""
     ids = list(dict.fromkeys(body.volunteer_ids))
@@ -111,7 +113,7 @@ async def operators_of_region(
         str, Query(pattern=f"^national$|{REGION_PATTERN}", examples=["national", "32.76"])
     ],
     session: Session,
-    actor: ServiceActor,
+    actor: ContactsReader,
     state: State,
 ) -> list[OperatorContact]:
     """Operators whose scope contains, equals or lies inside `region` (daily digest). Audited."""
@@ -122,3 +124,33 @@ async def operators_of_region(
     return [
         OperatorContact(operator_id=o.id, email=o.email, role=o.role, scope=o.scope) for o in rows
     ]
+
+
+class RevocationEntry(BaseModel):
+    """Tokens of `subject` issued at or before `at` (POSIX seconds) are refused; with a
+    `session`, only that login session's."""
+
+    subject: str
+    at: float
+    session: str | None
+
+
+class RevocationFeed(BaseModel):
+    """Every revocation younger than the longest token lifetime plus a minute, as of `as_of`
+    (registry's clock, POSIX seconds)."""
+
+    as_of: float
+    revocations: list[RevocationEntry]
+
+
+@router.get("/revocations", response_model=RevocationFeed)
+async def revocations(_: RevocationsReader, session: ReadSession, state: State) -> RevocationFeed:
+    """What every verifier must refuse (training and notifications poll this)."""
+    now = state.clock.now()
+    entries = await tokens.recent_revocations(session, now=now)
+    return RevocationFeed(
+        as_of=now.timestamp(),
+        revocations=[
+            RevocationEntry(subject=e.subject, at=e.at, session=e.session) for e in entries
+        ],
+    )

@@ -45,7 +45,7 @@ class AuditAction(enum.StrEnum):
     OPERATOR_DISABLE = "operator.disable"
     OPERATOR_ENABLE = "operator.enable"
     OPERATOR_ROLE_SCOPE = "operator.role_scope"
-    OPERATOR_PASSWORD = "operator.password"
+    OPERATOR_PASSWORD = "operator.password"  # noqa: S105 - an action, not a secret
 
 
 class RevocationReason(enum.StrEnum):
@@ -56,4 +56,4 @@ class RevocationReason(enum.StrEnum):
     ROLE_CHANGED = "role_changed"
     LOGOUT = "logout"
     REFRESH_REUSE = "refresh_reuse"
-    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a secret

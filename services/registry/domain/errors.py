@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from shared.errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from shared.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
 
 
 class InvalidVolunteer(Invalid):
@@ -99,8 +99,8 @@ class ServiceTokenRefused(Forbidden):
     """Service tokens may call the /internal endpoints only."""
 
 
-class ServiceTokenRequired(Forbidden):
-    """Only platform services (role 'service') may call the /internal endpoints."""
+class AccountManagersOnly(Forbidden):
+    """Only national admins and province operators manage operator accounts."""
 
 
 class NationalAdminOnly(Forbidden):
@@ -109,3 +109,60 @@ class NationalAdminOnly(Forbidden):
 
 class FullNikRefused(Forbidden):
     """The caller's role may not see full NIKs."""
+
+
+class OperatorNotFound(NotFound):
+    """No operator account with that id among those the caller may manage."""
+
+    def __init__(self, operator_id: uuid.UUID) -> None:
+        super().__init__(f"no operator {operator_id}")
+
+
+class OutOfReach(Forbidden):
+    """The caller may not give an account this role or scope (above their own, or outside
+    their province)."""
+
+    title = "Outside your reach"
+
+
+class WeakPassword(Invalid):
+    """A new password breaks the password rules (the password itself is never echoed)."""
+
+    title = "Weak password"
+
+    def __init__(self, message: str, field: str = "password") -> None:
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class WrongPassword(Forbidden):
+    """The current password given to change it does not match."""
+
+    title = "Wrong password"
+
+
+class LoginFailed(Unauthenticated):
+    """Unknown email, wrong password or a disabled account: one answer for all three, so the
+    answer does not tell which accounts exist."""
+
+    title = "Login failed"
+
+    def __init__(self) -> None:
+        super().__init__("the email or the password is wrong, or the account is disabled")
+
+
+class RefreshRefused(Unauthenticated):
+    """The refresh token is unknown, spent, expired or its session ended: log in again."""
+
+    title = "Invalid refresh token"
+
+    def __init__(self) -> None:
+        super().__init__("the refresh token is not valid: log in again")
+
+
+class ClientRefused(Unauthenticated):
+    """Client credentials of an unknown service or with a wrong secret."""
+
+    title = "Invalid client"
+
+    def __init__(self) -> None:
+        super().__init__("unknown client or wrong client secret")
