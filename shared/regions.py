@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
+#: the IANA zones of Indonesia: WIB, WITA, WIT (a closed list; events carry it)
+Timezone = Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 _CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 LEVELS = ("province", "regency", "district", "village")
 
@@ -39,7 +42,7 @@ def within(code: str, scope: str) -> bool:
     return scope == "national" or code == scope or code.startswith(scope + ".")
 
 
-def timezone_of(province_code: str) -> str:
+def timezone_of(province_code: str) -> Timezone:
     """IANA zone of a province: WIB (Asia/Jakarta), WITA (Asia/Makassar), WIT (Asia/Jayapura)."""
     p = province_code[:2]
     if p in _WIT:

@@ -105,18 +105,26 @@ def event_schema(model: type[Event]) -> dict[str, Any]:
     }
 
 
-def _type_of(prop: dict[str, Any]) -> str:
+def _type_of(prop: dict[str, Any], defs: dict[str, Any] | None = None) -> str:
+    defs = defs or {}
     if "anyOf" in prop:
-        return " or ".join(_type_of(p) for p in prop["anyOf"])
+        return " or ".join(_type_of(p, defs) for p in prop["anyOf"])
     if "$ref" in prop:
-        return str(prop["$ref"]).rsplit("/", 1)[-1]
+        name = str(prop["$ref"]).rsplit("/", 1)[-1]
+        target = defs.get(name, {})
+        return f"{name}: {_type_of(target, defs)}" if "enum" in target else name
     if "enum" in prop:
         return " / ".join(f"`{v}`" for v in prop["enum"])
     kind = str(prop.get("type", "any"))
     if kind == "array":
-        return f"list of {_type_of(prop.get('items', {}))}"
+        return f"list of {_type_of(prop.get('items', {}), defs)}"
     if kind == "object" and "additionalProperties" in prop:
-        return f"map of {_type_of(prop['additionalProperties'])}"
+        return f"map of {_type_of(prop['additionalProperties'], defs)}"
+    if kind == "object" and "patternProperties" in prop:
+        [(keys, values)] = prop["patternProperties"].items()
+        return f"map (keys `{keys}`) of {_type_of(values, defs)}"
+    if "pattern" in prop:
+        return f"{kind} `{prop['pattern']}`".replace("|", "\\|")
     return f"{kind} ({prop['format']})" if "format" in prop else kind
 
 
@@ -144,7 +152,8 @@ def event_catalogue() -> str:
             for name, prop in schema.get("properties", {}).items():
                 desc = " ".join(str(prop.get("description", "")).split()).replace("|", "\\|")
                 need = "yes" if name in required else "no"
-                out.append(f"| `{name}` | {_type_of(prop)} | {need} | {desc} |")
+                kind = _type_of(prop, schema.get("$defs", {}))
+                out.append(f"| `{name}` | {kind} | {need} | {desc} |")
     return "\n".join(out) + "\n"
 
 

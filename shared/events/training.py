@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events.base import Event
+from shared.events.vocabulary import (
+    CertificateRevokeReason,
+    CourseCode,
+    EnrolmentCancelReason,
+    OrganiserRegionCode,
+    RegencyCode,
+    SessionCancelReason,
+    Timezone,
+    VillageCode,
+)
 
 SESSIONS_TOPIC = "training.sessions"
 ENROLMENTS_TOPIC = "training.enrolments"
 CERTIFICATES_TOPIC = "training.certificates"
 
 Level = Literal["dasar", "lanjutan", "khusus"]
+#: a name people read (session title, organiser, venue): public facts about a public event,
+#: bounded; never about a person (see tests/contract/test_no_free_text.py)
+DisplayName = Annotated[str, Field(max_length=200)]
+
+
+def _reason_as_code(data: Any) -> Any:
+    """Read a version 1 payload (the free-text `reason`, still on the topics' older records)
+    as the code `other`; its text is dropped, not carried into the reader's state."""
+    if isinstance(data, dict) and "reason_code" not in data and "reason" in data:
+        return {k: v for k, v in data.items() if k != "reason"} | {"reason_code": "other"}
+    return data
 
 
 class SessionEvent(Event):
@@ -31,17 +52,17 @@ class SessionScheduled(SessionEvent):
 
     event_type: ClassVar[str] = "session-scheduled"
 
-    course_code: str
+    course_code: CourseCode
     level: Level
-    title: str
-    organiser_agency: str = Field(description="e.g. 'Dinas Sosial Kota Depok'")
-    organiser_region_code: str
-    venue_name: str
-    venue_village_code: str
+    title: DisplayName
+    organiser_agency: DisplayName = Field(description="e.g. 'Dinas Sosial Kota Depok'")
+    organiser_region_code: OrganiserRegionCode
+    venue_name: DisplayName
+    venue_village_code: VillageCode
     start_date: date
     end_date: date
     capacity: int
-    timezone: str = Field(
+    timezone: Timezone = Field(
         description="IANA zone of the venue: Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
     )
 
@@ -55,17 +76,27 @@ class SessionRescheduled(SessionEvent):
     end_date: date
     previous_start_date: date
     previous_end_date: date
-    venue_name: str
-    venue_village_code: str
-    timezone: str
+    venue_name: DisplayName
+    venue_village_code: VillageCode
+    timezone: Timezone
 
 
 class SessionCancelled(SessionEvent):
-    """A session will not take place; its enrolments are cancelled with it."""
+    """A session will not take place; its enrolments are cancelled with it.
+
+    The reason is a code; the organiser's own words stay in training (its `cancel_note`).
+    """
 
     event_type: ClassVar[str] = "session-cancelled"
+    schema_version: ClassVar[int] = 2
 
-    reason: str = Field(description="Organiser's reason; never personal data")
+    reason_code: SessionCancelReason
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return _reason_as_code(data)
+
     cancelled_at: datetime
 
 
@@ -84,12 +115,14 @@ class SessionCompleted(SessionEvent):
 
     event_type: ClassVar[str] = "session-completed"
 
-    course_code: str
+    course_code: CourseCode
     level: Level
     participants: int
     passed: int
     failed: int
-    by_region: dict[str, RegionResult] = Field(description="Keyed by regency code (e.g. '32.76')")
+    by_region: dict[RegencyCode, RegionResult] = Field(
+        description="Keyed by regency code (e.g. '32.76')"
+    )
     mean_pre_score: float | None = None
     mean_post_score: float | None = None
     mean_improvement: float | None = None
@@ -130,9 +163,7 @@ class EnrolmentCancelled(EnrolmentEvent):
 
     event_type: ClassVar[str] = "enrolment-cancelled"
 
-    reason_code: str = Field(
-        description="withdrawn, session_cancelled, volunteer_inactive, operator"
-    )
+    reason_code: EnrolmentCancelReason
     cancelled_at: datetime
 
 
@@ -152,7 +183,7 @@ class CertificateIssued(CertificateEvent):
     event_type: ClassVar[str] = "certificate-issued"
 
     session_id: uuid.UUID
-    course_code: str
+    course_code: CourseCode
     level: Level
     certificate_number: str
     verification_code: str
@@ -162,10 +193,20 @@ class CertificateIssued(CertificateEvent):
 
 
 class CertificateRevoked(CertificateEvent):
-    """A certificate is no longer valid (public verification says so from now on)."""
+    """A certificate is no longer valid (public verification says so from now on).
+
+    The reason is a code; the operator's own words stay in training (its `revoked_note`).
+    """
 
     event_type: ClassVar[str] = "certificate-revoked"
+    schema_version: ClassVar[int] = 2
 
     level: Level
-    reason: str
+    reason_code: CertificateRevokeReason
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return _reason_as_code(data)
+
     revoked_at: datetime

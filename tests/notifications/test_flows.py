@@ -13,6 +13,7 @@ from services.notifications.service import delivery
 from shared.clock import FrozenClock
 from shared.events import registry as reg
 from shared.events import training as tr
+from shared.events.vocabulary import SessionCancelReason
 from tests.notifications.helpers import (
     DEPOK,
     cancelled,
@@ -175,7 +176,12 @@ async def test_participant_learnt_of_after_the_cancellation_is_told_once(databas
     ) as app:
         sid, vid = uuid.uuid4(), registry.add(DEPOK)
         await consume(app, scheduled(sid, datetime(2026, 12, 20).date()))
-        await consume(app, cancelled(sid))  # sessions topic ran ahead of enrolments
+        cancellation = tr.SessionCancelled(
+            session_id=sid,
+            reason_code=SessionCancelReason.VENUE_UNAVAILABLE,
+            cancelled_at=MORNING_WIB,
+        )
+        await consume(app, cancellation)  # sessions topic ran ahead of enrolments
         enrolment = confirmed(sid, vid)
         await consume(app, enrolment)
         withdrawn = tr.EnrolmentCancelled(
@@ -191,5 +197,5 @@ async def test_participant_learnt_of_after_the_cancellation_is_told_once(databas
 
         notes = await ledger(app)
         assert set(notes) == {"session-cancelled"}  # no "confirmed" for a cancelled session
-        assert "Alasan: gedung tidak tersedia" in notes["session-cancelled"].body
+        assert "Alasan: tempat pelaksanaan tidak tersedia" in notes["session-cancelled"].body
         assert len(app.state.service.dev_messages) == 1

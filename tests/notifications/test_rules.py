@@ -114,3 +114,17 @@ def test_cli_previews_a_template():
 
     result = CliRunner().invoke(app, ["preview", "session-cancelled"])
     assert result.exit_code == 0 and "DIBATALKAN" in result.output
+
+
+def test_every_session_cancel_reason_code_is_told_in_its_own_indonesian_words():
+    from shared.events.vocabulary import SessionCancelReason
+
+    words = {code: templates.cancel_reason_text(code) for code in SessionCancelReason}
+    assert len(set(words.values())) == len(SessionCancelReason)
+    assert words[SessionCancelReason.BUDGET] == "kendala anggaran"
+
+
+def test_an_unknown_or_missing_reason_code_is_told_as_another_reason_never_echoed():
+    other = templates.cancel_reason_text("other")
+    assert templates.cancel_reason_text("hubungi 081234567890") == other
+    assert templates.cancel_reason_text(None) == other

@@ -284,12 +284,29 @@ def test_a_wrong_header_is_caught_by_the_documented_schema(rendered):
 def sample_event(model: type[Event]) -> Event:
     """An instance of an event model with a value of the right type in every field."""
     return model.model_validate(
-        {name: _sample(f.annotation) for name, f in model.model_fields.items()}
+        {name: _sample(f.annotation, f.metadata) for name, f in model.model_fields.items()}
     )
 
 
-def _sample(annotation: Any) -> Any:
+#: strings that fit the events' code patterns (region codes, course codes, field names, …)
+PATTERNED = ("32", "32.76", "32.76.01", "32.76.01.1001", "BIMTEK-DASAR", "village_code")
+
+
+def _pattern_of(metadata: Any) -> str | None:
+    for item in metadata:
+        found = getattr(item, "pattern", None) or _pattern_of(getattr(item, "metadata", ()))
+        if found:
+            return str(found)
+    return None
+
+
+def _sample(annotation: Any, metadata: Any = ()) -> Any:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _sample(args[0], [*metadata, *args[1:]])
+    pattern = _pattern_of(metadata)
+    if annotation is str and pattern:
+        return next(v for v in PATTERNED if re.fullmatch(pattern.strip("^$"), v))
     if origin is typing.Literal:
         return args[0]
     if origin in (typing.Union, types.UnionType):

@@ -71,3 +71,60 @@ def test_the_level_training_events_carry_is_the_shared_level_vocabulary():
     from shared.events.vocabulary import TrainingLevel
 
     assert list(get_args(training.Level)) == [level.value for level in TrainingLevel]
+
+
+@pytest.mark.parametrize(
+    ("model_name", "fields"),
+    [
+        ("SessionCancelled", {"cancelled_at": "2026-12-01T08:00:00+07:00"}),
+        (
+            "CertificateRevoked",
+            {
+                "volunteer_id": str(uuid.uuid4()),
+                "level": "dasar",
+                "revoked_at": "2026-12-01T08:00:00+07:00",
+            },
+        ),
+    ],
+)
+def test_a_version_1_payload_with_free_text_reason_is_read_as_other_and_its_text_dropped(
+    model_name, fields
+):
+    from shared.events import training
+
+    model = getattr(training, model_name)
+    ids = {"session_id": str(uuid.uuid4()), "certificate_id": str(uuid.uuid4())}
+    event = model.model_validate({**ids, **fields, "reason": "hubungi Bu Siti 081234567890"})
+    assert event.reason_code == "other"
+    assert "0812" not in event.model_dump_json()
+    assert model.schema_version == 2
+
+
+def test_a_status_reason_code_from_before_the_list_closed_is_read_as_other():
+    from shared.events.registry import VolunteerStatusChanged
+
+    changed = VolunteerStatusChanged.model_validate(
+        {
+            "volunteer_id": str(uuid.uuid4()),
+            "old_status": "active",
+            "new_status": "inactive",
+            "province_code": "32",
+            "regency_code": "32.76",
+            "reason_code": "pindah_ke_luar_kota",
+            "changed_at": "2026-12-01T08:00:00+07:00",
+        }
+    )
+    assert changed.reason_code == "other"
+
+
+def test_a_new_event_refuses_a_reason_code_outside_the_list():
+    from shared.events.training import SessionCancelled
+
+    with pytest.raises(ValidationError):
+        SessionCancelled.model_validate(
+            {
+                "session_id": str(uuid.uuid4()),
+                "reason_code": "gedung dipakai",
+                "cancelled_at": "2026-12-01T08:00:00+07:00",
+            }
+        )

@@ -136,18 +136,25 @@ async def test_revoked_certificate_verifies_as_revoked_and_publishes_an_event(da
         await certify(t, [vid])
         [issued] = await t.events("certificate-issued")
         cid = issued["certificate_id"]
-        assert (await t.post(f"/certificates/{cid}/revoke", {"reason": "x"})).status_code == 422
-        forbidden = await t.post(
-            f"/certificates/{cid}/revoke", {"reason": "Data keliru"}, BEKASI_OPERATOR
-        )
+        typed = {"reason": "Data keliru"}
+        assert (await t.post(f"/certificates/{cid}/revoke", typed)).status_code == 422
+        unknown = {"reason_code": "data keliru"}
+        assert (await t.post(f"/certificates/{cid}/revoke", unknown)).status_code == 422
+        body = {"reason_code": "issued_in_error", "note": "Nilai post-test salah input"}
+        forbidden = await t.post(f"/certificates/{cid}/revoke", body, BEKASI_OPERATOR)
         assert forbidden.status_code == 404
-        r = await t.post(f"/certificates/{cid}/revoke", {"reason": "Data keliru"}, DEPOK_OPERATOR)
+        r = await t.post(f"/certificates/{cid}/revoke", body, DEPOK_OPERATOR)
         assert r.status_code == 200 and r.json()["status"] == "revoked"
+        assert r.json()["revoked_reason_code"] == "issued_in_error"
+        assert r.json()["revoked_note"] == "Nilai post-test salah input"
         [revoked] = await t.events("certificate-revoked")
-        assert revoked["certificate_id"] == cid and revoked["reason"] == "Data keliru"
+        assert revoked["certificate_id"] == cid and revoked["reason_code"] == "issued_in_error"
+        assert "Nilai" not in json.dumps(revoked)
         shown = (await t.client.get(f"/certificates/verify/{issued['verification_code']}")).json()
-        assert shown["status"] == "revoked" and shown["revoked_reason"] == "Data keliru"
-        assert (await t.post(f"/certificates/{cid}/revoke", {"reason": "again"})).status_code == 409
+        assert shown["status"] == "revoked" and shown["revoked_reason_code"] == "issued_in_error"
+        assert "Nilai" not in json.dumps(shown)
+        again = {"reason_code": "duplicate"}
+        assert (await t.post(f"/certificates/{cid}/revoke", again)).status_code == 409
 
 
 async def test_reissued_certificate_supersedes_the_old_one(database_url):

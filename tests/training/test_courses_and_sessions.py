@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -113,7 +115,7 @@ async def test_lifecycle_draft_open_in_progress_completed_and_scheduled_event(da
         assert (await t.post(f"/sessions/{s['id']}/start")).json()["status"] == "in_progress"
 
 
-async def test_cancelling_a_session_needs_a_reason_and_cancels_every_place(database_url):
+async def test_cancelling_a_session_needs_a_reason_code_and_cancels_every_place(database_url):
     from tests.training.helpers import add_volunteers, enrol_all
 
     async with training_app(database_url) as t:
@@ -121,13 +123,38 @@ async def test_cancelling_a_session_needs_a_reason_and_cancels_every_place(datab
         ids = await add_volunteers(t, 2)
         await enrol_all(t, s["id"], ids)
         assert (await t.post(f"/sessions/{s['id']}/cancel", {})).status_code == 422
-        r = await t.post(f"/sessions/{s['id']}/cancel", {"reason": "Aula dipakai acara lain"})
+        typed = {"reason": "Aula dipakai acara lain"}
+        assert (await t.post(f"/sessions/{s['id']}/cancel", typed)).status_code == 422
+        unknown = {"reason_code": "aula dipakai"}
+        assert (await t.post(f"/sessions/{s['id']}/cancel", unknown)).status_code == 422
+        r = await t.post(f"/sessions/{s['id']}/cancel", {"reason_code": "venue_unavailable"})
         assert r.status_code == 200
         assert r.json()["status"] == "cancelled"
+        assert (r.json()["cancel_reason_code"], r.json()["cancel_note"]) == (
+            "venue_unavailable",
+            None,
+        )
         [cancelled] = await t.events("session-cancelled")
-        assert cancelled["reason"] == "Aula dipakai acara lain"
+        assert cancelled["reason_code"] == "venue_unavailable"
         reasons = [e["reason_code"] for e in await t.events("enrolment-cancelled")]
         assert reasons == ["session_cancelled", "session_cancelled"]
+
+
+async def test_the_cancellation_note_stays_in_training_and_only_operators_in_scope_see_it(
+    database_url,
+):
+    async with training_app(database_url) as t:
+        s = await open_session(t)
+        note = "Aula dipakai acara lain; hubungi Bu Siti 081234567890"
+        long = {"reason_code": "other", "note": "x" * 501}
+        assert (await t.post(f"/sessions/{s['id']}/cancel", long)).status_code == 422
+        body = {"reason_code": "venue_unavailable", "note": note}
+        assert (await t.post(f"/sessions/{s['id']}/cancel", body)).status_code == 200
+        assert (await t.get(f"/sessions/{s['id']}")).json()["cancel_note"] == note
+        assert (await t.get(f"/sessions/{s['id']}", BEKASI_OPERATOR)).status_code == 404
+        [cancelled] = await t.events("session-cancelled")
+        assert cancelled["reason_code"] == "venue_unavailable"
+        assert "0812" not in json.dumps(await t.events()) and "Siti" not in json.dumps(cancelled)
 
 
 async def test_asyncapi_lists_every_training_topic(database_url):

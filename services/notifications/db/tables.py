@@ -19,6 +19,7 @@ from services.notifications.domain.enums import (
     RecipientKind,
     ScheduledKind,
     ScheduledStatus,
+    SessionCancelReason,
     SessionStatus,
 )
 from shared.columns import enum_field, one_of
@@ -135,7 +136,10 @@ class TrainingSession(NotificationsModel, table=True):
     """Read model of Bimtek sessions (what a message about a session needs to say)."""
 
     __tablename__ = "sessions"
-    __table_args__ = (one_of("status", SessionStatus),)
+    __table_args__ = (
+        one_of("status", SessionStatus),
+        one_of("cancel_reason_code", SessionCancelReason),
+    )
 
     session_id: uuid.UUID = Field(primary_key=True)
     title: str = ""
@@ -145,7 +149,9 @@ class TrainingSession(NotificationsModel, table=True):
     end_date: date | None = None
     timezone: str = Field(default="Asia/Jakarta", max_length=40)
     status: SessionStatus = enum_field(SessionStatus, 20, default=SessionStatus.SCHEDULED)
-    cancel_reason: str | None = None
+    cancel_reason_code: SessionCancelReason | None = enum_field(
+        SessionCancelReason, 40, default=None, nullable=True
+    )
 
 
 class Enrolment(NotificationsModel, table=True):

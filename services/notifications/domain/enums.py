@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 # Re-exported: the event vocabulary's lists, one definition for every service.
+from shared.events.vocabulary import SessionCancelReason as SessionCancelReason
 from shared.events.vocabulary import TrainingLevel as TrainingLevel
 from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
 

@@ -15,7 +15,7 @@ import jinja2
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from services.notifications.domain.enums import Category
+from services.notifications.domain.enums import Category, SessionCancelReason
 from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
 
 REGISTRATION_RECEIVED = "registration-received"
@@ -48,6 +48,26 @@ class Template:
     def critical(self) -> bool:
         """Whether the message ignores opt-outs."""
         return self.category == CRITICAL
+
+
+#: How a participant is told why a session was cancelled: training publishes a code, never
+#: the organiser's own words (free text is where personal data leaks).
+CANCEL_REASON_TEXT: dict[SessionCancelReason, str] = {
+    SessionCancelReason.VENUE_UNAVAILABLE: "tempat pelaksanaan tidak tersedia",
+    SessionCancelReason.TRAINER_UNAVAILABLE: "narasumber berhalangan hadir",
+    SessionCancelReason.TOO_FEW_PARTICIPANTS: "jumlah peserta tidak mencukupi",
+    SessionCancelReason.DISASTER_OR_EMERGENCY: "bencana atau keadaan darurat",
+    SessionCancelReason.BUDGET: "kendala anggaran",
+    SessionCancelReason.RESCHEDULED: "kegiatan akan dijadwalkan ulang",
+    SessionCancelReason.OTHER: "alasan lain dari penyelenggara",
+}
+
+
+def cancel_reason_text(code: str | None) -> str:
+    """The reason of a cancelled session in Bahasa Indonesia (`other`'s words when unknown)."""
+    if code is None or code not in set(SessionCancelReason):
+        return CANCEL_REASON_TEXT[SessionCancelReason.OTHER]
+    return CANCEL_REASON_TEXT[SessionCancelReason(code)]
 
 
 _SESSION_EXAMPLE = {
@@ -115,7 +135,7 @@ TEMPLATES: dict[str, Template] = {
             "Bimtek dibatalkan",
             "PENTING: {{ sesi.judul }} yang dijadwalkan mulai {{ sesi.mulai }} di "
             "{{ sesi.tempat }} DIBATALKAN. Alasan: {{ alasan }}. Mohon tidak datang ke lokasi.",
-            {"alasan": "venue tidak tersedia", **_SESSION_EXAMPLE},
+            {"alasan": "tempat pelaksanaan tidak tersedia", **_SESSION_EXAMPLE},
         ),
         Template(
             SESSION_REMINDER,

@@ -25,6 +25,7 @@ from services.notifications.domain.enums import (
     EnrolmentStatus,
     NotificationStatus,
     ScheduledStatus,
+    SessionCancelReason,
     SessionStatus,
     TrainingLevel,
     VolunteerStatus,
@@ -188,15 +189,15 @@ async def set_session_status(
     session_id: uuid.UUID,
     status: SessionStatus,
     *,
-    cancel_reason: str | None = None,
+    cancel_reason_code: SessionCancelReason | None = None,
 ) -> None:
     """A session was cancelled or completed (a row is made if its schedule was not seen)."""
     existing = await session.get(TrainingSession, session_id)
     if existing is None:
         existing = TrainingSession(session_id=session_id, status=status)
     existing.status = status
-    if cancel_reason is not None:
-        existing.cancel_reason = cancel_reason
+    if cancel_reason_code is not None:
+        existing.cancel_reason_code = cancel_reason_code
     session.add(existing)
     await session.flush()
 

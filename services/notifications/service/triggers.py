@@ -14,6 +14,7 @@ from services.notifications.domain import templates as t
 from services.notifications.domain.enums import (
     EnrolmentStatus,
     ScheduledKind,
+    SessionCancelReason,
     SessionStatus,
     VolunteerStatus,
 )
@@ -222,16 +223,17 @@ async def tell_cancellation(
     session: AsyncSession,
     session_id: uuid.UUID,
     volunteer_id: uuid.UUID,
-    reason: str,
+    reason_code: SessionCancelReason | None,
     now: datetime,
 ) -> None:
-    """Queue the (critical) cancellation message for one participant, once."""
+    """Queue the (critical) cancellation message for one participant, once; the reason is
+    told in words chosen from its code."""
     await ledger.enqueue(
         session,
         trigger_event_id=cancellation_trigger(session_id),
         recipient_id=volunteer_id,
         template=t.SESSION_CANCELLED,
-        context={"alasan": reason},
+        context={"alasan": t.cancel_reason_text(reason_code)},
         session_id=session_id,
         now=now,
     )
@@ -242,7 +244,7 @@ async def session_cancelled(
 ) -> None:
     """Critical: everyone enrolled or waiting is told, whatever their opt-outs."""
     await readmodel.set_session_status(
-        session, event.session_id, SessionStatus.CANCELLED, cancel_reason=event.reason
+        session, event.session_id, SessionStatus.CANCELLED, cancel_reason_code=event.reason_code
     )
     await readmodel.cancel_pending_reminders(session, event.session_id)
     enrolments = await readmodel.enrolled(
@@ -251,7 +253,7 @@ async def session_cancelled(
     for e in enrolments:
         if e.status == EnrolmentStatus.CANCELLED and e.reason_code != CANCELLED_WITH_SESSION:
             continue
-        await tell_cancellation(session, event.session_id, e.volunteer_id, event.reason, now)
+        await tell_cancellation(session, event.session_id, e.volunteer_id, event.reason_code, now)
 
 
 async def session_completed(session: AsyncSession, event: tr.SessionCompleted) -> None:
@@ -325,7 +327,7 @@ async def enrolment_cancelled(
     found = await session.get(TrainingSession, event.session_id)
     if found is not None and found.status == SessionStatus.CANCELLED:
         await tell_cancellation(
-            session, event.session_id, event.volunteer_id, found.cancel_reason or "-", now
+            session, event.session_id, event.volunteer_id, found.cancel_reason_code, now
         )
 
 

@@ -14,6 +14,7 @@ from services.registry.domain.enums import Sex, TrainingLevel, VolunteerStatus
 from services.registry.nik_vault import NikVault
 from services.registry.service.drafts import Consents, Decree, Recommendation, Recommendations
 from services.registry.service.volunteers import nik_of
+from shared.events.vocabulary import StatusChangeReason
 
 # A Kemendagri code at any level (32, 32.76, 32.76.01, 32.76.01.1006), as shared.regions reads it.
 REGION_PATTERN = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
@@ -134,8 +135,8 @@ class StatusChangeRequest(BaseModel):
 
     status: VolunteerStatus = Field(examples=["inactive"])
     reason: str | None = Field(default=None, max_length=500, description="Kept in registry only")
-    reason_code: str | None = Field(
-        default=None, max_length=50, pattern=r"^[a-z_]+$", description="Published in the event"
+    reason_code: StatusChangeReason | None = Field(
+        default=None, description="Published in the event (a code; `reason` stays in registry)"
     )
 
 

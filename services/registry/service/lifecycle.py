@@ -22,6 +22,7 @@ from services.registry.service.access import Actor, audit
 from services.registry.service.volunteers import SOURCE
 from shared.events.registry import VolunteerStatusChanged, VolunteerTransferred
 from shared.events.training import CertificateIssued
+from shared.events.vocabulary import StatusChangeReason
 from shared.outbox import stage_event
 
 __all__ = ["change_status", "record_certificate", "transfer", "verify"]
@@ -45,7 +46,7 @@ async def change_status(
     settings: Settings,
     now: datetime,
     reason: str | None = None,
-    reason_code: str | None = None,
+    reason_code: StatusChangeReason | None = None,
 ) -> None:
     """Apply a legal transition, record it in the history and stage `volunteer-status-changed`."""
     if v.erased_at is not None:
@@ -64,7 +65,7 @@ async def _apply_status(
     actor: Actor,
     now: datetime,
     reason: str | None,
-    reason_code: str | None,
+    reason_code: StatusChangeReason | None,
 ) -> None:
     old = v.status
     v.status, v.updated_at = new_status, now
@@ -106,7 +107,7 @@ async def _activate_if_ready(
     actor: Actor,
     settings: Settings,
     now: datetime,
-    reason_code: str,
+    reason_code: StatusChangeReason,
 ) -> None:
     if v.status == VolunteerStatus.CANDIDATE and becomes_active(readiness(v, settings)):
         await _apply_status(
@@ -140,7 +141,12 @@ async def verify(
     v.verified_at, v.verified_by = now, actor.subject
     audit(session, actor, AuditAction.VOLUNTEER_VERIFY, now=now, volunteer_id=v.id)
     await _activate_if_ready(
-        session, v, actor=actor, settings=settings, now=now, reason_code="operator_verified"
+        session,
+        v,
+        actor=actor,
+        settings=settings,
+        now=now,
+        reason_code=StatusChangeReason.OPERATOR_VERIFIED,
     )
 
 
@@ -165,7 +171,7 @@ async def record_certificate(
         actor=Actor.system("training"),
         settings=settings,
         now=now,
-        reason_code="bimtek_dasar_passed",
+        reason_code=StatusChangeReason.BIMTEK_DASAR_PASSED,
     )
 
 

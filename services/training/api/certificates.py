@@ -15,9 +15,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from services.training.api.deps import State
-from services.training.db.tables import Certificate
+from services.training.db.tables import NOTE_MAX, Certificate
 from services.training.domain.certificates import display_code, mask_reference
-from services.training.domain.enums import CertificateStatus, Level, PublicCertificateStatus
+from services.training.domain.enums import (
+    CertificateRevokeReason,
+    CertificateStatus,
+    Level,
+    PublicCertificateStatus,
+)
 from services.training.domain.errors import (
     CertificateNotFound,
     IssuerScopeOnly,
@@ -56,7 +61,8 @@ class CertificatePublic(BaseModel):
     status: CertificateStatus
     supersedes: uuid.UUID | None
     superseded_by: uuid.UUID | None
-    revoked_reason: str | None
+    revoked_reason_code: CertificateRevokeReason | None
+    revoked_note: str | None = Field(description="the operator's own words; never published")
     signature: str
     key_id: str
 
@@ -107,7 +113,9 @@ class Verification(BaseModel):
     issuer: str
     issued_at: datetime
     valid_until: date | None
-    revoked_reason: str | None
+    revoked_reason_code: CertificateRevokeReason | None = Field(
+        description="why it was revoked, as a code (the operator's note is never shown here)"
+    )
     superseded_by_number: str | None
     signed_content: str
     signature: str
@@ -207,9 +215,16 @@ async def printable(
 
 
 class RevokeBody(BaseModel):
-    """Why the certificate is revoked (verifiers see it)."""
+    """Why the certificate is revoked: a code verifiers and agencies see, and an optional
+    note that stays in training (visible to operators in scope only)."""
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason_code: CertificateRevokeReason = Field(examples=["issued_in_error"])
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=NOTE_MAX,
+        description="free text for operators; never published, never shown to verifiers",
+    )
 
 
 @router.post(
@@ -227,7 +242,8 @@ async def revoke(
             session,
             principal=principal,
             certificate_id=certificate_id,
-            reason=body.reason,
+            reason_code=body.reason_code,
+            note=body.note,
             now=state.clock.now(),
         )
     return _public(cert)

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from services.training.api.deps import State
-from services.training.db.tables import TrainingSession
+from services.training.db.tables import NOTE_MAX, TrainingSession
 from services.training.domain.enums import (
     Level,
+    SessionCancelReason,
     SessionStatus,
 )
 from services.training.domain.errors import (
@@ -119,7 +120,10 @@ class SessionPublic(SessionCreate):
     level: Level
     title: str
     status: SessionStatus
-    cancel_reason: str | None
+    cancel_reason_code: SessionCancelReason | None = Field(
+        description="published in `session-cancelled`; participants are told it"
+    )
+    cancel_note: str | None = Field(description="the organiser's own words; never published")
     confirmed_count: int
     summary: dict[str, Any] | None
     created_at: datetime
@@ -237,15 +241,22 @@ async def start(
 
 
 class CancelBody(BaseModel):
-    """Why the session is cancelled (participants are told)."""
+    """Why the session is cancelled: a code participants and agencies are told, and an
+    optional note that stays in training (visible to operators in scope only)."""
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason_code: SessionCancelReason = Field(examples=["venue_unavailable"])
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=NOTE_MAX,
+        description="free text for operators; never published, never sent to participants",
+    )
 
 
 @router.post(
     "/{session_id}/cancel",
     response_model=SessionPublic,
-    summary="Cancel with a reason",
+    summary="Cancel with a reason code (and a private note)",
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def cancel(
@@ -257,7 +268,8 @@ async def cancel(
             session,
             principal=principal,
             session_id=session_id,
-            reason=body.reason,
+            reason_code=body.reason_code,
+            note=body.note,
             now=state.clock.now(),
         )
     return _public(row)

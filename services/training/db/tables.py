@@ -12,16 +12,21 @@ from sqlmodel import Field, SQLModel
 from services.training.domain.enums import (
     AttendanceStatus,
     CancelReason,
+    CertificateRevokeReason,
     CertificateStatus,
     EnrolmentStatus,
     Level,
     ParticipantOutcome,
+    SessionCancelReason,
     SessionStatus,
 )
 from shared.columns import enum_field, one_of
 from shared.db import new_registry
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
+
+#: the longest note an operator may keep with a cancellation or revocation
+NOTE_MAX = 500
 
 
 class TrainingModel(SQLModel, registry=new_registry()):
@@ -77,7 +82,11 @@ class TrainingSession(TrainingModel, table=True):
     """A Bimtek batch."""
 
     __tablename__ = "sessions"
-    __table_args__ = (one_of("level", Level), one_of("status", SessionStatus))
+    __table_args__ = (
+        one_of("level", Level),
+        one_of("status", SessionStatus),
+        one_of("cancel_reason_code", SessionCancelReason),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     course_code: str = Field(max_length=50, index=True)
@@ -103,7 +112,11 @@ class TrainingSession(TrainingModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     status: SessionStatus = enum_field(SessionStatus, 20, index=True)
-    cancel_reason: str | None = Field(default=None, max_length=500)
+    cancel_reason_code: SessionCancelReason | None = enum_field(
+        SessionCancelReason, 40, default=None, nullable=True
+    )
+    # what the organiser typed: training's own, never published
+    cancel_note: str | None = Field(default=None, max_length=NOTE_MAX)
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=100)
     created_at: datetime
@@ -157,7 +170,11 @@ class Certificate(TrainingModel, table=True):
     """A signed certificate; `canonical` is exactly the signed text."""
 
     __tablename__ = "certificates"
-    __table_args__ = (one_of("level", Level), one_of("status", CertificateStatus))
+    __table_args__ = (
+        one_of("level", Level),
+        one_of("status", CertificateStatus),
+        one_of("revoked_reason_code", CertificateRevokeReason),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     number: str = Field(max_length=80, unique=True)
@@ -175,7 +192,11 @@ class Certificate(TrainingModel, table=True):
     status: CertificateStatus = enum_field(CertificateStatus, 20, index=True)
     supersedes: uuid.UUID | None = None
     superseded_by: uuid.UUID | None = None
-    revoked_reason: str | None = Field(default=None, max_length=500)
+    revoked_reason_code: CertificateRevokeReason | None = enum_field(
+        CertificateRevokeReason, 40, default=None, nullable=True
+    )
+    # what the operator typed: training's own, never published nor shown to verifiers
+    revoked_note: str | None = Field(default=None, max_length=NOTE_MAX)
     revoked_at: datetime | None = None
     canonical: str = Field(sa_column=Column(Text, nullable=False))
     signature: str = Field(max_length=200)

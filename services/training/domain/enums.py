@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 
 # Re-exported: the event vocabulary's lists, one definition for every service.
+from shared.events.vocabulary import CertificateRevokeReason as CertificateRevokeReason
+from shared.events.vocabulary import EnrolmentCancelReason as EnrolmentCancelReason
+from shared.events.vocabulary import SessionCancelReason as SessionCancelReason
 from shared.events.vocabulary import TrainingLevel as TrainingLevel
 from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
 
@@ -47,14 +50,8 @@ class EnrolmentStatus(enum.StrEnum):
 ACTIVE_ENROLMENT = (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
 
 
-class CancelReason(enum.StrEnum):
-    """Why an enrolment was cancelled."""
-
-    WITHDRAWN = "withdrawn"
-    OPERATOR = "operator"
-    SESSION_CANCELLED = "session_cancelled"
-    VOLUNTEER_INACTIVE = "volunteer_inactive"
-    VOLUNTEER_ERASED = "volunteer_erased"
+# training's name for why an enrolment was cancelled (published in `enrolment-cancelled`)
+CancelReason = EnrolmentCancelReason
 
 
 class OperatorCancelReason(enum.StrEnum):

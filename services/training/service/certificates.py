@@ -20,7 +20,11 @@ from services.training.db.tables import (
     TrainingSession,
 )
 from services.training.domain import certificates as rules
-from services.training.domain.enums import CertificateStatus, PublicCertificateStatus
+from services.training.domain.enums import (
+    CertificateRevokeReason,
+    CertificateStatus,
+    PublicCertificateStatus,
+)
 from services.training.domain.errors import (
     CertificateNotFound,
     IssuerScopeOnly,
@@ -170,10 +174,12 @@ async def revoke(
     *,
     principal: Principal,
     certificate_id: uuid.UUID,
-    reason: str,
+    reason_code: CertificateRevokeReason,
+    note: str | None = None,
     now: datetime,
 ) -> Certificate:
-    """Revoke a valid certificate; verifiers see it as revoked from now on."""
+    """Revoke a valid certificate with a reason code (published, shown to verifiers) and an
+    optional note (kept in training only); verifiers see it as revoked from now on."""
     cert, row = await get_certificate(
         session, principal=principal, certificate_id=certificate_id, lock=True
     )
@@ -181,7 +187,8 @@ async def revoke(
         raise IssuerScopeOnly("only the issuing organiser's scope may revoke")
     if cert.status != CertificateStatus.VALID:
         raise WrongCertificateStatus(f"certificate is {cert.status}")
-    cert.status, cert.revoked_reason, cert.revoked_at = CertificateStatus.REVOKED, reason, now
+    cert.status, cert.revoked_at = CertificateStatus.REVOKED, now
+    cert.revoked_reason_code, cert.revoked_note = reason_code, note
     await stage(
         session,
         [
@@ -189,7 +196,7 @@ async def revoke(
                 certificate_id=cert.id,
                 volunteer_id=cert.volunteer_id,
                 level=cert.level,
-                reason=reason,
+                reason_code=reason_code,
                 revoked_at=cert.revoked_at,
             )
         ],
@@ -261,7 +268,7 @@ async def verify(session: AsyncSession, *, code: str, today: date) -> dict[str, 
         "issuer": cert.issuer,
         "issued_at": cert.issued_at.isoformat(),
         "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
-        "revoked_reason": cert.revoked_reason,
+        "revoked_reason_code": cert.revoked_reason_code,
         "superseded_by_number": await _number_of(session, cert.superseded_by),
         "signed_content": cert.canonical,
         "signature": cert.signature,

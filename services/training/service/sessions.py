@@ -16,6 +16,7 @@ from services.training.domain.enums import (
     NOT_STARTED,
     CancelReason,
     EnrolmentStatus,
+    SessionCancelReason,
     SessionStatus,
 )
 from services.training.domain.errors import (
@@ -165,10 +166,12 @@ async def cancel(
     *,
     principal: Principal,
     session_id: uuid.UUID,
-    reason: str,
+    reason_code: SessionCancelReason,
+    note: str | None = None,
     now: datetime,
 ) -> TrainingSession:
-    """Cancel with a reason; every place and waitlist entry is cancelled with it."""
+    """Cancel with a reason code (published) and an optional note (kept in training only);
+    every place and waitlist entry is cancelled with it."""
     row = await scoped_session(session, principal, session_id, for_update=True)
     if not schedule.can_move(row.status, SessionStatus.CANCELLED):
         raise WrongSessionStatus(f"a session that is {row.status} cannot be cancelled")
@@ -184,10 +187,10 @@ async def cancel(
         enrolment.updated_at = now
         events.append(enrolments.cancelled_event(enrolment, now=now))
     row.status = SessionStatus.CANCELLED
-    row.cancel_reason = reason
+    row.cancel_reason_code, row.cancel_note = reason_code, note
     row.confirmed_count = 0
     row.updated_at = now
-    events.insert(0, SessionCancelled(session_id=row.id, reason=reason, cancelled_at=now))
+    events.insert(0, SessionCancelled(session_id=row.id, reason_code=reason_code, cancelled_at=now))
     await stage(session, events, now=now)
     return row
 
