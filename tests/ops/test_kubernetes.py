@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 import pytest
@@ -12,8 +14,19 @@ from tests.ops.support import ROOT, env_names, load_yaml, load_yaml_documents
 from tools.services import SERVICE_NAMES
 
 K8S = ROOT / "deploy/kubernetes"
-#: variables no settings class reads: inputs of $(VAR) expansion and OpenSSL's CA path
-HELPER_ENV = {"PSM_DB_PASSWORD", "PSM_KAFKA_PASSWORD", "SSL_CERT_FILE"}
+#: variables no settings class reads: inputs of $(VAR) expansion, OpenSSL's CA path and
+#: the directory of secret files (shared.secrets.secrets_dir)
+HELPER_ENV = {
+    "PSM_DB_PASSWORD",
+    "PSM_KAFKA_PASSWORD",
+    "PSM_TRAINING_CLIENT_SECRET",
+    "PSM_NOTIFICATIONS_CLIENT_SECRET",
+    "PSM_SECRETS_DIR",
+    "SSL_CERT_FILE",
+}
+#: a variable whose value is a secret (or holds one, like a database URL's password)
+SECRET_NAME = re.compile(r"PASSWORD|SECRET(?!S_DIR$)|TOKEN|_KEY$|_KEYS$|DATABASE_URL")
+EXPANSION = re.compile(r"\$\(([A-Z0-9_]+)\)")
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +141,9 @@ def test_service_runs_the_production_profile_on_its_own_database(resources, name
     assert env[prefix + "ENVIRONMENT"]["value"] == "production"
     assert env[prefix + "KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
     assert env[prefix + "KAFKA_SASL_USERNAME"]["value"] == name
-    assert "secretKeyRef" in env[prefix + "JWT_SECRET"]["valueFrom"]
+    assert "secretKeyRef" in env[prefix + "KAFKA_SASL_PASSWORD"].get("valueFrom", {}) or (
+        env[prefix + "KAFKA_SASL_PASSWORD"]["value"] == "$(PSM_KAFKA_PASSWORD)"
+    )
     assert f"@{name}-db-rw:5432/{name}" in env[prefix + "DATABASE_URL"]["value"]
     assert env["PSM_DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db-app"
     clusters = of_kind(resources, "Cluster")
@@ -142,3 +157,78 @@ def test_every_environment_variable_maps_to_a_settings_field(resources, name):
         names = {e["name"] for e in container["env"]}
         unknown = names - env_names(name) - HELPER_ENV
         assert unknown == set(), f"{name}/{container['name']}: no settings field reads these"
+
+
+def literal_secrets(resources: list[dict[str, Any]]) -> list[str]:
+    """Every secret a manifest writes down instead of taking it from a Secret: an env entry
+    named like a secret whose value is not a secretKeyRef, or not made of $(VAR)s that are
+    secretKeyRefs; any Secret with data in the manifests; any secret-looking ConfigMap key."""
+    found = []
+    for r in resources:
+        name = f"{r['kind']}/{r['metadata']['name']}"
+        if r["kind"] == "Secret" and (r.get("data") or r.get("stringData")):
+            found.append(f"{name}: a Secret with its values in the repository")
+        if r["kind"] == "ConfigMap":
+            found += [f"{name}: {k}" for k in r.get("data", {}) if SECRET_NAME.search(k.upper())]
+        pod = r.get("spec", {}).get("template", {}).get("spec", {})
+        for container in pod.get("containers", []) + pod.get("initContainers", []):
+            env = {e["name"]: e for e in container.get("env", [])}
+            from_secrets = {n for n, e in env.items() if "secretKeyRef" in e.get("valueFrom", {})}
+            for var, entry in env.items():
+                if not SECRET_NAME.search(var) or var in from_secrets:
+                    continue
+                value = str(entry.get("value", ""))
+                refs = set(EXPANSION.findall(value))
+                if var.endswith("DATABASE_URL"):
+                    password = value.split("://", 1)[-1].split("@")[0].partition(":")[2]
+                    literal = password != "" and not EXPANSION.fullmatch(password)
+                else:
+                    literal = EXPANSION.sub("", value).strip(' {}:,"') != "" and "{" not in value
+                    literal = literal or not refs
+                if literal or not refs <= from_secrets:
+                    found.append(f"{name}/{container['name']}: {var}")
+    return found
+
+
+def test_no_manifest_writes_a_secret_down(resources):
+    assert literal_secrets(resources) == []
+
+
+def test_a_literal_secret_in_a_manifest_is_found(resources):
+    """The check above can fail: plant literals where the manifests take Secrets."""
+    planted = copy.deepcopy(resources)
+    registry = next(
+        r for r in planted if r["kind"] == "Deployment" and r["metadata"]["name"] == "registry"
+    )
+    env = registry["spec"]["template"]["spec"]["containers"][0]["env"]
+    for entry in env:
+        if entry["name"] == "REGISTRY_NIK_ENCRYPTION_KEY":
+            entry.pop("valueFrom")
+            entry["value"] = "Zx81-literal-key-in-the-manifest-4t9Qw"
+        if entry["name"] == "REGISTRY_DATABASE_URL":
+            entry["value"] = entry["value"].replace("$(PSM_DB_PASSWORD)", "hunter2")
+    planted.append({"kind": "ConfigMap", "metadata": {"name": "psm"}, "data": {"jwt-secret": "x"}})
+    assert literal_secrets(planted) == [
+        "Deployment/registry/registry: REGISTRY_DATABASE_URL",
+        "Deployment/registry/registry: REGISTRY_NIK_ENCRYPTION_KEY",
+        "ConfigMap/psm: jwt-secret",
+    ]
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_every_secret_setting_of_a_service_comes_from_a_secret(resources, name):
+    """Each SecretStr setting the Deployment sets is taken from a Secret (env or file)."""
+    spec = _deployment(resources, name)["spec"]["template"]["spec"]
+    [container] = spec["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    cls = __import__(f"services.{name}.config", fromlist=["Settings"]).Settings
+    prefix = name.upper() + "_"
+    secret_fields = [
+        prefix + f.upper()
+        for f, info in cls.model_fields.items()
+        if "Secret" in str(info.annotation)
+    ]
+    for var in set(secret_fields) & set(env):
+        entry = env[var]
+        refs = set(EXPANSION.findall(str(entry.get("value", ""))))
+        assert "secretKeyRef" in entry.get("valueFrom", {}) or refs, var
