@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -20,8 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shared.auth import mint_token
+from shared.identity import OPERATOR_AUDIENCES, SigningKey
 from shared.migrations import upgrade
+from tools import devkeys
 from tools.broker import DEFAULT_JVM, KafkaBroker, free_port
 from tools.procs import die_with_parent
 from tools.services import ROOT, SERVICES
@@ -33,8 +35,16 @@ CLK_TCK = 100
 BROKER_JVM = DEFAULT_JVM
 
 
+#: One signing key for the whole benchmark run: every BenchStack's registry signs with it
+#: (tools.devkeys prefers the environment to a key file) and `token` mints with it.
+os.environ.setdefault("REGISTRY_SIGNING_KEYS", SigningKey.generate().pem().decode())
+
+
 def token(role: str = "national_admin", scope: str = "national", subject: str = "bench") -> str:
-    return mint_token(SERVICES["registry"].settings(), subject=subject, role=role, scope=scope)
+    """An operator token signed with the stack's development key (tools.devkeys)."""
+    return devkeys.issuer(ROOT / "var").mint(
+        subject=subject, role=role, scope=scope, audiences=OPERATOR_AUDIENCES
+    )
 
 
 def auth(role: str = "national_admin", scope: str = "national") -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, Table
@@ -15,10 +15,12 @@ from shared.consumer import EventConsumer
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.events.base import Event
 from shared.events.catalog import dlq_topic
+from shared.identity import TokenVerifier
 from shared.kafka import RelayProducer, make_broker
 from shared.metrics import ServiceMetrics
 from shared.relay import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.trust import JwksFollower, revocations_age_gauge, settings_verifier
 
 
 @dataclass
@@ -126,6 +128,21 @@ class ServiceState:
     """
 
     runtime: Runtime
+    #: checks every request's bearer token (`shared.auth`); by default built from the
+    #: settings (inline keys, revocations followed elsewhere): services that follow the
+    #: issuer pass their `IssuerLink`'s, registry one over its own keys and revocations
+    verifier: TokenVerifier = field(default=cast(TokenVerifier, None), kw_only=True)
+    #: re-reads the issuer's public keys when a token names an unknown key (None: fixed keys)
+    jwks: JwksFollower | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if cast(TokenVerifier | None, self.verifier) is None:
+            self.verifier = settings_verifier(
+                self.runtime.name, self.runtime.settings, clock=self.clock
+            )
+        revocations_age_gauge(
+            self.runtime.metrics.registry, lambda: self.verifier.revocations.age_s()
+        )
 
     @property
     def settings(self) -> ServiceSettings:

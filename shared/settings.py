@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,8 +67,27 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_each_event: bool = True  # one INFO line per consumed event (event id, correlation id)
 
-    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
-    jwt_issuer: str = "psm-platform"
+    # Access tokens (see `shared.identity`, `shared.trust`): registry signs them, every
+    # service verifies them with registry's public keys and follows its revocations.
+    #: the `iss` every token must carry
+    token_issuer: str = "psm-registry"  # noqa: S105 - a name, not a secret
+    #: registry's public keys (JWKS), fetched at start and every 5 minutes
+    jwks_url: str | None = None
+    #: the public keys inline (a JWKS JSON document): tests, air-gapped installations
+    token_public_keys: str | None = None
+    #: registry's revocations (`GET /internal/revocations`), polled every revocation_poll_s
+    revocations_url: str | None = None
+    revocation_poll_s: float = Field(default=15.0, gt=0.0)
+    #: tokens are refused (503) while the last revocation list is older than this
+    revocation_max_staleness_s: float = Field(default=60.0, gt=0.0)
+    #: registry's client-credentials endpoint; default: `/auth/token` at jwks_url's origin
+    token_url: str | None = None
+    #: this service's own client secret at registry's `/auth/token`
+    service_client_secret: SecretStr | None = None
+
+    #: True for services that verify registry's tokens from afar (training, notifications):
+    #: in production they must know where the keys, the revocations and their secret are.
+    follows_issuer: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> ServiceSettings:
@@ -89,8 +109,9 @@ class ServiceSettings(BaseSettings):
         secrets: dict[str, str | None] = {
             "kafka_sasl_password": self._secret("kafka_sasl_password"),
         }
-        if "jwt_secret" in type(self).model_fields:
-            secrets["jwt_secret"] = self._secret("jwt_secret")
+        if self.follows_issuer:
+            problems += self._issuer_problems()
+            secrets["service_client_secret"] = self._secret("service_client_secret")
         if self.database_url.startswith("sqlite"):
             problems.append("database_url must point to PostgreSQL in production")
         else:
@@ -110,6 +131,30 @@ class ServiceSettings(BaseSettings):
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
+
+    def _issuer_problems(self) -> list[str]:
+        problems = []
+        if not (self.jwks_url or self.token_public_keys):
+            problems.append(
+                f"jwks_url ({self.env_name('jwks_url')}) or token_public_keys "
+                f"({self.env_name('token_public_keys')}) is required in production"
+            )
+        if not self.revocations_url:
+            problems.append(
+                f"revocations_url ({self.env_name('revocations_url')}) is required in production"
+            )
+        return problems
+
+    def service_token_url(self) -> str | None:
+        """Where this service obtains its own token: token_url, else registry's
+        `/auth/token` next to jwks_url or revocations_url (None when neither is set)."""
+        if self.token_url:
+            return self.token_url
+        for url in (self.jwks_url, self.revocations_url):
+            if url:
+                parts = urlsplit(url)
+                return f"{parts.scheme}://{parts.netloc}/auth/token"
+        return None
 
     def _secret(self, name: str) -> str | None:
         value = getattr(self, name, None)

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import token_env
 from tests.support import fresh_database, postgres_available
 from tools.broker import QUICK_START_JVM, KafkaBroker
+
+# Every Settings() of a test (and every service process a test starts) verifies the test
+# issuer's tokens, and registry signs with the same key: see tests/builders.py.
+os.environ.update(token_env())
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _pg_state: dict[str, bool] = {}

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from alembic import command
 
-from shared.identity import OPERATOR_AUDIENCES, Audience, Permission, Role
 from shared.db import make_engine, make_sessionmaker
+from shared.identity import OPERATOR_AUDIENCES, Audience, Permission, Role
 from shared.kafka import ensure_topics
 from shared.migrations import alembic_config, upgrade
 from shared.outbox import as_utc, count_published, define_outbox, mark_for_republish

@@ -6,8 +6,8 @@ port and log — until Ctrl-C (or SIGTERM), which stops the services first (grac
 consumers commit and relays flush) and the broker last. The end-to-end tests use `Stack`
 directly; tests/ops/test_make_run.py runs the real runner.
 
-Environment of the runner: PSM_VAR_DIR (data: the Kafka log and the SQLite files; default
-`var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT, PSM_QUIET (services log to
+Environment of the runner: PSM_VAR_DIR (data: the Kafka log, the SQLite files and the
+development token secrets in `secrets/`; default `var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT, PSM_QUIET (services log to
 `<var>/<service>.log` instead of the terminal).
 """
 
@@ -21,15 +21,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
 import httpx
 
-from shared.auth import Role, mint_token
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
+from tools import devkeys
 from tools.broker import KafkaBroker
 from tools.procs import die_with_parent, exit_description
 from tools.services import ROOT, SERVICE_NAMES, SERVICES
@@ -88,22 +87,14 @@ class Stack:
         }
 
     def _links(self, service: str) -> dict[str, str]:
-        """How services find each other: notifications reads contacts from registry's
-        internal API with a service token signed by the development key."""
-        if service != "notifications":
-            return {}
-        settings = SERVICES["registry"].settings()
-        token = mint_token(
-            settings,
-            subject="notifications",
-            role=Role.SERVICE,
-            scope="national",
-            ttl=timedelta(days=30),
-        )
-        return {
-            "NOTIFICATIONS_REGISTRY_URL": self.url("registry"),
-            "NOTIFICATIONS_REGISTRY_TOKEN": token,
-        }
+        """How services find each other and trust registry's tokens: registry signs with
+        the development key in `<var>/secrets/` (generated on first run, mode 0600) and
+        knows each service's client secret; training and notifications fetch its public
+        keys, follow its revocations and obtain their own tokens (`tools.devkeys`)."""
+        env = devkeys.stack_env(service, self.var_dir, self.url("registry"))
+        if service == "notifications":
+            env["NOTIFICATIONS_REGISTRY_URL"] = self.url("registry")
+        return env
 
     def start_broker(self) -> None:
         """Start Apache Kafka (keeping its log between runs)."""

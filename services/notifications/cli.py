@@ -9,9 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.notifications.config import Settings
 from services.notifications.domain import templates
-from shared.auth import Role, mint_token
+from shared.identity import OPERATOR_AUDIENCES, Role
 
 app = typer.Typer(help="Notifications: templates and the development outbox", no_args_is_help=True)
 console = Console()
@@ -41,8 +40,17 @@ def sent(
     url: Annotated[str, typer.Option(help="notifications' base URL")] = "http://127.0.0.1:8003",
     limit: Annotated[int, typer.Option(help="how many ledger rows")] = 20,
 ) -> None:
-    """What a running stack sent or would have sent (ledger, newest first)."""
-    token = mint_token(Settings(), subject="cli", role=Role.NATIONAL_ADMIN, scope="national")
+    """What a running stack sent or would have sent (ledger, newest first), asked with a
+    development token signed by the stack's key (`make run`, tools.devkeys)."""
+    from tools.devkeys import issuer
+    from tools.stack import default_var_dir
+
+    token = issuer(default_var_dir()).mint(
+        subject="notifications-cli",
+        role=Role.NATIONAL_ADMIN,
+        scope="national",
+        audiences=OPERATOR_AUDIENCES,
+    )
     answer = httpx.get(
         f"{url}/notifications",
         params={"limit": limit},

@@ -1,6 +1,6 @@
 """Settings of the notifications service (environment variables prefixed NOTIFICATIONS_)."""
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -12,12 +12,13 @@ class Settings(ServiceSettings):
     """notifications' own settings (NOTIFICATIONS_*)."""
 
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    follows_issuer: ClassVar[bool] = True
 
     database_url: str = "sqlite+aiosqlite:///var/notifications.db"
 
-    # Contacts come from registry's internal API (see README "Contact details").
+    # Contacts come from registry's internal API (see README "Contact details"), with
+    # notifications' own service token (client credentials: service_client_secret).
     registry_url: str = "http://127.0.0.1:8001"
-    registry_token: SecretStr = SecretStr("")
     registry_timeout_s: float = 5.0
 
     # "dev" records every message in the ledger (and the dev channel) without sending it;
@@ -55,3 +56,7 @@ class Settings(ServiceSettings):
     delivery_backoff_max_s: float = 3600.0
     delivery_lease_s: float = 120.0
     public_verify_url: str = "https://psm.kemensos.example.id/sertifikat"
+
+    def service_token_url(self) -> str | None:
+        """token_url, else registry's `/auth/token` at registry_url."""
+        return self.token_url or self.registry_url.rstrip("/") + "/auth/token"

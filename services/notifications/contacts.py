@@ -1,6 +1,8 @@
 """Client of registry's internal, audited contact API (the only way we learn a name or phone).
 
-Registry answers only tokens of role `service`; every call is written to its audit log.
+Registry answers only service tokens holding `contacts:read` (notifications obtains its own
+from registry's `/auth/token`, `shared.trust.ServiceTokens`); every call is written to its
+audit log.
 """
 
 from __future__ import annotations
@@ -54,21 +56,19 @@ class OperatorContact:
 
 
 class RegistryContacts:
-    """The HTTP client of registry's internal contact API (service token)."""
+    """The HTTP client of registry's internal contact API, authenticated by `auth` (this
+    service's tokens; None: no token is sent and registry refuses)."""
 
     def __init__(
         self,
         *,
         base_url: str,
-        token: str,
+        auth: httpx.Auth | None,
         timeout_s: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=timeout_s,
-            headers={"Authorization": f"Bearer {token}"},
-            transport=transport,
+            base_url=base_url, timeout=timeout_s, auth=auth, transport=transport
         )
 
     async def _call(self, method: str, path: str, *, gone: tuple[int, ...] = (), **kw: Any) -> Any:

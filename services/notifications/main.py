@@ -48,7 +48,7 @@ def create_app(
         title="PSM notifications",
         description="Messages to volunteers and operators, with a delivery ledger.",
         routers=[notifications.router, templates.router, broadcasts.router, preferences.router],
-        background=[dispatch_forever] if run_dispatcher else [],
+        background=[state.issuer.follow, *([dispatch_forever] if run_dispatcher else [])],
     )
 
 

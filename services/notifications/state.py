@@ -16,9 +16,9 @@ from services.notifications.config import Settings
 from services.notifications.contacts import RegistryContacts
 from services.notifications.domain.enums import ChannelName
 from services.notifications.domain.ratelimit import TokenBucket
-from shared.identity import Role, mint_token
 from shared.metrics import ServiceMetrics
 from shared.runtime import Runtime, ServiceState
+from shared.trust import IssuerLink
 
 DevMessages = deque[dict[str, str]]
 
@@ -26,11 +26,13 @@ DevMessages = deque[dict[str, str]]
 @dataclass
 class NotificationsState(ServiceState):
     """The runtime plus notifications' own parts: channels, registry's contact API, the
-    development outbox, per-channel rate limits and the notifications counter."""
+    development outbox, per-channel rate limits and the notifications counter; `issuer`
+    follows registry's keys and revocations and holds notifications' own service token."""
 
     channels: dict[str, Channel]
     contacts: RegistryContacts
     notifications_total: Counter
+    issuer: IssuerLink
     dev_messages: DevMessages = field(default_factory=lambda: deque(maxlen=500))
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
@@ -71,16 +73,20 @@ def build_state(
 ) -> NotificationsState:
     """The state of one notifications process (nothing connects yet)."""
     store: DevMessages = deque(maxlen=500)
+    issuer = IssuerLink.build(runtime.name, settings, clock=runtime.clock)
     return NotificationsState(
         runtime=runtime,
         channels=channels if channels is not None else build_channels(settings, store),
         contacts=RegistryContacts(
             base_url=settings.registry_url,
-            token=registry_token(settings),
+            auth=issuer.tokens,
             timeout_s=settings.registry_timeout_s,
         ),
         notifications_total=notifications_counter(runtime.metrics),
+        issuer=issuer,
         dev_messages=store,
+        verifier=issuer.verifier,
+        jwks=issuer.jwks,
     )
 
 
@@ -121,11 +127,3 @@ def build_channels(settings: Settings, dev_store: DevMessages) -> dict[str, Chan
             timeout_s=settings.smtp_timeout_s,
         ),
     }
-
-
-def registry_token(settings: Settings) -> str:
-    """The configured service token, or (development) one minted with the shared secret."""
-    token = settings.registry_token.get_secret_value()
-    if token:
-        return token
-    return mint_token(settings, subject="notifications", role=Role.SERVICE, scope="national")

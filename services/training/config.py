@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -13,6 +15,7 @@ class Settings(ServiceSettings):
     """training's settings: database, certificate signing key, verification URL, gauges."""
 
     model_config = SettingsConfigDict(env_prefix="TRAINING_", extra="ignore")
+    follows_issuer: ClassVar[bool] = True
 
     database_url: str = "sqlite+aiosqlite:///var/training.db"
     #: base64 of the 32-byte Ed25519 private key that signs certificates

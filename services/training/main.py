@@ -35,6 +35,7 @@ from shared.events.training import (
 )
 from shared.http import create_service_app
 from shared.runtime import build_runtime
+from shared.trust import IssuerLink
 
 NAME = "training"
 PUBLISHES: tuple[type[Event], ...] = (
@@ -60,10 +61,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build training from its settings; `clock` is injectable (tests move time)."""
     settings = settings or Settings()
     runtime = build_runtime(NAME, settings, metadata=metadata, publishes=PUBLISHES, clock=clock)
+    issuer = IssuerLink.build(NAME, settings, clock=runtime.clock)
     state = TrainingState(
         runtime=runtime,
         signer=settings.signer(),
         business_metrics=metrics.BusinessMetrics(runtime.metrics.registry),
+        issuer=issuer,
+        verifier=issuer.verifier,
+        jwks=issuer.jwks,
     )
     registry_volunteers.register(runtime.consumer, state)
     return create_service_app(
@@ -81,7 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             volunteers.router,
         ],
         on_startup=[seed_courses],
-        background=[metrics.refresh_forever],
+        background=[metrics.refresh_forever, issuer.follow],
     )
 
 

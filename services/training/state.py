@@ -10,14 +10,17 @@ from services.training.config import Settings
 from services.training.domain.certificates import Signer
 from services.training.service.metrics import BusinessMetrics
 from shared.runtime import ServiceState
+from shared.trust import IssuerLink
 
 
 @dataclass
 class TrainingState(ServiceState):
-    """The runtime plus training's own parts: the certificate signer and the business gauges."""
+    """The runtime plus training's own parts: the certificate signer, the business gauges
+    and the link to registry (its keys and revocations, training's own service token)."""
 
     signer: Signer
     business_metrics: BusinessMetrics
+    issuer: IssuerLink
 
     @property
     def training_settings(self) -> Settings:

@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from shared.auth import Role, mint_token
+from shared.identity import Role
+from tests.builders import operator_token
 from tests.support import migrate, settings_for
 from tools.broker import free_port
 
@@ -93,9 +94,7 @@ def serve(
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"{service} did not start for fuzzing")
         time.sleep(0.05)
-    token = mint_token(
-        service_settings, subject="fuzz@test", role=Role.NATIONAL_ADMIN, scope="national"
-    )
+    token = operator_token(subject="fuzz-operator", role=Role.NATIONAL_ADMIN, scope="national")
     try:
         yield FuzzTarget(base_url=f"http://127.0.0.1:{port}", app=app, token=token)
     finally:

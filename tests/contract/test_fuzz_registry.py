@@ -17,8 +17,8 @@ from services.registry.service.access import Actor
 from services.registry.service.drafts import VolunteerDraft
 from services.registry.service.imports import Importer
 from services.registry.service.spreadsheets import SheetRow
-from shared.auth import Role, mint_token
-from tests.builders import volunteer_payload
+from shared.identity import Permission
+from tests.builders import service_headers, volunteer_payload
 from tests.contract.fuzz import FUZZ_SETTINGS, FuzzCase, FuzzTarget, fuzz_schema, serve
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -140,8 +140,7 @@ def test_registry_answers_generated_requests_within_its_contract(
     _use_seeded_ids(case)
     headers = registry_target.headers
     if case.path.startswith("/internal/"):
-        # The internal API answers platform services only; an admin would get 403 throughout.
-        settings = registry_target.app.state.settings
-        token = mint_token(settings, subject="notifications", role=Role.SERVICE, scope="national")
-        headers = {"Authorization": f"Bearer {token}"}
+        # The internal API answers platform services only (an admin would get 403
+        # throughout): notifications' token, with every permission a service can hold.
+        headers = service_headers(subject="notifications", permissions=tuple(Permission))
     case.call_and_validate(base_url=registry_target.base_url, headers=headers)

@@ -86,7 +86,7 @@ async def test_paging_and_numeric_query_parameters_refuse_bad_values_with_a_4xx_
         if service == "registry":
             assert ("/volunteers", "get", "offset") in probed  # discovery works
         transport = httpx.ASGITransport(app=app)
-        headers = auth_headers(app.state.settings)
+        headers = auth_headers(app)
         paths = app.openapi()["paths"]
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             for path, method, name in probed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,13 +21,22 @@ from fastapi.responses import JSONResponse
 
 from services.notifications.config import Settings
 from services.notifications.main import create_app
-from shared.auth import Role, decode_token
 from shared.clock import FrozenClock
+from shared.errors import Unauthenticated
 from shared.events import registry as reg
 from shared.events import training as tr
 from shared.events.base import Event
 from shared.events.envelope import Envelope
+from shared.identity import (
+    Audience,
+    Permission,
+    PublicKeys,
+    Revocations,
+    Role,
+    TokenVerifier,
+)
 from shared.outbox import outbox_row
+from tests.builders import TEST_CLIENT_SECRETS, TEST_JWKS, TEST_TOKEN_ISSUER, make_issuer
 from tests.support import migrate, settings_for
 from tools.broker import free_port
 
@@ -56,11 +66,19 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
+#: notifications' client secret at the (fake or real) registry's /auth/token
+CLIENT_SECRET = TEST_CLIENT_SECRETS["notifications"]
+
+
 @dataclass
 class FakeRegistry:
-    """Registry's internal API: contacts for service tokens only, every call recorded."""
+    """Registry's token endpoint (client credentials, the test issuer) and internal API:
+    contacts for service tokens holding `contacts:read` only, every call recorded."""
 
     settings: Settings
+    #: what /auth/token grants notifications (registry's grant table)
+    grants: frozenset[Permission] = frozenset({Permission.CONTACTS_READ})
+    tokens_issued: int = 0
     contacts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     erased: set[uuid.UUID] = field(default_factory=set)
     operators: list[dict[str, Any]] = field(default_factory=list)
@@ -92,11 +110,21 @@ class FakeRegistry:
 
     def app(self) -> FastAPI:
         api = FastAPI()
+        self._token_endpoint(api)
+        verifier = TokenVerifier(
+            issuer=TEST_TOKEN_ISSUER,
+            audience=Audience.REGISTRY,
+            keys=PublicKeys(json.loads(TEST_JWKS)),
+            revocations=Revocations.followed_elsewhere(),
+        )
 
         def caller(request: Request) -> str | None:
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
-            principal = decode_token(self.settings, token)
-            return principal.subject if principal.role == Role.SERVICE else None
+            try:
+                principal = verifier.verify(token)
+            except Unauthenticated:
+                return None
+            return principal.subject if principal.may(Permission.CONTACTS_READ) else None
 
         @api.get("/internal/volunteers/{vid}/contact")
         async def contact(vid: uuid.UUID, request: Request) -> Any:
@@ -142,6 +170,28 @@ class FakeRegistry:
             ]
 
         return api
+
+    def _token_endpoint(self, api: FastAPI) -> None:
+        """POST /auth/token: client credentials, granted `grants` (the test issuer signs)."""
+
+        @api.post("/auth/token")
+        async def token(request: Request) -> Any:
+            form = await request.form()
+            if (form.get("client_id"), form.get("client_secret")) != (
+                "notifications",
+                CLIENT_SECRET,
+            ):
+                return JSONResponse({"detail": "unknown client"}, status_code=401)
+            self.tokens_issued += 1
+            minted = make_issuer().mint(
+                subject="notifications",
+                role=Role.SERVICE,
+                scope="national",
+                audiences=[str(form.get("audience") or Audience.REGISTRY)],
+                ttl=timedelta(minutes=5),
+                permissions=self.grants,
+            )
+            return {"access_token": minted, "token_type": "Bearer", "expires_in": 300}
 
 
 @dataclass

@@ -36,8 +36,12 @@ async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def as_operator(app: FastAPI, scope: str, role: Role = Role.REGENCY_OPERATOR) -> dict[str, str]:
-    return auth_headers(app.state.settings, role=role, scope=scope)
+def as_operator(app: FastAPI, scope: str, role: Role | None = None) -> dict[str, str]:
+    """An operator of `scope` (by default the operator role of that scope's level)."""
+    if role is None:
+        level = {0: Role.NATIONAL_ADMIN, 1: Role.PROVINCE_OPERATOR, 2: Role.REGENCY_OPERATOR}
+        role = level[0 if scope == "national" else scope.count(".") + 1]
+    return auth_headers(app, role=role, scope=scope)
 
 
 async def make_active(app: FastAPI, vid: uuid.UUID, village: str) -> None:

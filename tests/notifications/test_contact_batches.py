@@ -11,6 +11,7 @@ import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import text
 from sqlmodel import col, select
 
@@ -18,11 +19,12 @@ from services.notifications.contacts import RegistryContacts
 from services.notifications.db.tables import Contact, Notification
 from services.notifications.service import delivery, readmodel
 from services.notifications.service.dispatcher import dispatch_forever
-from shared.auth import Role, mint_token
 from shared.clock import FrozenClock
 from shared.events import registry as reg
+from shared.trust import ServiceTokens
 from tests.builders import volunteer_payload
 from tests.notifications.helpers import (
+    CLIENT_SECRET,
     DEPOK,
     MAKASSAR,
     consume,
@@ -140,14 +142,9 @@ async def test_a_volunteer_erased_while_registry_answers_is_not_cached_nor_told(
 
 
 async def test_a_refused_batch_makes_every_message_wait_for_a_retry(database_url, registry):
-    operator_token = mint_token(
-        registry.settings, subject="op", role=Role.NATIONAL_ADMIN, scope="national"
-    )
+    registry.grants = frozenset()  # a service token without contacts:read
     async with notifications_app(
-        database_url,
-        registry_url=registry.url,
-        clock=FrozenClock(MORNING_WIB),
-        registry_token=operator_token,
+        database_url, registry_url=registry.url, clock=FrozenClock(MORNING_WIB)
     ) as app:
         for _ in range(3):
             await consume(app, registered(registry.add(DEPOK)))
@@ -162,14 +159,19 @@ async def test_a_refused_batch_makes_every_message_wait_for_a_retry(database_url
 
 async def test_more_than_five_hundred_volunteers_are_asked_for_in_chunks(registry):
     ids = [registry.add(DEPOK) for _ in range(501)]
-    client = RegistryContacts(
-        base_url=registry.url,
-        token=mint_token(registry.settings, subject="n", role=Role.SERVICE, scope="national"),
-    )
-    try:
-        batch = await client.volunteers(ids + ids[:3])
-    finally:
-        await client.aclose()
+    async with httpx.AsyncClient() as token_client:
+        tokens = ServiceTokens(
+            client=token_client,
+            token_url=f"{registry.url}/auth/token",
+            client_id="notifications",
+            client_secret=CLIENT_SECRET,
+        )
+        client = RegistryContacts(base_url=registry.url, auth=tokens)
+        try:
+            batch = await client.volunteers(ids + ids[:3])
+        finally:
+            await client.aclose()
+    assert registry.tokens_issued == 1  # one token for both requests
     assert registry.requests == [BATCH, BATCH]
     assert set(batch.found) == set(ids)
     assert (batch.unknown, batch.erased) == (set(), set())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from shared.identity import SigningKey
 from shared.settings import DEV_SECRET, ServiceSettings
 from tests.ops.support import settings_class
 from tools.services import SERVICE_NAMES
@@ -38,10 +40,19 @@ def production(service: str, **overrides: Any) -> dict[str, Any]:
         "kafka_sasl_mechanism": "SCRAM-SHA-512",
         "kafka_sasl_username": service,
         "kafka_sasl_password": _random(),
-        "jwt_secret": _random(),
     }
     if service == "registry":
         values |= {"nik_encryption_key": _random(), "nik_hash_key": _random()}
+        values |= {
+            "signing_keys": SigningKey.generate().pem().decode(),
+            "service_client_secrets": {"training": _random(), "notifications": _random()},
+        }
+    else:
+        values |= {
+            "jwks_url": "https://registry.psm.example.id/.well-known/jwks.json",
+            "revocations_url": "https://registry.psm.example.id/internal/revocations",
+            "service_client_secret": _random(),
+        }
     if service == "training":
         values["certificate_signing_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
     return values | overrides
@@ -63,7 +74,8 @@ def test_a_complete_production_configuration_is_accepted(service):
 def test_production_configuration_is_read_from_prefixed_environment(service, monkeypatch):
     prefix = service.upper() + "_"
     for key, value in production(service).items():
-        monkeypatch.setenv(prefix + key.upper(), str(value))
+        text = json.dumps(value) if isinstance(value, dict) else str(value)
+        monkeypatch.setenv(prefix + key.upper(), text)
     settings = settings_class(service)()
     assert settings.kafka_security_protocol == "SASL_SSL"
     assert settings.kafka_sasl_username == service
@@ -77,13 +89,26 @@ def test_production_refuses_kafka_without_tls_and_sasl(service, protocol):
     )
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
-@pytest.mark.parametrize("secret", [DEV_SECRET, *WEAK])
-def test_production_refuses_a_default_short_or_low_entropy_jwt_secret(service, secret):
-    if "jwt_secret" not in settings_class(service).model_fields:
-        pytest.skip("no jwt_secret setting any more (tokens are verified with public keys)")
-    message = refusal(service, jwt_secret=secret)
-    assert f"jwt_secret ({service.upper()}_JWT_SECRET)" in message
+@pytest.mark.parametrize("service", ["training", "notifications"])
+def test_production_names_the_missing_token_settings_of_a_verifying_service(service):
+    message = refusal(
+        service,
+        jwks_url=None,
+        token_public_keys=None,
+        revocations_url=None,
+        service_client_secret=None,
+    )
+    prefix = service.upper()
+    assert f"jwks_url ({prefix}_JWKS_URL) or token_public_keys" in message
+    assert f"revocations_url ({prefix}_REVOCATIONS_URL) is required" in message
+    assert f"service_client_secret ({prefix}_SERVICE_CLIENT_SECRET)" in message
+
+
+@pytest.mark.parametrize("service", ["training", "notifications"])
+@pytest.mark.parametrize("secret", WEAK)
+def test_production_refuses_a_weak_service_client_secret(service, secret):
+    message = refusal(service, service_client_secret=secret)
+    assert f"service_client_secret ({service.upper()}_SERVICE_CLIENT_SECRET)" in message
     assert secret not in message
 
 
@@ -136,4 +161,4 @@ def test_development_keeps_its_convenient_defaults():
     settings = ServiceSettings(database_url="sqlite+aiosqlite:///var/x.db")
     assert settings.environment == "development"
     assert settings.kafka_security_protocol == "PLAINTEXT"
-    assert settings.jwt_secret.get_secret_value() == DEV_SECRET
+    assert settings.revocations_url is None  # followed elsewhere, with a warning

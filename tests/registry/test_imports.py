@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import openpyxl
@@ -189,7 +190,8 @@ def test_the_cli_imports_a_file_and_writes_the_error_report(tmp_path, monkeypatc
 def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch):
     from services.registry.cli import app
     from services.registry.config import Settings
-    from shared.auth import decode_token
+    from shared.identity import Audience, PublicKeys, Revocations, TokenVerifier
+    from tests.builders import TEST_JWKS
 
     url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
     upgrade(SERVICES["registry"].migrations_dir, url)
@@ -214,7 +216,13 @@ def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch
     assert wrong.exit_code == 2
     token = runner.invoke(app, ["operators", "token", "depok@dinsos.go.id"])
     assert token.exit_code == 0, token.output
-    principal = decode_token(Settings(database_url=url), token.output.strip())
+    verifier = TokenVerifier(
+        issuer=Settings(database_url=url).token_issuer,
+        audience=Audience.REGISTRY,
+        keys=PublicKeys(json.loads(TEST_JWKS)),
+        revocations=Revocations.followed_elsewhere(),
+    )
+    principal = verifier.verify(token.output.strip())
     assert (principal.subject, principal.role, principal.scope) == (
         "depok@dinsos.go.id",
         "regency_operator",

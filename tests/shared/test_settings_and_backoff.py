@@ -16,14 +16,13 @@ def test_production_refuses_default_secret_plaintext_kafka_and_sqlite():
     with pytest.raises(ValidationError) as err:
         ServiceSettings(environment="production", database_url="sqlite+aiosqlite:///x.db")
     text = str(err.value)
-    assert "jwt_secret" in text and "SASL_SSL" in text and "PostgreSQL" in text
+    assert "SASL_SSL" in text and "PostgreSQL" in text
 
 
 def test_production_accepts_safe_settings():
     s = ServiceSettings(
         environment="production",
         database_url="postgresql+asyncpg://db/registry",
-        jwt_secret=secrets.token_urlsafe(32),
         kafka_security_protocol="SASL_SSL",
         kafka_sasl_username="registry",
         kafka_sasl_password=secrets.token_urlsafe(32),
@@ -36,7 +35,6 @@ def test_production_refuses_sasl_without_credentials():
         ServiceSettings(
             environment="production",
             database_url="postgresql+asyncpg://db/registry",
-            jwt_secret=secrets.token_urlsafe(32),
             kafka_security_protocol="SASL_SSL",
         )
     assert "kafka_sasl_password (KAFKA_SASL_PASSWORD) is not set" in str(err.value)

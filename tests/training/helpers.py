@@ -42,7 +42,7 @@ class Training:
         return self.app.state.runtime  # type: ignore[no-any-return]
 
     def headers(self, who: dict[str, Any] | None = None) -> dict[str, str]:
-        return auth_headers(self.app.state.settings, **(who or NATIONAL))
+        return auth_headers(self.app, **(who or NATIONAL))
 
     async def post(self, url: str, body: Any = None, who: dict[str, Any] | None = None) -> Any:
         return await self.client.post(url, json=body or {}, headers=self.headers(who))

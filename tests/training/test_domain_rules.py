@@ -144,7 +144,9 @@ def test_production_refuses_the_development_signing_key():
     safe = {
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/training",
-        "jwt_secret": secrets.token_urlsafe(32),
+        "jwks_url": "https://registry.psm.example.id/.well-known/jwks.json",
+        "revocations_url": "https://registry.psm.example.id/internal/revocations",
+        "service_client_secret": secrets.token_urlsafe(32),
         "kafka_security_protocol": "SASL_SSL",
         "kafka_sasl_username": "svc",
         "kafka_sasl_password": secrets.token_urlsafe(32),

@@ -1,4 +1,5 @@
-"""Request dependencies of notifications' routes: the service's typed state, national scope."""
+"""Request dependencies of notifications' routes: the service's typed state, the
+development outbox's guard."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.notifications.domain.errors import NationalScopeOnly
+from services.notifications.domain.errors import DevelopmentOnly, NationalAdminOnly
 from services.notifications.state import NotificationsState
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal, Principal, Role
 from shared.problems import raises
 
 
@@ -23,12 +24,15 @@ async def service_state(request: Request) -> NotificationsState:
 State = Annotated[NotificationsState, Depends(service_state)]
 
 
-@raises(NationalScopeOnly)
-async def national_scope(principal: CurrentPrincipal) -> Principal:
-    """The caller, if of national scope."""
-    if not principal.is_national:
-        raise NationalScopeOnly("only national scope may read the development outbox")
+@raises(NationalAdminOnly, DevelopmentOnly)
+async def development_admin(principal: CurrentPrincipal, state: State) -> Principal:
+    """A national admin, in development only: the development outbox shows message bodies
+    (names), and outside development there is none."""
+    if principal.role is not Role.NATIONAL_ADMIN:
+        raise NationalAdminOnly("only a national admin may read the development outbox")
+    if state.settings.environment != "development":
+        raise DevelopmentOnly("the development outbox exists only in development")
     return principal
 
 
-NationalScope = Annotated[Principal, Depends(national_scope)]
+DevelopmentAdmin = Annotated[Principal, Depends(development_admin)]

@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.notifications.api.deps import NationalScope, State
+from services.notifications.api.deps import DevelopmentAdmin, State
 from services.notifications.domain.enums import (
     AttemptOutcome,
     Category,
@@ -140,6 +140,7 @@ async def resend(
     response_model=list[DevMessage],
     summary="Development channel: what would have been sent",
 )
-async def dev_messages(principal: NationalScope, state: State) -> list[DevMessage]:
-    """The last messages the development channel stored (national scope only: bodies carry names)."""
+async def dev_messages(principal: DevelopmentAdmin, state: State) -> list[DevMessage]:
+    """The last messages the development channel stored (development only, national admins
+    only: bodies carry names)."""
     return [DevMessage.model_validate(m) for m in state.dev_messages]

@@ -40,8 +40,12 @@ class RegionOutOfScope(Forbidden):
     """The region is outside the caller's scope."""
 
 
-class NationalScopeOnly(Forbidden):
-    """Only national scope may do this (message bodies carry names)."""
+class NationalAdminOnly(Forbidden):
+    """Only a national admin may do this (message bodies carry names)."""
+
+
+class DevelopmentOnly(NotFound):
+    """The route exists only in development (the development channel's outbox)."""
 
 
 class InvalidPreferences(Invalid):

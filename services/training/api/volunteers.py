@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from services.training.domain.enums import VolunteerStatus
 from services.training.domain.errors import VolunteerNotFound
 from services.training.service import volunteers
+from shared.auth import CurrentPrincipal
 from shared.deps import ReadSession
 from shared.problems import raises
 
@@ -34,7 +35,9 @@ class KnownVolunteerPublic(BaseModel):
     summary="A volunteer as training knows it",
 )
 @raises(VolunteerNotFound)
-async def get_one(volunteer_id: uuid.UUID, session: ReadSession) -> KnownVolunteerPublic:
-    """The read-model row built from registry's events."""
-    known = await volunteers.get_known_volunteer(session, volunteer_id)
+async def get_one(
+    volunteer_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
+) -> KnownVolunteerPublic:
+    """The read-model row built from registry's events (operators; 404 outside their scope)."""
+    known = await volunteers.get_known_volunteer(session, volunteer_id, principal=principal)
     return KnownVolunteerPublic.model_validate(known, from_attributes=True)

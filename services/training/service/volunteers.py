@@ -24,6 +24,7 @@ from shared.events.registry import (
     VolunteerStatusChanged,
     VolunteerTransferred,
 )
+from shared.identity import Principal
 from shared.logging import get_logger
 
 log = get_logger("training.volunteers")
@@ -137,9 +138,12 @@ async def _withdraw_open_places(
         )
 
 
-async def get_known_volunteer(session: AsyncSession, volunteer_id: uuid.UUID) -> KnownVolunteer:
-    """The volunteer as training knows it, else VolunteerNotFound."""
+async def get_known_volunteer(
+    session: AsyncSession, volunteer_id: uuid.UUID, *, principal: Principal
+) -> KnownVolunteer:
+    """The volunteer as training knows it, if in the principal's scope; else
+    VolunteerNotFound (outside the scope too: whether an id exists is not told)."""
     known = await session.get(KnownVolunteer, volunteer_id)
-    if known is None:
-        raise VolunteerNotFound(f"training knows no volunteer {volunteer_id}")
+    if known is None or not principal.sees(known.village_code):
+        raise VolunteerNotFound(f"training knows no volunteer {volunteer_id} in your scope")
     return known
