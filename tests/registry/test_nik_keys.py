@@ -268,3 +268,30 @@ def test_the_rekey_command_on_a_sqlite_database(tmp_path, monkeypatch):
     stored = asyncio.run(_stored(url))
     assert all(e.startswith("v2:k2:") and h.startswith("h2:") for _, e, h in stored)
     assert "rows under older keys: 0" in runner.invoke(app, ["registry", "rekey"]).output
+
+
+def _nik_checks_in_production(**keys: Any) -> str:
+    """The NIK key checks of a production configuration (the rest of it is another test's)."""
+    settings = Settings(database_url="sqlite://", **keys)
+    with pytest.raises(ValueError) as caught:
+        settings.model_copy(update={"environment": "production"})._check_nik_keys()
+    return str(caught.value)
+
+
+def test_production_refuses_weak_or_repeated_nik_keys_naming_them_not_quoting_them():
+    message = _nik_checks_in_production(**{**AFTER, "nik_previous_hash_keys": {"h1": "a" * 40}})
+    assert "nik_previous_hash_keys[h1] (REGISTRY_NIK_PREVIOUS_HASH_KEYS) has fewer" in message
+    assert "a" * 40 not in message
+    message = _nik_checks_in_production(nik_encryption_key=DEVELOPMENT_KEY, nik_hash_key=NEW_HASH)
+    assert "nik_encryption_key (REGISTRY_NIK_ENCRYPTION_KEY) is a known" in message
+    message = _nik_checks_in_production(**{**AFTER, "nik_hash_key": OLD_ENC})
+    assert "must all differ" in message and OLD_ENC not in message
+
+
+def test_a_nik_key_is_read_from_a_secret_file(tmp_path):
+    (tmp_path / "registry_nik_encryption_key").write_text(NEW_ENC)
+    (tmp_path / "registry_nik_encryption_key_id").write_text("k2")
+    (tmp_path / "REGISTRY_NIK_PREVIOUS_ENCRYPTION_KEYS").write_text(json.dumps({"k1": OLD_ENC}))
+    settings = Settings(database_url="sqlite://", _secrets_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.nik_encryption_key.get_secret_value() == NEW_ENC
+    assert settings.nik_previous_encryption_keys["k1"].get_secret_value() == OLD_ENC
