@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,16 @@ import lokal
 from services.registry.domain.errors import InvalidVolunteer
 from shared.regions import is_region_code, parents
 
-__all__ = ["Domicile", "InvalidVolunteer", "age_on", "check_age", "domicile_of", "normalise_phone"]
+__all__ = [
+    "Domicile",
+    "InvalidVolunteer",
+    "age_on",
+    "check_age",
+    "clean_name",
+    "clean_text",
+    "domicile_of",
+    "normalise_phone",
+]
 
 
 @dataclass(frozen=True)
@@ -69,3 +79,48 @@ def normalise_phone(raw: str | None) -> str | None:
 def name_key(full_name: str) -> str:
     """The searchable form of a name (case- and space-insensitive)."""
     return " ".join(full_name.lower().split())
+
+
+# Typed text (names, places, addresses) is stored as NFC with no surrounding whitespace, and
+# never holds characters that change how the text around it is shown or read:
+# - bidirectional overrides and isolates (and the LRM/RLM/ALM marks): they make a name read
+#   differently from how it is stored ("Trojan Source");
+# - control and invisible formatting characters (Unicode Cc, Cf), line and paragraph
+#   separators (Zl, Zp), surrogates, private-use and unassigned code points.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+HAS_BIDI_CONTROL = "contains a bidirectional control character (such as U+202E)"
+HAS_CONTROL = "contains a control or invisible formatting character"
+NAME_START = "must begin with a letter (not a digit or any of = + - @ or other signs)"
+BLANK = "must not be blank"
+
+
+class RefusedText(ValueError):
+    """Typed text that breaks a rule above; the message says which (never the text)."""
+
+
+def clean_text(value: str) -> str:
+    """The text as stored: NFC, stripped; RefusedText if it holds a forbidden character."""
+    if not (value.isascii() and value.isprintable()):
+        if any(ch in BIDI_CONTROLS for ch in value):
+            raise RefusedText(HAS_BIDI_CONTROL)
+        if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in value):
+            raise RefusedText(HAS_CONTROL)
+        value = unicodedata.normalize("NFC", value)
+    return value.strip()
+
+
+def clean_name(value: str) -> str:
+    """A person's or a place's name as stored: `clean_text`, and it begins with a letter.
+
+    Why a letter: names legitimately do, and a leading `=`, `+`, `-` or `@` makes a
+    spreadsheet read the name as a formula wherever it is exported (CSV injection).
+    """
+    text = clean_text(value)
+    if not text:
+        raise RefusedText(BLANK)
+    if not text[0].isalpha():
+        raise RefusedText(NAME_START)
+    return text

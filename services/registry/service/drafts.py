@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,19 +17,39 @@ from services.registry.db.tables import Volunteer
 from services.registry.domain.enums import Sex, VolunteerStatus
 from services.registry.domain.nik import NikFacts, check_consistency, parse_nik
 from services.registry.domain.regions import DATASET_VERSION, village_exists
-from services.registry.domain.volunteers import check_age, domicile_of, name_key, normalise_phone
+from services.registry.domain.volunteers import (
+    check_age,
+    clean_name,
+    clean_text,
+    domicile_of,
+    name_key,
+    normalise_phone,
+)
 from services.registry.nik_vault import NikVault
 from shared.fields import SPACE, IsoDate, left_out
 
 EMAIL_PATTERN = rf"^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+$"
-FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Names (people, places, issuers) and other typed text: NFC, stripped, no control or
+# bidirectional characters, and names begin with a letter (domain/volunteers.py).
+# A refusal is a 422 naming the field and the rule, never echoing the text.
+FullName = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(clean_name)
+]
+PlaceName = Annotated[str, StringConstraints(max_length=100), AfterValidator(clean_name)]
+PersonName = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(clean_name)
+]
+
+Address = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
+ShortText = Annotated[str, StringConstraints(max_length=100), AfterValidator(clean_text)]
+IpsmNumber = Annotated[str, StringConstraints(max_length=50), AfterValidator(clean_text)]
 NikText = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
 class Recommendation(BaseModel):
     """Who recommended the candidate, and when."""
 
-    name: str = Field(min_length=1, max_length=200, description="Who recommended")
+    name: PersonName = Field(description="Who recommended")
     date: IsoDate
 
 
@@ -42,9 +63,11 @@ class Recommendations(BaseModel):
 class Decree(BaseModel):
     """The SK (decree) appointing the PSM."""
 
-    number: str = Field(min_length=1, max_length=100, description="SK number")
+    number: Annotated[str, StringConstraints(min_length=1), AfterValidator(clean_text)] = Field(
+        max_length=100, description="SK number"
+    )
     date: IsoDate
-    issuer: str = Field(min_length=1, max_length=200, examples=["Kepala Dinas Sosial Kota Depok"])
+    issuer: PersonName = Field(examples=["Kepala Dinas Sosial Kota Depok"])
 
 
 class Consents(BaseModel):
@@ -60,13 +83,13 @@ class ProfileFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     full_name: FullName = Field(default_factory=left_out)
-    birth_place: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=500)
+    birth_place: PlaceName | None = None
+    address: Address | None = None
     phone: str | None = Field(default=None, max_length=30, examples=["0812-3456-7890"])
     email: str | None = Field(default=None, max_length=200, pattern=EMAIL_PATTERN)
-    education: str | None = Field(default=None, max_length=100)
-    occupation: str | None = Field(default=None, max_length=100)
-    ipsm_number: str | None = Field(default=None, max_length=50)
+    education: ShortText | None = None
+    occupation: ShortText | None = None
+    ipsm_number: IpsmNumber | None = None
     recommendations: Recommendations | None = None
     decree: Decree | None = None
     # Left out but not cleared (shared.fields.left_out): an explicit `null` is refused (422).
@@ -89,7 +112,7 @@ class VolunteerDraft(ProfileFields):
     """A registration: identity and domicile are required."""
 
     nik: str = Field(min_length=1, max_length=32, description="16 digits, as text")
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: FullName
     birth_date: IsoDate
     sex: Sex = Field(description="L = laki-laki, P = perempuan")
     village_code: str = Field(examples=["32.76.01.1006"])
