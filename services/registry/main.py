@@ -11,6 +11,7 @@ from services.registry.api import admin, auth, imports, internal, regions, volun
 from services.registry.config import Settings
 from services.registry.db.tables import metadata
 from services.registry.handlers import training_certificates
+from services.registry.service.imports import mark_interrupted
 from services.registry.service.metrics import refresh_business_metrics
 from services.registry.state import RegistryState
 from shared.clock import Clock
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         state,
         title="PSM registry",
         description="The national register of PSM volunteers, regions and operators.",
+        on_startup=[sweep_interrupted_imports],
         # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.
         routers=[
             imports.router,
@@ -91,6 +93,16 @@ class FreshRevocations:
             except Exception as exc:  # logged; the verifier fails closed when stale
                 log.warning("token revocations not refreshed", error=type(exc).__name__)
         await self.app(scope, receive, send)
+
+
+async def sweep_interrupted_imports(state: RegistryState) -> None:
+    """At start-up: imports left `running` by a dead process (no progress for
+    `import_stale_after_s`, so not a live one in another replica) become `interrupted`."""
+    await mark_interrupted(
+        state.runtime.sessionmaker,
+        now=state.clock.now(),
+        stale_after_s=state.registry_settings.import_stale_after_s,
+    )
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -1,5 +1,10 @@
 """Bulk import over HTTP: the CSV/XLSX file (a form upload or the raw request body) is spooled
-to a temporary file, then imported."""
+to a temporary file, then imported.
+
+The upload is capped (`REGISTRY_MAX_UPLOAD_BYTES`): a declared Content-Length over the cap is
+refused before any of the body is read, and the bytes are counted as they arrive, so an
+oversized body is refused as soon as it passes the cap (never read whole into memory or
+onto disk)."""
 
 from __future__ import annotations
 
@@ -12,10 +17,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.types import Message, Receive
 
 from services.registry.api.deps import State, WriterActor
 from services.registry.db.tables import VolunteerImport
-from services.registry.domain.errors import ImportNotFound, UnreadableFile
+from services.registry.domain.enums import ImportStatus
+from services.registry.domain.errors import (
+    ImportFailed,
+    ImportNotFound,
+    UnreadableFile,
+    UploadTooLarge,
+)
 from services.registry.service.imports import Importer, get_import
 from shared.deps import ReadSession
 from shared.problems import raises
@@ -28,6 +40,7 @@ class ImportReport(BaseModel):
 
     id: uuid.UUID
     filename: str
+    status: ImportStatus
     rows: int
     imported: int
     invalid: int
@@ -39,7 +52,7 @@ class ImportReport(BaseModel):
 
 def _report(record: VolunteerImport) -> ImportReport:
     return ImportReport(
-        **record.model_dump(exclude={"errors_csv", "actor", "scope"}),
+        **record.model_dump(exclude={"errors_csv", "actor", "scope", "updated_at"}),
         errors_url=f"/volunteers/imports/{record.id}/errors.csv",
     )
 
@@ -68,7 +81,7 @@ def _report(record: VolunteerImport) -> ImportReport:
         }
     },
 )
-@raises(UnreadableFile)
+@raises(UnreadableFile, UploadTooLarge, ImportFailed)
 async def import_volunteers(
     request: Request,
     actor: WriterActor,
@@ -80,7 +93,13 @@ async def import_volunteers(
     Upload the file as a form field `file` (`curl -F file=@list.xlsx`) or send it as the
     body (`curl --data-binary @list.csv -H 'Content-Type: text/csv'`). Rows outside your
     region are reported, not imported. Re-importing creates no duplicates.
+
+    The file may be at most `REGISTRY_MAX_UPLOAD_BYTES` (413 beyond). The import's record
+    exists before its first row is written: if the import stops part-way, the problem
+    carries `import_id` and the counts, and the record says `failed`.
     """
+    limit = state.registry_settings.max_upload_bytes
+    request = _capped(request, limit)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "upload"
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -98,6 +117,37 @@ async def import_volunteers(
         )
         record = await importer.run_file(path, filename=filename)
     return _report(record)
+
+
+def _too_large(limit: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"the upload is larger than {limit} bytes (REGISTRY_MAX_UPLOAD_BYTES)", limit_bytes=limit
+    )
+
+
+def _capped(request: Request, limit: int) -> Request:
+    """The request, refusing (UploadTooLarge) a body over `limit` bytes.
+
+    A declared Content-Length is judged before anything is read; otherwise (chunked
+    transfer, or a lying header) the bytes are counted as the server receives them, and
+    the refusal comes as soon as the count passes the limit.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    received = 0
+    receive: Receive = request.receive
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(limit)
+        return message
+
+    return Request(request.scope, counting)
 
 
 async def _save_form_upload(request: Request, path: Path) -> str | None:

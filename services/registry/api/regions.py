@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
 from services.registry.api.schemas import REGION_PATTERN
 from services.registry.domain.errors import RegionNotFound
 from services.registry.domain.regions import DATASET_VERSION, Region, children, region_of
 from shared.problems import raises
+from shared.throttle import throttle
 
-router = APIRouter(prefix="/regions", tags=["regions"])
+# Public reference data (no login): throttled per client (REGISTRY_PUBLIC_RATE_PER_MINUTE).
+router = APIRouter(prefix="/regions", tags=["regions"], dependencies=[Depends(throttle("regions"))])
 
 
 class RegionPublic(BaseModel):

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from services.registry.domain.enums import (
     AuditAction,
+    ImportStatus,
     OperatorRole,
     RevocationReason,
     Sex,
@@ -202,9 +203,14 @@ class AuditEntry(RegistryModel, table=True):
 
 
 class VolunteerImport(RegistryModel, table=True):
-    """One bulk import: counts and the per-row error report (CSV text)."""
+    """One bulk import: its status, counts and the per-row error report (CSV text).
+
+    Written before the first row, its counts updated in each chunk's transaction, and
+    `updated_at` with them (the heartbeat the start-up sweep judges a dead import by).
+    """
 
     __tablename__ = "imports"
+    __table_args__ = (one_of("status", ImportStatus),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     actor: str = Field(max_length=200)
@@ -215,5 +221,7 @@ class VolunteerImport(RegistryModel, table=True):
     invalid: int = 0
     duplicates: int = 0
     errors_csv: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: ImportStatus = enum_field(ImportStatus, 20, default=ImportStatus.RUNNING)
     started_at: datetime
+    updated_at: datetime | None = None
     finished_at: datetime | None = None

@@ -57,3 +57,14 @@ class RevocationReason(enum.StrEnum):
     LOGOUT = "logout"
     REFRESH_REUSE = "refresh_reuse"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a secret
+
+
+class ImportStatus(enum.StrEnum):
+    """Where a bulk import stands: its record exists before its first row is written."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    #: stopped by an error; the counts say what was imported (re-import to finish)
+    FAILED = "failed"
+    #: its process died (no progress for `import_stale_after_s`); marked at start-up
+    INTERRUPTED = "interrupted"

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import uuid
 
-from shared.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
 
 
 class InvalidVolunteer(Invalid):
@@ -166,3 +175,16 @@ class ClientRefused(Unauthenticated):
 
     def __init__(self) -> None:
         super().__init__("unknown client or wrong client secret")
+
+
+class UploadTooLarge(TooLarge):
+    """The upload, or a workbook's unzipped content or its rows or columns, is over the limit."""
+
+    title = "File too large"
+
+
+class ImportFailed(Unavailable):
+    """The import stopped part-way (e.g. the database went away); the problem carries the
+    import's id and the counts of what was imported (re-import the file to finish it)."""
+
+    title = "Import stopped"

@@ -22,11 +22,11 @@ from services.registry.config import Settings
 from services.registry.db.bulk import PreparedRows, prepare_rows
 from services.registry.db.tables import outbox
 from services.registry.domain.enums import VolunteerStatus
-from services.registry.domain.errors import InvalidVolunteer, UnreadableFile
+from services.registry.domain.errors import InvalidVolunteer, UnreadableFile, UploadTooLarge
 from services.registry.nik_vault import NikVault, vault_for
 from services.registry.service.access import Actor
 from services.registry.service.drafts import VolunteerDraft, volunteer_values
-from services.registry.service.spreadsheets import SheetRow, read_chunks
+from services.registry.service.spreadsheets import SheetLimits, SheetRow, read_chunks
 from services.registry.service.volunteers import SOURCE, VOLUNTEERS
 from shared.events.registry import VolunteerRegistered
 from shared.ids import uuid7
@@ -83,7 +83,14 @@ def draft_of(row: SheetRow) -> VolunteerDraft:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"]) or "row"
-        raise InvalidVolunteer(name, err["msg"].split(",")[0]) from exc
+        message = str(err["msg"])
+        # Our own rules (a ValueError in a validator) come as "Value error, <rule>"; pydantic's
+        # messages are cut at the first comma (they hold no value from the file either way).
+        if message.startswith("Value error, "):
+            reason = message.removeprefix("Value error, ")
+        else:
+            reason = message.split(",")[0]
+        raise InvalidVolunteer(name, reason) from exc
 
 
 def _row_values(
@@ -124,6 +131,8 @@ class ChunkResult:
     volunteers: PreparedRows
     events: PreparedRows
     tally: ImportTally
+    #: the volunteers' ids (same order), for their audit rows
+    ids: list[uuid.UUID] = field(default_factory=list)
     #: the hash of a valid row's NIK under each older key → its active-key hash (an
     #: existing volunteer may still be stored under one until `registry rekey` ran)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -181,17 +190,34 @@ def validate_chunk(
         prepare_rows(VOLUNTEERS, rows, used, sqlite=sqlite),
         prepare_rows(outbox, events, list(events[0]) if events else [], sqlite=sqlite),
         tally,
-        aliases,
+        ids=[r["id"] for r in rows],
+        aliases=aliases,
     )
 
 
 IN_FILE_DUPLICATE = "this NIK appears twice in the file"
 
 
+def limits_of(settings: Settings) -> SheetLimits:
+    """The size limits of a list, from registry's settings."""
+    return SheetLimits(
+        max_rows=settings.import_max_rows,
+        max_columns=settings.import_max_columns,
+        max_uncompressed_bytes=settings.import_max_uncompressed_bytes,
+    )
+
+
+# The refusals a worker hands over as they are (the others become a RuntimeError).
+_PASSED_ON: dict[str, type[UnreadableFile | UploadTooLarge]] = {
+    "unreadable": UnreadableFile,
+    "too_large": UploadTooLarge,
+}
+
+
 @dataclass(frozen=True)
 class _WorkerFailure:
     message: str
-    unreadable: bool
+    kind: str | None
 
 
 def worker_context() -> Any:
@@ -219,13 +245,18 @@ def read_and_validate(
 ) -> None:
     """Worker process: stream the file, validate chunks index, index + of, …; None ends."""
     try:
-        for chunk in read_chunks(Path(path), settings.import_chunk_size, index=index, of=of):
+        limits = limits_of(settings)
+        for chunk in read_chunks(
+            Path(path), settings.import_chunk_size, index=index, of=of, limits=limits
+        ):
             queue.put(validate_chunk(chunk, actor, settings, correlation_id, now=now, today=today))
         queue.put(None)
     except UnreadableFile as exc:
-        queue.put(_WorkerFailure(str(exc), unreadable=True))
+        queue.put(_WorkerFailure(str(exc), kind="unreadable"))
+    except UploadTooLarge as exc:
+        queue.put(_WorkerFailure(str(exc), kind="too_large"))
     except Exception as exc:
-        queue.put(_WorkerFailure(f"import worker failed: {type(exc).__name__}", unreadable=False))
+        queue.put(_WorkerFailure(f"import worker failed: {type(exc).__name__}", kind=None))
 
 
 def next_result(queue: Any, worker: multiprocessing.process.BaseProcess) -> ChunkResult | None:
@@ -238,5 +269,7 @@ def next_result(queue: Any, worker: multiprocessing.process.BaseProcess) -> Chun
                 raise RuntimeError("the import worker process died") from None
             continue
         if isinstance(item, _WorkerFailure):
-            raise UnreadableFile(item.message) if item.unreadable else RuntimeError(item.message)
+            if item.kind is None:
+                raise RuntimeError(item.message)
+            raise _PASSED_ON[item.kind](item.message)
         return item  # type: ignore[no-any-return]

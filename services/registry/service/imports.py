@@ -3,6 +3,13 @@
 Why chunks of their own transactions: memory stays flat whatever the file size, progress is
 visible, and a re-run of the same file skips the rows already imported (NIK hash), so an
 interrupted import is finished by importing the file again.
+
+Accountable: the import's record (status `running`) is committed before the first row is
+written; each chunk's transaction inserts its volunteers, their outbox events, one
+`volunteer.create` audit row per volunteer (one multi-row INSERT) and the record's new counts
+and `updated_at`. So whatever stops the import, the record says exactly what is in the
+register: an error marks it `failed` (and the caller gets its id), a killed process leaves
+it `running` until the start-up sweep (`mark_interrupted`) marks it `interrupted`.
 """
 
 from __future__ import annotations
@@ -12,11 +19,11 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -24,14 +31,15 @@ from sqlmodel import col
 from services.registry.config import Settings
 from services.registry.db.bulk import insert_prepared
 from services.registry.db.tables import Volunteer, VolunteerImport, outbox
-from services.registry.domain.enums import AuditAction
-from services.registry.domain.errors import ImportNotFound
+from services.registry.domain.enums import AuditAction, ImportStatus
+from services.registry.domain.errors import ImportFailed, ImportNotFound
 from services.registry.nik_vault import NikVault
-from services.registry.service.access import Actor, audit
+from services.registry.service.access import Actor, audit, audit_each
 from services.registry.service.import_rows import (
     ChunkResult,
     ImportTally,
     RowError,
+    limits_of,
     next_result,
     read_and_validate,
     validate_chunk,
@@ -40,10 +48,14 @@ from services.registry.service.import_rows import (
 from services.registry.service.spreadsheets import SheetRow, chunks, read_rows
 from services.registry.service.volunteers import VOLUNTEERS
 from shared.clock import Clock
+from shared.errors import DomainError
+from shared.logging import get_logger
 from shared.outbox import correlation_id_var
 from shared.spreadsheets import safe_row
 
 Progress = Callable[[int], None]
+log = get_logger("registry.imports")
+IMPORTS = VolunteerImport.__table__  # type: ignore[attr-defined]
 
 
 async def _existing(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.UUID]:
@@ -74,17 +86,24 @@ class Importer:
         self.settings = settings
         self.clock = clock
         self.tally = ImportTally()
+        self._record_id: uuid.UUID | None = None
 
     async def run(
         self, rows: Iterable[SheetRow], *, filename: str, progress: Progress | None = None
     ) -> VolunteerImport:
         """Import rows in this process; returns the stored import record and error report."""
-        started, today = self.clock.now(), self.clock.today()
-        cid = correlation_id_var.get()
-        for chunk in chunks(iter(rows), self.settings.import_chunk_size):
-            result = validate_chunk(chunk, self.actor, self.settings, cid, now=started, today=today)
-            await self._write(result, progress)
-        return await self._finish(filename, started)
+        record = await self._begin(filename)
+        try:
+            today = self.clock.today()
+            cid = correlation_id_var.get()
+            for chunk in chunks(iter(rows), self.settings.import_chunk_size):
+                result = validate_chunk(
+                    chunk, self.actor, self.settings, cid, now=record.started_at, today=today
+                )
+                await self._write(result, progress)
+        except Exception as exc:
+            raise await self._failed(record, exc) from exc
+        return await self._finish(record)
 
     async def run_file(
         self, path: Path, *, filename: str, progress: Progress | None = None
@@ -97,8 +116,17 @@ class Importer:
         queue holds at most two chunks, so memory stays flat whatever the file size.
         """
         if path.stat().st_size < self.settings.import_worker_min_bytes:  # noqa: ASYNC240
-            return await self.run(read_rows(path), filename=filename, progress=progress)
-        started, today = self.clock.now(), self.clock.today()
+            rows = read_rows(path, limits_of(self.settings))
+            return await self.run(rows, filename=filename, progress=progress)
+        record = await self._begin(filename)
+        try:
+            await self._run_workers(path, record.started_at, progress)
+        except Exception as exc:
+            raise await self._failed(record, exc) from exc
+        return await self._finish(record)
+
+    async def _run_workers(self, path: Path, started: datetime, progress: Progress | None) -> None:
+        today = self.clock.today()
         count = 1 if path.suffix.lower() == ".xlsx" else self.settings.import_workers
         ctx = worker_context()
         queues: list[Any] = [ctx.Queue(maxsize=2) for _ in range(count)]
@@ -126,7 +154,22 @@ class Importer:
                 worker.join(timeout=5)
                 if worker.is_alive():
                     worker.terminate()
-        return await self._finish(filename, started)
+
+    async def _begin(self, filename: str) -> VolunteerImport:
+        """The import's record, committed before any row is written."""
+        now = self.clock.now()
+        record = VolunteerImport(
+            actor=self.actor.subject,
+            scope=self.actor.scope,
+            filename=filename[:300],
+            status=ImportStatus.RUNNING,
+            started_at=now,
+            updated_at=now,
+        )
+        async with self.sessionmaker(expire_on_commit=False) as session, session.begin():
+            session.add(record)
+        self._record_id = record.id
+        return record
 
     async def _write(self, result: ChunkResult, progress: Progress | None) -> None:
         t = self.tally
@@ -143,6 +186,7 @@ class Importer:
             try:
                 async with self.sessionmaker() as session, session.begin():
                     imported, duplicates = await self._insert(session, result)
+                    await self._progress(session, imported, len(duplicates))
             except IntegrityError:
                 # A registration raced us between the duplicate check and the insert:
                 # the retry's check sees it and reports that row as a duplicate.
@@ -154,6 +198,21 @@ class Importer:
             self.tally.duplicates += len(duplicates)
             self.tally.errors.extend(duplicates)
             return
+
+    async def _progress(self, session: AsyncSession, imported: int, duplicates: int) -> None:
+        """The record's counts as of this chunk, in the chunk's transaction (the heartbeat)."""
+        t = self.tally
+        await session.execute(
+            update(IMPORTS)
+            .where(IMPORTS.c.id == self.record_id)
+            .values(
+                rows=t.rows,
+                imported=t.imported + imported,
+                invalid=t.invalid,
+                duplicates=t.duplicates + duplicates,
+                updated_at=self.clock.now(),
+            )
+        )
 
     async def _insert(
         self, session: AsyncSession, result: ChunkResult
@@ -184,33 +243,101 @@ class Importer:
             # the chunk was validated), inserted in the volunteers' transaction.
             await insert_prepared(session, outbox, events)
             session.info["outbox_staged"] = True
+            # Every created record is in the audit log: one multi-row INSERT per chunk.
+            ids = result.ids if whole else [result.ids[i] for i in keep]
+            await audit_each(
+                session,
+                self.actor,
+                AuditAction.VOLUNTEER_CREATE,
+                ids,
+                now=self.clock.now(),
+                detail=f"import {self.record_id}",
+            )
         return len(keep), duplicates
 
-    async def _finish(self, filename: str, started: datetime) -> VolunteerImport:
+    @property
+    def record_id(self) -> uuid.UUID:
+        """The id of the import's record (written by `_begin`)."""
+        if self._record_id is None:
+            raise RuntimeError("the import has not begun")
+        return self._record_id
+
+    async def _close(self, record: VolunteerImport, status: ImportStatus) -> None:
         t = self.tally
-        record = VolunteerImport(
-            actor=self.actor.subject,
-            scope=self.actor.scope,
-            filename=filename[:300],
-            rows=t.rows,
-            imported=t.imported,
-            invalid=t.invalid,
-            duplicates=t.duplicates,
-            errors_csv=errors_csv(t.errors),
-            started_at=started,
-            finished_at=self.clock.now(),
-        )
+        now = self.clock.now()
+        values = {
+            "status": status,
+            "rows": t.rows,
+            "imported": t.imported,
+            "invalid": t.invalid,
+            "duplicates": t.duplicates,
+            "errors_csv": errors_csv(t.errors),
+            "updated_at": now,
+            "finished_at": now,
+        }
         async with self.sessionmaker() as session, session.begin():
-            session.add(record)
+            await session.execute(update(IMPORTS).where(IMPORTS.c.id == record.id).values(values))
             audit(
                 session,
                 self.actor,
                 AuditAction.VOLUNTEER_IMPORT,
-                now=record.finished_at or started,
-                detail=f"import {record.id}: {t.imported} imported, {t.invalid} invalid, "
-                f"{t.duplicates} duplicates",
+                now=now,
+                detail=f"import {record.id} {status}: {t.imported} imported, {t.invalid} "
+                f"invalid, {t.duplicates} duplicates",
             )
+        for name, value in values.items():
+            setattr(record, name, value)
+
+    async def _finish(self, record: VolunteerImport) -> VolunteerImport:
+        await self._close(record, ImportStatus.COMPLETED)
         return record
+
+    async def _failed(self, record: VolunteerImport, exc: Exception) -> DomainError:
+        """Mark the import failed; the error to answer, carrying its id and counts."""
+        t = self.tally
+        counts = {"rows": t.rows, "imported": t.imported, "invalid": t.invalid}
+        # The type only: a database error's message can hold a row's values.
+        log.warning("import failed", import_id=str(record.id), error=type(exc).__name__, **counts)
+        try:
+            await self._close(record, ImportStatus.FAILED)
+        except Exception as close_exc:  # the database is gone: the sweep will mark it
+            log.warning("import not marked failed", error=type(close_exc).__name__)
+        extra: dict[str, Any] = {
+            "import_id": str(record.id),
+            "import_url": f"/volunteers/imports/{record.id}",
+            **counts,
+        }
+        if isinstance(exc, DomainError):
+            exc.extra.update(extra)
+            return exc
+        return ImportFailed(
+            f"import {record.id} stopped after {t.imported} imported rows; "
+            "importing the file again skips them and finishes it",
+            **extra,
+        )
+
+
+async def mark_interrupted(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, stale_after_s: float
+) -> int:
+    """Mark `interrupted` the imports still `running` with no progress for `stale_after_s`.
+
+    Run at start-up: their process died (an import records progress at every chunk, so a
+    live one, in this replica or another, is never that stale). Returns how many.
+    """
+    async with sessionmaker() as session, session.begin():
+        result = await session.execute(
+            update(IMPORTS)
+            .where(
+                IMPORTS.c.status == ImportStatus.RUNNING,
+                IMPORTS.c.updated_at < now - timedelta(seconds=stale_after_s),
+            )
+            .values(status=ImportStatus.INTERRUPTED, finished_at=now)
+        )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("imports marked interrupted", count=count)
+    return count
 
 
 def errors_csv(errors: list[RowError]) -> str:

@@ -3,12 +3,18 @@
 Every cell comes out as text (or None), except a NIK cell that a spreadsheet stored as a
 number: that one is flagged, because Excel keeps only 15 significant digits and has
 already rounded the last digit(s) of a 16-digit NIK.
+
+Bounded (`SheetLimits`): a cell of more than 64 KiB of text, a line of more columns than
+allowed, more data rows than allowed, or an XLSX whose unzipped content is over the limit
+(a zip bomb) refuse the file with a problem naming the line or the limit, before it can
+exhaust memory.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +24,7 @@ from typing import IO, Any
 
 import openpyxl
 
-from services.registry.domain.errors import UnreadableFile
+from services.registry.domain.errors import UnreadableFile, UploadTooLarge
 
 COLUMNS = (
     "nik",
@@ -37,8 +43,24 @@ COLUMNS = (
 REQUIRED = ("nik", "full_name", "birth_date", "sex", "village_code")
 XLSX_MAGIC = b"PK\x03\x04"
 
+MAX_FIELD_CHARS = 64 * 1024
+# Python's csv module refuses a field above its own limit (128 Ki characters by default) with
+# a csv.Error; ours is lower and checked first, so the message names the line and column.
 NOT_UTF8 = "the CSV file is not UTF-8 text; save it as 'CSV UTF-8'"
 NOT_CSV = "the file is not a readable CSV"
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """How large a list may be (registry's settings `import_max_*`)."""
+
+    max_rows: int = 200_000
+    max_columns: int = 64
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_field_chars: int = MAX_FIELD_CHARS
+
+
+DEFAULT_LIMITS = SheetLimits()
 
 
 @dataclass(frozen=True)
@@ -56,15 +78,45 @@ def is_xlsx(path: Path) -> bool:
         return f.read(4) == XLSX_MAGIC
 
 
-def read_rows(path: Path) -> Iterator[SheetRow]:
+def read_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
     """Rows of a CSV or XLSX file (detected from its content, not its name)."""
-    return _xlsx_rows(path) if is_xlsx(path) else _csv_rows(path)
+    rows = _xlsx_rows(path, limits) if is_xlsx(path) else _csv_rows(path, limits)
+    return _at_most(rows, limits.max_rows)
+
+
+def _at_most(rows: Iterator[SheetRow], limit: int) -> Iterator[SheetRow]:
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise UploadTooLarge(f"the list has more than {limit} data rows (the limit)")
+        yield row
+
+
+def check_workbook(f: IO[bytes], limits: SheetLimits) -> None:
+    """Refuse a workbook whose unzipped content is over the limit (a zip bomb), unread.
+
+    The sizes are the zip's own records; zipfile never inflates an entry beyond its recorded
+    size (it fails instead), so their sum bounds what openpyxl will read.
+    """
+    try:
+        with zipfile.ZipFile(f) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile("not a readable XLSX workbook (a damaged zip)") from exc
+    finally:
+        f.seek(0)
+    unzipped = sum(i.file_size for i in infos)
+    if len(infos) > 10_000 or unzipped > limits.max_uncompressed_bytes:
+        raise UploadTooLarge(
+            f"the workbook unzips to more than {limits.max_uncompressed_bytes} bytes (the limit)",
+            limit_bytes=limits.max_uncompressed_bytes,
+        )
 
 
 def count_rows(path: Path) -> int | None:
     """Data rows in the file, cheaply (for the progress bar); None if unknown."""
     if is_xlsx(path):
         with path.open("rb") as f:
+            check_workbook(f, DEFAULT_LIMITS)
             wb = openpyxl.load_workbook(f, read_only=True)
             try:
                 max_row = wb.worksheets[0].max_row
@@ -83,22 +135,44 @@ def _header(cells: list[Any]) -> list[str]:
     return names
 
 
-def _csv_rows(path: Path) -> Iterator[SheetRow]:
+def _csv_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
     with path.open(encoding="utf-8-sig", newline="") as f:
-        yield from csv_rows(f)
+        yield from csv_rows(f, limits)
 
 
-def _readable(lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    """The lines of a CSV reader; a file that is not UTF-8 text or not CSV is unreadable."""
+def _readable(
+    lines: Iterator[tuple[int, list[str]]], limits: SheetLimits, names: list[str] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """The lines of a CSV reader; a file that is not UTF-8 text or not CSV is unreadable, and
+    so is one with a cell or a line over the limits (the problem names the line)."""
+    number = 0
     try:
-        yield from lines
+        for number, cells in lines:
+            if len(cells) > limits.max_columns:
+                raise UploadTooLarge(
+                    f"line {number} has more than {limits.max_columns} columns (the limit)"
+                )
+            for i, cell in enumerate(cells):
+                if len(cell) > limits.max_field_chars:
+                    column = names[i] if names and i < len(names) and names[i] else f"#{i + 1}"
+                    raise UnreadableFile(
+                        f"line {number}, column {column}: a cell is longer than "
+                        f"{limits.max_field_chars} characters"
+                    )
+            yield number, cells
     except UnicodeDecodeError as exc:
         raise UnreadableFile(NOT_UTF8) from exc
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile(
+                f"line {number + 1}: a cell is longer than {limits.max_field_chars} characters"
+            ) from exc
         raise UnreadableFile(NOT_CSV) from exc
 
 
-def _csv_cells(f: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _csv_cells(
+    f: IO[str], limits: SheetLimits = DEFAULT_LIMITS
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header's column names, and (line number, cells) of each non-blank line."""
     try:
         sample = f.read(4096)
@@ -111,12 +185,12 @@ def _csv_cells(f: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         dialect = csv.excel
     reader = csv.reader(f, dialect)
     try:
-        names = _header(next(_readable(enumerate(reader, start=1)))[1])
+        names = _header(next(_readable(enumerate(reader, start=1), limits))[1])
     except StopIteration as exc:
         raise UnreadableFile("the file is empty") from exc
     lines = (
         (number, cells)
-        for number, cells in _readable(enumerate(reader, start=2))
+        for number, cells in _readable(enumerate(reader, start=2), limits, names)
         if any(c.strip() for c in cells)
     )
     return names, lines
@@ -127,26 +201,37 @@ def _csv_row(names: list[str], number: int, cells: list[str]) -> SheetRow:
     return SheetRow(number, values)
 
 
-def csv_rows(f: IO[str]) -> Iterator[SheetRow]:
+def csv_rows(f: IO[str], limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
     """The data rows of an open CSV text stream."""
-    names, lines = _csv_cells(f)
+    names, lines = _csv_cells(f, limits)
     for number, cells in lines:
         yield _csv_row(names, number, cells)
 
 
-def read_chunks(path: Path, size: int, *, index: int = 0, of: int = 1) -> Iterator[list[SheetRow]]:
+def read_chunks(
+    path: Path,
+    size: int,
+    *,
+    index: int = 0,
+    of: int = 1,
+    limits: SheetLimits = DEFAULT_LIMITS,
+) -> Iterator[list[SheetRow]]:
     """Chunks number index, index + of, index + 2·of, … of `size` rows each (a worker's
     share of the file). Rows of the other chunks are only counted, not turned into rows."""
     if of == 1 or is_xlsx(path):
-        for k, whole in enumerate(chunks(read_rows(path), size)):
+        for k, whole in enumerate(chunks(read_rows(path, limits), size)):
             if k % of == index:
                 yield whole
         return
     with path.open(encoding="utf-8-sig", newline="") as f:
-        names, lines = _csv_cells(f)
+        names, lines = _csv_cells(f, limits)
         chunk: list[SheetRow] = []
         seen = k = 0
-        for number, cells in lines:
+        for total, (number, cells) in enumerate(lines, start=1):
+            if total > limits.max_rows:
+                raise UploadTooLarge(
+                    f"the list has more than {limits.max_rows} data rows (the limit)"
+                )
             if k % of == index:
                 chunk.append(_csv_row(names, number, cells))
             seen += 1
@@ -176,19 +261,29 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def _xlsx_rows(path: Path) -> Iterator[SheetRow]:
+def _xlsx_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
     # A file object, not the path: openpyxl refuses paths without an .xlsx suffix.
     with path.open("rb") as f:
-        yield from _workbook_rows(f)
+        yield from _workbook_rows(f, limits)
 
 
-def _workbook_rows(f: IO[bytes]) -> Iterator[SheetRow]:
+def _workbook_rows(f: IO[bytes], limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
+    check_workbook(f, limits)
     try:
         wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     except Exception as exc:
         raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
+        sheet = wb.worksheets[0]
+        # The sheet's declared size (its <dimension>), when it has one; reading is bounded to
+        # the column limit either way.
+        if (sheet.max_column or 0) > limits.max_columns:
+            raise UploadTooLarge(
+                f"the sheet has more than {limits.max_columns} columns (the limit)"
+            )
+        if (sheet.max_row or 0) > limits.max_rows + 1:
+            raise UploadTooLarge(f"the list has more than {limits.max_rows} data rows (the limit)")
+        rows = sheet.iter_rows(values_only=True, max_col=limits.max_columns)
         try:
             names = _header(list(next(rows)))
         except StopIteration as exc:
