@@ -145,7 +145,7 @@ def test_production_refuses_the_development_nik_keys():
     assert "nik_encryption_key" in refusal("registry", nik_encryption_key=DEV_SECRET)
     assert "nik_hash_key" in refusal("registry", nik_hash_key=DEV_SECRET)
     same = _random()
-    assert "must differ" in refusal("registry", nik_encryption_key=same, nik_hash_key=same)
+    assert "must all differ" in refusal("registry", nik_encryption_key=same, nik_hash_key=same)
 
 
 def test_production_refuses_the_development_certificate_key():
