@@ -16,7 +16,9 @@ def client_at(app: FastAPI, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://training")
 
 
-async def test_verification_beyond_the_burst_gets_429_until_the_window_refills(database_url: str) -> None:
+async def test_verification_beyond_the_burst_gets_429_until_the_window_refills(
+    database_url: str,
+) -> None:
     clock = FrozenClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
     async with (
         training_app(database_url, clock=clock, public_rate_per_minute=6, public_rate_burst=3) as t,
