@@ -96,6 +96,7 @@ def require_permission(permission: Permission) -> Callable[..., Awaitable[Princi
             raise Forbidden(f"this route needs a service token with permission {permission}")
         return principal
 
+    permitted.__permission__ = permission  # type: ignore[attr-defined]
     permitted.__name__ = f"require_{permission.name.lower()}"
     permitted.__doc__ = f"A service principal holding {permission}."
     return permitted
