@@ -37,6 +37,11 @@ router = APIRouter(tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 _login_per_client = throttle("login", per_minute=10, burst=5, settings_prefix="login_rate")
+# The other public routes: registry's `public_rate_*` settings (a service renews its token
+# every few minutes and its keys every five; a client far above that is not a service).
+_refresh_per_client = throttle("refresh", per_minute=120, burst=30)
+_token_per_client = throttle("service-token", per_minute=120, burst=30)
+_jwks_per_client = throttle("jwks", per_minute=120, burst=30)
 
 
 class LoginRequest(BaseModel):
@@ -125,7 +130,12 @@ async def login(
     )
 
 
-@router.post("/auth/refresh", response_model=LoginAnswer, summary="Renew an operator's tokens")
+@router.post(
+    "/auth/refresh",
+    response_model=LoginAnswer,
+    summary="Renew an operator's tokens",
+    dependencies=[Depends(_refresh_per_client)],
+)
 @raises(RefreshRefused)
 async def refresh(
     body: RefreshRequest, session: Session, state: State, response: Response
@@ -184,6 +194,7 @@ async def change_password(
     "/auth/token",
     response_model=TokenAnswer,
     summary="Service token (client credentials)",
+    dependencies=[Depends(_token_per_client)],
 )
 @raises(ClientRefused)
 async def service_token(
@@ -207,7 +218,11 @@ async def service_token(
     return TokenAnswer(access_token=token, expires_in=ttl)
 
 
-@router.get("/.well-known/jwks.json", summary="The issuer's public keys (JWKS)")
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The issuer's public keys (JWKS)",
+    dependencies=[Depends(_jwks_per_client)],
+)
 async def jwks(state: State) -> Any:
     """Every public key whose tokens verify: the signing key, keys being rotated out and the
     retired ones still published."""
