@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import lokal
@@ -11,7 +11,7 @@ from lokal.nik import PROVINCES  # type: ignore[attr-defined]
 
 from services.registry.domain.enums import Sex
 from services.registry.domain.errors import InvalidVolunteer
-from services.registry.domain.regions import region_exists
+from services.registry.domain.region_history import has_existed, retired_codes
 
 _DIGITS = re.compile(r"^\d{16}$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -33,10 +33,14 @@ def looks_rounded(raw: str) -> bool:
     return bool(_SCIENTIFIC.match(text)) or text.endswith(".0")
 
 
-def parse_nik(raw: str, *, today: date) -> NikFacts:
+def parse_nik(raw: str, *, today: date, birth_date: date | None = None) -> NikFacts:
     """Validate format, region prefix and birth date; raise InvalidVolunteer('nik', ...).
 
-    `today` decides the century of a two-digit birth year (a year after today's is 19yy).
+    The province and regency prefix may be any code that has existed (a NIK keeps the code
+    it was issued with for life: `region_history`). The century of the two-digit birth year
+    is the declared `birth_date`'s when one is given (its day, month and two-digit year must
+    be the NIK's, else InvalidVolunteer('birth_date')); without one, `today` decides (a year
+    after today's is 19yy).
     """
     nik = raw.strip()
     if not _DIGITS.match(nik):
@@ -46,7 +50,25 @@ def parse_nik(raw: str, *, today: date) -> NikFacts:
                 "was read as a number and rounded by a spreadsheet; store the NIK column as text",
             )
         raise InvalidVolunteer("nik", "must be exactly 16 digits")
-    return _plain(nik, today=today) or _with_lokal(nik)
+    facts = _plain(nik, today=today) or _with_lokal(nik)
+    return facts if birth_date is None else _in_declared_century(facts, birth_date)
+
+
+def _in_declared_century(facts: NikFacts, declared: date) -> NikFacts:
+    """The NIK's facts with the declared birth date, which must agree on day, month and
+    two-digit year (the NIK cannot tell 1925 from 2025; the person can)."""
+    encoded = facts.birth_date
+    if (declared.day, declared.month, declared.year % 100) != (
+        encoded.day,
+        encoded.month,
+        encoded.year % 100,
+    ):
+        raise InvalidVolunteer("birth_date", "does not match the birth date encoded in the NIK")
+    return replace(facts, birth_date=declared)
+
+
+def _known_province(pp: str) -> bool:
+    return pp in PROVINCES or pp in retired_codes()
 
 
 def _plain(nik: str, *, today: date) -> NikFacts | None:
@@ -56,10 +78,10 @@ def _plain(nik: str, *, today: date) -> NikFacts | None:
     spends a tenth of its time in lokal's parse otherwise; a property test holds the two
     to the same answers."""
     pp, kk, cc = nik[0:2], nik[2:4], nik[4:6]
-    if not nik.isascii() or pp not in PROVINCES or "00" in (kk, cc) or nik[12:] == "0000":
+    if not nik.isascii() or not _known_province(pp) or "00" in (kk, cc) or nik[12:] == "0000":
         return None
     regency = f"{pp}.{kk}"
-    if not region_exists(regency):
+    if not has_existed(regency):
         return None
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = Sex.L
@@ -78,13 +100,19 @@ def _plain(nik: str, *, today: date) -> NikFacts | None:
 def _with_lokal(nik: str) -> NikFacts:
     info = lokal.parse_nik(nik)
     codes = {issue.code for issue in info.errors}
-    if "province" in codes:
+    if "province" in codes and not _known_province(nik[:2]):
         raise InvalidVolunteer("nik", "starts with an unknown province code")
     regency = f"{nik[:2]}.{nik[2:4]}"
-    if not region_exists(regency):
+    if not has_existed(regency):
         raise InvalidVolunteer("nik", "has an unknown regency code (digits 3-4)")
-    if not info.valid or info.birth_date is None or info.gender is None:
+    if "wilayah" in codes:
+        raise InvalidVolunteer("nik", "has a district code of 00 (digits 5-6)")
+    if "birth_date" in codes or info.birth_date is None or info.gender is None:
         raise InvalidVolunteer("nik", "has an impossible birth date (digits 7-12)")
+    if "serial" in codes:
+        raise InvalidVolunteer("nik", "has the serial 0000 (digits 13-16), which is never issued")
+    if codes - {"province"}:
+        raise InvalidVolunteer("nik", "is not a valid NIK")
     return NikFacts(
         nik=nik,
         birth_date=date.fromisoformat(info.birth_date),

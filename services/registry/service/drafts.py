@@ -175,7 +175,7 @@ def identity(
     nik: str, *, birth_date: date | None, sex: str | None, today: date, minimum_age: int
 ) -> NikFacts:
     """Validate a NIK, its consistency with birth date and sex, and the minimum age."""
-    facts = parse_nik(nik, today=today)
+    facts = parse_nik(nik, today=today, birth_date=birth_date)
     check_consistency(facts, birth_date=birth_date, sex=sex)
     check_age(facts.birth_date, today=today, minimum=minimum_age)
     return facts
