@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.training.config import Settings
 from services.training.domain.certificates import Signer
 from services.training.service.metrics import BusinessMetrics
+from services.training.service.sessions import SchedulingRules
 from shared.runtime import ServiceState
 from shared.trust import IssuerLink
 
@@ -29,6 +30,15 @@ class TrainingState(ServiceState):
         if not isinstance(settings, Settings):
             raise TypeError("training was built with another service's settings")
         return settings
+
+    def scheduling_rules(self) -> SchedulingRules:
+        """Today, the configured date bounds and the holiday calendars, for scheduling."""
+        settings = self.training_settings
+        return SchedulingRules(
+            today=self.clock.today(),
+            bounds=settings.session_bounds(),
+            holidays=settings.holidays(),
+        )
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:

@@ -156,10 +156,16 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
 async def create(
     body: SessionCreate, principal: Writer, session: Session, state: State
 ) -> SessionPublic:
-    """Warnings (e.g. a date is a public holiday) are returned, never blocking."""
+    """Warnings (e.g. a date is a public holiday) are returned, never blocking. The start
+    lies within the configured window around today and the session within the longest
+    allowed duration (else 422 naming `start_date` or `end_date`)."""
     async with session.begin():
         row, warnings = await sessions.create_session(
-            session, principal=principal, data=_data(body), now=state.clock.now()
+            session,
+            principal=principal,
+            data=_data(body),
+            rules=state.scheduling_rules(),
+            now=state.clock.now(),
         )
     return _public(row, warnings)
 
@@ -201,6 +207,7 @@ async def update(
             principal=principal,
             session_id=session_id,
             changes=_data(body, exclude_unset=True),
+            rules=state.scheduling_rules(),
             now=state.clock.now(),
         )
     return _public(row, warnings)

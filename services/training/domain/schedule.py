@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import lokal
 
 from services.training.domain.enums import SessionStatus as S
+from services.training.domain.errors import SessionRuleBroken
 
 #: allowed lifecycle moves: draft → open → in_progress → completed; cancel before completion
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -17,28 +20,74 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset(),
 }
 
+#: holidays a data file adds for years lokal does not cover: year → day → names
+ExtraHolidays = Mapping[int, Mapping[date, Sequence[str]]]
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """How far back and ahead a session may start, and how long it may last (configurable)."""
+
+    past_days: int
+    future_days: int
+    max_days: int
+
+
+#: the defaults of training's settings (TRAINING_SESSION_PAST_DAYS, _FUTURE_DAYS, _MAX_DAYS)
+DEFAULT_BOUNDS = DateBounds(past_days=3650, future_days=1095, max_days=30)
+
 
 def can_move(current: str, target: S) -> bool:
     """Whether a session in status `current` may move to `target`."""
     return target in TRANSITIONS.get(S(current), frozenset())
 
 
+def check_dates(start: date, end: date, *, today: date, bounds: DateBounds) -> None:
+    """Refuse dates out of order, a start outside [today − past, today + future] and a session
+    longer than `max_days`, naming the field (so no per-day work is ever unbounded)."""
+    if end < start:
+        raise SessionRuleBroken("end_date", "must not be before start_date")
+    earliest = today - timedelta(days=bounds.past_days)
+    latest = today + timedelta(days=bounds.future_days)
+    if not earliest <= start <= latest:
+        raise SessionRuleBroken(
+            "start_date", f"must be between {earliest.isoformat()} and {latest.isoformat()}"
+        )
+    days = (end - start).days + 1
+    if days > bounds.max_days:
+        raise SessionRuleBroken(
+            "end_date", f"a session lasts at most {bounds.max_days} days; this one {days}"
+        )
+
+
 def session_days(start: date, end: date) -> list[date]:
-    """Every calendar day from `start` to `end`, both included."""
+    """Every calendar day from `start` to `end`, both included (dates checked by check_dates)."""
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def holiday_warnings(start: date, end: date) -> list[str]:
-    """Warnings (never errors) for days that are Indonesian public holidays."""
+def holidays_on(day: date, extra: ExtraHolidays) -> list[str] | None:
+    """Names of the public holidays on `day`; None when no calendar covers its year.
+
+    A year a data file provides wins over lokal's (a corrected decree replaces the package's).
+    """
+    if day.year in extra:
+        return list(extra[day.year].get(day, ()))
+    try:
+        return [h.name for h in lokal.holidays_on(day)]
+    except ValueError:
+        return None
+
+
+def holiday_warnings(start: date, end: date, extra: ExtraHolidays | None = None) -> list[str]:
+    """Warnings (never errors) for days that are Indonesian public holidays, and for years
+    no calendar covers (those days are not checked)."""
     warnings: list[str] = []
     unknown_years: set[int] = set()
     for day in session_days(start, end):
-        try:
-            names = [h.name for h in lokal.holidays_on(day)]
-        except ValueError:
+        names = holidays_on(day, extra or {})
+        if names is None:
             unknown_years.add(day.year)
-            continue
-        if names:
+        elif names:
             warnings.append(f"{day.isoformat()} is a public holiday: {', '.join(names)}")
     for year in sorted(unknown_years):
         warnings.append(f"holiday calendar for {year} is not available; dates were not checked")

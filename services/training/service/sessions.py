@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,9 +28,24 @@ from services.training.domain.errors import (
 from services.training.domain.policy import organiser_level
 from services.training.service import courses, enrolments
 from services.training.service.common import scoped_session, stage
+from shared.clock import CALENDAR_ZONE
 from shared.events.training import SessionCancelled, SessionRescheduled, SessionScheduled
 from shared.identity import Principal
 from shared.regions import is_region_code, timezone_of, within
+
+
+@dataclass(frozen=True)
+class SchedulingRules:
+    """What scheduling checks dates against: today, the configured bounds, the holidays."""
+
+    today: date
+    bounds: schedule.DateBounds
+    holidays: schedule.ExtraHolidays
+
+    @classmethod
+    def default(cls, now: datetime) -> SchedulingRules:
+        """The default bounds and lokal's holidays only, on `now`'s calendar day (WIB)."""
+        return cls(now.astimezone(CALENDAR_ZONE).date(), schedule.DEFAULT_BOUNDS, {})
 
 
 def _check_region(principal: Principal, region_code: str) -> None:
@@ -43,20 +59,27 @@ def _check_region(principal: Principal, region_code: str) -> None:
         raise RegionOutOfScope(region_code)
 
 
-def _check_dates_and_venue(data: dict[str, Any]) -> None:
-    if data["end_date"] < data["start_date"]:
-        raise SessionRuleBroken("end_date", "must not be before start_date")
+def _check_venue(data: dict[str, Any]) -> None:
     region = data["organiser_region_code"]
     if region != "national" and not within(data["venue_village_code"], region):
         raise SessionRuleBroken("venue_village_code", "must lie in the organiser's region")
 
 
 async def create_session(
-    session: AsyncSession, *, principal: Principal, data: dict[str, Any], now: datetime
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    data: dict[str, Any],
+    rules: SchedulingRules | None = None,
+    now: datetime,
 ) -> tuple[TrainingSession, list[str]]:
     """Schedule a draft session; returns it with warnings (e.g. public holidays)."""
+    rules = rules or SchedulingRules.default(now)
     _check_region(principal, data["organiser_region_code"])
-    _check_dates_and_venue(data)
+    schedule.check_dates(
+        data["start_date"], data["end_date"], today=rules.today, bounds=rules.bounds
+    )
+    _check_venue(data)
     course = await courses.get_course(session, data["course_code"])
     if not course.active:
         raise SessionRuleBroken("course_code", "course is not active")
@@ -78,7 +101,7 @@ async def create_session(
     )
     session.add(row)
     await session.flush()
-    return row, schedule.holiday_warnings(row.start_date, row.end_date)
+    return row, schedule.holiday_warnings(row.start_date, row.end_date, rules.holidays)
 
 
 async def update_session(
@@ -87,14 +110,21 @@ async def update_session(
     principal: Principal,
     session_id: uuid.UUID,
     changes: dict[str, Any],
+    rules: SchedulingRules | None = None,
     now: datetime,
 ) -> tuple[TrainingSession, list[str]]:
     """Edit a draft or open session (dates, venue, capacity, quotas, speakers, agenda)."""
+    rules = rules or SchedulingRules.default(now)
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status not in NOT_STARTED:
         raise WrongSessionStatus(f"a session that is {row.status} cannot be edited")
     merged = {**row.model_dump(), **changes}
-    _check_dates_and_venue(merged)
+    if {"start_date", "end_date"} & changes.keys():
+        # Why only then: a session planned long ago keeps its dates while its venue changes.
+        schedule.check_dates(
+            merged["start_date"], merged["end_date"], today=rules.today, bounds=rules.bounds
+        )
+    _check_venue(merged)
     before = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if "capacity" in changes and changes["capacity"] < row.confirmed_count:
         raise SessionRuleBroken(
@@ -109,7 +139,7 @@ async def update_session(
     if row.status == SessionStatus.OPEN and after != before:
         # Why only when open: a draft was never announced, so there is nothing to correct.
         await stage(session, [_rescheduled(row, before[0], before[1])], now=now)
-    return row, schedule.holiday_warnings(row.start_date, row.end_date)
+    return row, schedule.holiday_warnings(row.start_date, row.end_date, rules.holidays)
 
 
 def _rescheduled(row: TrainingSession, old_start: date, old_end: date) -> SessionRescheduled:
