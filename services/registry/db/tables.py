@@ -106,6 +106,24 @@ class StatusChange(RegistryModel, table=True):
     changed_at: datetime
 
 
+class HeldCertificate(RegistryModel, table=True):
+    """A Bimtek certificate registry learnt of (certificate-issued), and whether it still
+    counts: a revoked or superseded one does not. `legacy` rows stand for certificates
+    issued before registry kept this table (one per level the volunteer had reached)."""
+
+    __tablename__ = "volunteer_certificates"
+    __table_args__ = (one_of("level", TrainingLevel),)
+
+    certificate_id: uuid.UUID = Field(primary_key=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    level: TrainingLevel = enum_field(TrainingLevel, 20)
+    issued_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = Field(default=None, max_length=40)
+    superseded_by: uuid.UUID | None = None
+    legacy: bool = False
+
+
 class Transfer(RegistryModel, table=True):
     """A move of domicile village (the code is never edited in place)."""
 

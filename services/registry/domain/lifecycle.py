@@ -34,6 +34,7 @@ LEVELS = tuple(TrainingLevel)
 __all__ = [
     "IllegalTransition",
     "Readiness",
+    "after_revocation",
     "becomes_active",
     "check_transition",
     "highest_level",
@@ -84,3 +85,18 @@ def highest_level(current: str | None, new: str) -> TrainingLevel:
 def levels_at_least(level: str) -> tuple[TrainingLevel, ...]:
     """Levels that count as having reached `level` (for the training-level filter)."""
     return LEVELS[LEVELS.index(TrainingLevel(level)) :]
+
+
+def after_revocation(
+    status: VolunteerStatus, valid_levels: set[TrainingLevel]
+) -> tuple[VolunteerStatus, TrainingLevel | None]:
+    """Status and level once a certificate was revoked, from the levels still certified.
+
+    The level is the highest level still certified, and none without a valid `dasar`
+    (lanjutan and khusus build on it). An active or inactive PSM without a valid `dasar`
+    goes back to candidate (activation needs it); other statuses are kept (a final status
+    stays final).
+    """
+    if TrainingLevel.DASAR not in valid_levels:
+        return (CANDIDATE if status in (ACTIVE, INACTIVE) else status), None
+    return status, max(valid_levels, key=LEVELS.index)

@@ -1,5 +1,6 @@
 """Subscriber of training.certificates: a passed Bimtek raises the training level; a passed
-`dasar` turns a ready candidate into an active PSM."""
+`dasar` turns a ready candidate into an active PSM; a revoked certificate lowers the level
+to what is still certified (without a valid `dasar`, back to candidate)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from services.registry.db.tables import Volunteer
 from services.registry.service import lifecycle
 from services.registry.state import RegistryState
 from shared.consumer import EventConsumer, EventContext, PermanentError
-from shared.events.training import CertificateIssued
+from shared.events.training import CertificateIssued, CertificateRevoked
 
 
 def register(consumer: EventConsumer, state: RegistryState) -> None:
@@ -27,3 +28,11 @@ def register(consumer: EventConsumer, state: RegistryState) -> None:
             settings=state.registry_settings,
             now=state.clock.now(),
         )
+
+    @consumer.handles(CertificateRevoked)
+    async def on_certificate_revoked(event: CertificateRevoked, ctx: EventContext) -> None:
+        """Recompute the level from the certificates still valid; apply the lifecycle rule."""
+        volunteer = await ctx.session.get(Volunteer, event.volunteer_id)
+        if volunteer is None:
+            raise PermanentError("certificate revoked for a volunteer registry does not know")
+        await lifecycle.record_revocation(ctx.session, volunteer, event, now=state.clock.now())

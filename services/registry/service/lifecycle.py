@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.registry.config import Settings
-from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.db.tables import (
+    HeldCertificate,
+    StatusChange,
+    Transfer,
+    Volunteer,
+    outbox,
+)
 from services.registry.domain.enums import AuditAction, TrainingLevel, VolunteerStatus
 from services.registry.domain.errors import Erased, IllegalTransition, OutOfScope
 from services.registry.domain.lifecycle import (
     Readiness,
+    after_revocation,
     becomes_active,
     check_transition,
     highest_level,
@@ -21,11 +30,17 @@ from services.registry.domain.volunteers import domicile_of
 from services.registry.service.access import Actor, audit
 from services.registry.service.volunteers import SOURCE
 from shared.events.registry import VolunteerStatusChanged, VolunteerTransferred
-from shared.events.training import CertificateIssued
+from shared.events.training import CertificateIssued, CertificateRevoked
 from shared.events.vocabulary import StatusChangeReason
 from shared.outbox import stage_event
 
-__all__ = ["change_status", "record_certificate", "transfer", "verify"]
+__all__ = [
+    "change_status",
+    "record_certificate",
+    "record_revocation",
+    "transfer",
+    "verify",
+]
 
 
 def readiness(v: Volunteer, settings: Settings) -> Readiness:
@@ -158,9 +173,26 @@ async def record_certificate(
     settings: Settings,
     now: datetime,
 ) -> None:
-    """A passed Bimtek: raise the training level; a passed `dasar` may activate a candidate."""
+    """A passed Bimtek: remember the certificate, raise the training level; a passed `dasar`
+    may activate a candidate. A certificate already known as revoked does not count."""
     if v.erased_at is not None:
         return
+    held = await session.get(HeldCertificate, event.certificate_id)
+    if held is None:
+        session.add(
+            HeldCertificate(
+                certificate_id=event.certificate_id,
+                volunteer_id=v.id,
+                level=TrainingLevel(event.level),
+                issued_at=event.issued_at,
+            )
+        )
+    elif held.revoked_at is not None:
+        return
+    if event.supersedes is not None:
+        old = await session.get(HeldCertificate, event.supersedes)
+        if old is not None and old.volunteer_id == v.id:
+            old.superseded_by = event.certificate_id
     v.training_level = highest_level(v.training_level, event.level)
     if TrainingLevel(event.level) == TrainingLevel.DASAR and v.dasar_passed_at is None:
         v.dasar_passed_at = event.issued_at
@@ -172,6 +204,91 @@ async def record_certificate(
         settings=settings,
         now=now,
         reason_code=StatusChangeReason.BIMTEK_DASAR_PASSED,
+    )
+
+
+async def _revoked_certificate(
+    session: AsyncSession, v: Volunteer, event: CertificateRevoked
+) -> HeldCertificate | None:
+    """The row the revocation applies to (None: already revoked, nothing to do). A
+    certificate registry never saw issued is matched to a legacy row of its level, or
+    recorded as revoked so that its late `certificate-issued` does not count."""
+    held = await session.get(HeldCertificate, event.certificate_id)
+    if held is None:
+        held = (
+            await session.scalars(
+                select(HeldCertificate)
+                .where(col(HeldCertificate.volunteer_id) == v.id)
+                .where(col(HeldCertificate.legacy).is_(True))
+                .where(col(HeldCertificate.level) == TrainingLevel(event.level))
+                .where(col(HeldCertificate.revoked_at).is_(None))
+                .limit(1)
+            )
+        ).first()
+    if held is None:
+        held = HeldCertificate(
+            certificate_id=event.certificate_id,
+            volunteer_id=v.id,
+            level=TrainingLevel(event.level),
+        )
+        session.add(held)
+    elif held.revoked_at is not None:
+        return None
+    return held
+
+
+async def record_revocation(
+    session: AsyncSession, v: Volunteer, event: CertificateRevoked, *, now: datetime
+) -> None:
+    """A revoked certificate: recompute the level from the certificates still valid and apply
+    `after_revocation` (back to candidate without a valid dasar); a history entry records
+    any change of level or status, `volunteer-status-changed` any change of status."""
+    if v.erased_at is not None:
+        return
+    held = await _revoked_certificate(session, v, event)
+    if held is None:
+        return
+    held.revoked_at, held.revoke_reason = event.revoked_at, event.reason_code
+    await session.flush()
+    valid = set(
+        await session.scalars(
+            select(col(HeldCertificate.level))
+            .where(col(HeldCertificate.volunteer_id) == v.id)
+            .where(col(HeldCertificate.revoked_at).is_(None))
+            .where(col(HeldCertificate.superseded_by).is_(None))
+        )
+    )
+    new_status, new_level = after_revocation(VolunteerStatus(v.status), valid)
+    old_level = v.training_level
+    if new_level is None:
+        v.dasar_passed_at = None
+    if new_status == v.status and new_level == old_level:
+        return
+    v.training_level, v.updated_at = new_level, now
+    actor = Actor.system("training")
+    reason = (
+        f"certificate_revoked:{event.reason_code}; level {old_level or '-'}->{new_level or '-'}"
+    )
+    if new_status != v.status:
+        await _apply_status(
+            session,
+            v,
+            new_status,
+            actor=actor,
+            now=now,
+            reason=reason,
+            reason_code=StatusChangeReason.DATA_CORRECTION,
+        )
+        return
+    session.add(
+        StatusChange(
+            volunteer_id=v.id,
+            old_status=v.status,
+            new_status=v.status,
+            reason=reason,
+            actor=actor.subject,
+            changed_at=now,
+        )
     )
 
 
