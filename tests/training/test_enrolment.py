@@ -67,10 +67,10 @@ async def test_quota_per_region_is_enforced_like_kemensos_2020(database_url):
         assert [o["outcome"] for o in outcomes] == [
             "confirmed",
             "confirmed",
-            "rejected",
+            "waitlisted",
             "confirmed",
         ]
-        assert reason_codes(outcomes[2]) == ["quota_full"]
+        assert (outcomes[2]["quota"], outcomes[2]["position"]) == ("32.75", 1)
 
 
 async def test_already_enrolled_and_already_certified_are_rejected(database_url):

@@ -17,6 +17,7 @@ from services.training.domain.enums import (
 )
 from services.training.domain.errors import (
     SessionNotFound,
+    UnknownQuota,
     WrongSessionStatus,
 )
 from services.training.service import enrolments
@@ -27,16 +28,27 @@ from shared.problems import raises
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 
+QUOTA_FIELD = Field(
+    default=None,
+    max_length=60,
+    examples=["org:ipsm-pusat"],
+    description="an organisation quota of the session the organiser nominates for; "
+    "left out, the volunteer's region decides the quota",
+)
+
+
 class EnrolBody(BaseModel):
-    """The volunteer to enrol."""
+    """The volunteer to enrol (and the organisation quota they are nominated for)."""
 
     volunteer_id: uuid.UUID
+    quota: str | None = QUOTA_FIELD
 
 
 class BulkEnrolBody(BaseModel):
-    """The volunteers to enrol, in order."""
+    """The volunteers to enrol, in order (all nominated for `quota`, if given)."""
 
     volunteer_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+    quota: str | None = QUOTA_FIELD
 
 
 class ReasonPublic(BaseModel):
@@ -52,8 +64,9 @@ class OutcomePublic(BaseModel):
     volunteer_id: uuid.UUID
     outcome: EnrolmentDecision
     enrolment_id: uuid.UUID | None
-    position: int | None
+    position: int | None = Field(description="place in the queue of its quota (or session)")
     reasons: list[ReasonPublic]
+    quota: str | None = Field(description="the quota the place counts against")
 
 
 def _outcome(o: enrolments.Outcome) -> OutcomePublic:
@@ -63,6 +76,7 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
         enrolment_id=o.enrolment_id,
         position=o.position,
         reasons=[ReasonPublic(code=r.code, message=r.message) for r in o.reasons],
+        quota=o.quota,
     )
 
 
@@ -71,7 +85,7 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
     response_model=OutcomePublic,
     summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
 )
-@raises(SessionNotFound, WrongSessionStatus)
+@raises(SessionNotFound, WrongSessionStatus, UnknownQuota)
 async def enrol(
     session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
 ) -> OutcomePublic:
@@ -82,6 +96,7 @@ async def enrol(
             principal=principal,
             session_id=session_id,
             volunteer_id=body.volunteer_id,
+            quota=body.quota,
             now=state.clock.now(),
             today=state.clock.today(),
         )
@@ -93,7 +108,7 @@ async def enrol(
     response_model=list[OutcomePublic],
     summary="Enrol a list; one outcome per volunteer",
 )
-@raises(SessionNotFound, WrongSessionStatus)
+@raises(SessionNotFound, WrongSessionStatus, UnknownQuota)
 async def enrol_bulk(
     session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session, state: State
 ) -> list[OutcomePublic]:
@@ -104,6 +119,7 @@ async def enrol_bulk(
             principal=principal,
             session_id=session_id,
             volunteer_ids=body.volunteer_ids,
+            quota=body.quota,
             now=state.clock.now(),
             today=state.clock.today(),
         )
@@ -119,6 +135,7 @@ class EnrolmentPublic(BaseModel):
     regency_code: str
     status: EnrolmentStatus
     waitlist_seq: int | None
+    quota_key: str | None = Field(description="the organisation quota it was nominated for")
     pre_score: float | None
     post_score: float | None
     outcome: ParticipantOutcome | None

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from services.training.api.deps import State
 from services.training.db.tables import NOTE_MAX, TrainingSession
+from services.training.domain import eligibility
 from services.training.domain.enums import (
     Level,
     SessionCancelReason,
@@ -39,6 +40,24 @@ VILLAGE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 REGION_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
 RegionCode = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 Seats = Annotated[int, Field(ge=0, le=5000), BeforeValidator(number_only)]
+QuotaKey = Annotated[str, StringConstraints(pattern=eligibility.QUOTA_KEY_PATTERN)]
+
+
+def _one_remainder(quotas: dict[str, int]) -> dict[str, int]:
+    problem = eligibility.quota_keys_problem(quotas)
+    if problem:
+        raise ValueError(problem)
+    return quotas
+
+
+#: seats per region code, per organisation (`org:ipsm-pusat`) and for the remainder
+#: (`national` or `remainder`: whoever no other key covers)
+Quotas = Annotated[dict[QuotaKey, Seats], AfterValidator(_one_remainder)]
+QUOTAS_DOC = (
+    "seats per region (the most specific key containing the volunteer's region wins), per "
+    "organisation that is not a region (`org:<name>`, named at enrolment) and for the "
+    "remainder (`national` or `remainder`: whoever no other key covers)"
+)
 # Why: pydantic describes constrained keys as `patternProperties` only, which lets any other
 # key through in the schema while validation refuses it.
 ONLY_REGION_KEYS: dict[str, Any] = {"additionalProperties": False}
@@ -68,10 +87,11 @@ class SessionDetails(BaseModel):
     start_date: IsoDate = Field(examples=["2022-11-30"])
     end_date: IsoDate = Field(examples=["2022-12-01"], description="not before start_date")
     capacity: Integer = Field(gt=0, le=5000)
-    quotas: dict[RegionCode, Seats] = Field(
+    quotas: Quotas = Field(
         default={},
         max_length=100,
-        examples=[{"32.75": 250, "32.16": 225}],
+        examples=[{"32.75": 250, "32.16": 225, "org:ipsm-pusat": 25}],
+        description=QUOTAS_DOC,
         json_schema_extra=ONLY_REGION_KEYS,
     )
     eligible_regions: list[RegionCode] = Field(default=[], max_length=100, examples=[["32.76"]])
@@ -105,8 +125,11 @@ class SessionUpdate(BaseModel):
     start_date: IsoDate = Field(default_factory=left_out)
     end_date: IsoDate = Field(default_factory=left_out, description="not before start_date")
     capacity: Integer = Field(default_factory=left_out, gt=0, le=5000)
-    quotas: dict[RegionCode, Seats] = Field(
-        default_factory=left_out, max_length=100, json_schema_extra=ONLY_REGION_KEYS
+    quotas: Quotas = Field(
+        default_factory=left_out,
+        max_length=100,
+        description=QUOTAS_DOC,
+        json_schema_extra=ONLY_REGION_KEYS,
     )
     eligible_regions: list[RegionCode] = Field(default_factory=left_out, max_length=100)
     speakers: list[Speaker] = Field(default_factory=left_out, max_length=100)

@@ -142,6 +142,9 @@ class Enrolment(TrainingModel, table=True):
     province_code: str = Field(max_length=2)
     status: EnrolmentStatus = enum_field(EnrolmentStatus, 20)
     waitlist_seq: int | None = None
+    # the organisation quota the organiser nominated this place for (e.g. org:ipsm-pusat);
+    # None: the volunteer's region decides the quota
+    quota_key: str | None = Field(default=None, max_length=60)
     pre_score: float | None = None
     post_score: float | None = None
     outcome: ParticipantOutcome | None = enum_field(

@@ -37,7 +37,8 @@ class Offer:
     prerequisite_level: str | None
     eligible_regions: Collection[str]
     quotas: Mapping[str, int]
-    quota_used: Mapping[str, int]
+    #: the organisation quota the organiser nominated the volunteer for, if any
+    nominated: str | None = None
 
 
 def check(candidate: Candidate, offer: Offer) -> list[Reason]:
@@ -72,17 +73,59 @@ def check(candidate: Candidate, offer: Offer) -> list[Reason]:
                 f"region {region} is not eligible for this session",
             )
         )
-    quota_key = quota_of(region, offer.quotas)
-    if quota_key and offer.quota_used.get(quota_key, 0) >= offer.quotas[quota_key]:
+    if offer.quotas and quota_of(region, offer.quotas, offer.nominated) is None:
         reasons.append(
             Reason(
-                ReasonCode.QUOTA_FULL, f"quota of {offer.quotas[quota_key]} for {quota_key} is full"
+                ReasonCode.OUTSIDE_QUOTAS,
+                f"no quota of this session covers region {region} and it has no remainder",
             )
         )
     return reasons
 
 
-def quota_of(region: str, quotas: Mapping[str, int]) -> str | None:
-    """The most specific quota key containing the region, if the session has quotas."""
-    matches = [k for k in quotas if within(region, k)]
-    return max(matches, key=len) if matches else None
+#: the keys of the remainder quota: whoever no region or organisation key covers
+REMAINDER_KEYS = ("national", "remainder")
+#: an organisation that is not a region (e.g. `org:ipsm-pusat`); places are nominated to it
+ORG_PREFIX = "org:"
+#: the shape of every quota key: a region code, a remainder key, or an organisation key
+QUOTA_KEY_PATTERN = (
+    r"^(\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?|national|remainder|org:[a-z0-9]+(-[a-z0-9]+)*)$"
+)
+
+
+def is_org_key(key: str) -> bool:
+    """Whether a quota key names an organisation (not a region)."""
+    return key.startswith(ORG_PREFIX)
+
+
+def is_region_key(key: str) -> bool:
+    """Whether a quota key is a region code (not the remainder, not an organisation)."""
+    return key not in REMAINDER_KEYS and not is_org_key(key)
+
+
+def quota_of(region: str, quotas: Mapping[str, int], nominated: str | None = None) -> str | None:
+    """The quota a place counts against, or None when no key covers it (or none exist).
+
+    An organisation quota the organiser nominated the volunteer for wins; otherwise the
+    most specific *region* key containing the volunteer's region (a regency before its
+    province); otherwise the remainder key (`national` or `remainder`), which so covers only
+    whoever no other key covers.
+    """
+    if nominated is not None and nominated in quotas:
+        return nominated
+    regions = [k for k in quotas if is_region_key(k) and within(region, k)]
+    if regions:
+        return max(regions, key=lambda k: k.count("."))
+    return next((k for k in REMAINDER_KEYS if k in quotas), None)
+
+
+def quota_has_room(key: str | None, quotas: Mapping[str, int], used: Mapping[str, int]) -> bool:
+    """Whether a confirmed seat of that quota is free (always, without a quota)."""
+    return key is None or used.get(key, 0) < quotas.get(key, 0)
+
+
+def quota_keys_problem(quotas: Mapping[str, int]) -> str | None:
+    """What is wrong with a session's quota keys, if anything (one remainder at most)."""
+    if sum(1 for k in REMAINDER_KEYS if k in quotas) > 1:
+        return "at most one remainder key ('national' or 'remainder')"
+    return None

@@ -127,4 +127,4 @@ class ReasonCode(enum.StrEnum):
     PREREQUISITE_MISSING = "prerequisite_missing"
     ALREADY_CERTIFIED = "already_certified"
     OUTSIDE_ELIGIBLE_REGIONS = "outside_eligible_regions"
-    QUOTA_FULL = "quota_full"
+    OUTSIDE_QUOTAS = "outside_quotas"

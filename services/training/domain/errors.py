@@ -23,6 +23,10 @@ class DayOutsideSession(InvalidField):
     """Attendance is recorded only for a day of the session."""
 
 
+class UnknownQuota(InvalidField):
+    """An enrolment named a quota that is not one of the session's organisation quotas."""
+
+
 class InvalidRegion(InvalidField):
     """A report's region is national, a province or a regency."""
 

@@ -32,6 +32,7 @@ from services.training.domain.errors import (
     EnrolmentNotActive,
     EnrolmentNotFound,
     SessionNotFound,
+    UnknownQuota,
     WrongSessionStatus,
 )
 from services.training.service.common import scoped_session, stage
@@ -51,6 +52,8 @@ class Outcome:
     enrolment_id: uuid.UUID | None = None
     position: int | None = None
     reasons: list[eligibility.Reason] = field(default_factory=list)
+    #: the quota the place counts against (None: the session has no quotas)
+    quota: str | None = None
 
 
 async def enrol(
@@ -59,15 +62,18 @@ async def enrol(
     principal: Principal,
     session_id: uuid.UUID,
     volunteer_id: uuid.UUID,
+    quota: str | None = None,
     now: datetime,
     today: date,
 ) -> Outcome:
-    """Enrol one volunteer: confirmed while seats last, else waitlisted; or rejected."""
+    """Enrol one volunteer: confirmed while seats (of its quota) last, else waitlisted for
+    them; or rejected. `quota` nominates the volunteer for an organisation quota."""
     outcomes = await bulk_enrol(
         session,
         principal=principal,
         session_id=session_id,
         volunteer_ids=[volunteer_id],
+        quota=quota,
         now=now,
         today=today,
     )
@@ -80,17 +86,25 @@ async def bulk_enrol(
     principal: Principal,
     session_id: uuid.UUID,
     volunteer_ids: list[uuid.UUID],
+    quota: str | None = None,
     now: datetime,
     today: date,
 ) -> list[Outcome]:
-    """Enrol a list in order; each volunteer gets its own outcome (one rejection blocks none)."""
+    """Enrol a list in order; each volunteer gets its own outcome (one rejection blocks none).
+
+    `quota` nominates every volunteer of the list for one organisation quota of the session
+    (e.g. `org:ipsm-pusat`); anything else is a 422 naming `quota`.
+    """
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status != SessionStatus.OPEN:
         raise WrongSessionStatus(f"enrolment needs an open session; this one is {row.status}")
+    if quota is not None and (quota not in row.quotas or not eligibility.is_org_key(quota)):
+        raise UnknownQuota("quota", "must be one of this session's organisation quota keys")
     course = await session.get(Course, row.course_code)
     assert course is not None  # noqa: S101 - a session's course is never deleted
     return [
-        await _enrol_one(session, row, course, vid, now=now, today=today) for vid in volunteer_ids
+        await _enrol_one(session, row, course, vid, quota, now=now, today=today)
+        for vid in volunteer_ids
     ]
 
 
@@ -99,6 +113,7 @@ async def _enrol_one(
     row: TrainingSession,
     course: Course,
     volunteer_id: uuid.UUID,
+    nominated: str | None,
     *,
     now: datetime,
     today: date,
@@ -124,12 +139,16 @@ async def _enrol_one(
         prerequisite_level=course.prerequisite_level,
         eligible_regions=row.eligible_regions,
         quotas=row.quotas,
-        quota_used=await _quota_used(session, row),
+        nominated=nominated,
     )
     reasons = eligibility.check(candidate, offer)
     if reasons or known is None:
         return Outcome(volunteer_id, EnrolmentDecision.REJECTED, reasons=reasons)
-    seat_free = row.confirmed_count < row.capacity
+    quota = eligibility.quota_of(known.regency_code, row.quotas, nominated)
+    used = await quota_used(session, row)
+    seat_free = row.confirmed_count < row.capacity and eligibility.quota_has_room(
+        quota, row.quotas, used
+    )
     enrolment = existing or Enrolment(
         session_id=row.id,
         volunteer_id=volunteer_id,
@@ -140,13 +159,16 @@ async def _enrol_one(
         updated_at=now,
     )
     enrolment.regency_code, enrolment.province_code = known.regency_code, known.province_code
+    enrolment.quota_key = nominated
     enrolment.cancel_reason = None
     session.add(enrolment)
     if seat_free:
         await _confirm(session, row, enrolment, from_waitlist=False, now=now)
-        return Outcome(volunteer_id, EnrolmentDecision.CONFIRMED, enrolment.id)
+        return Outcome(volunteer_id, EnrolmentDecision.CONFIRMED, enrolment.id, quota=quota)
     position = await _waitlist(session, row, enrolment, now=now)
-    return Outcome(volunteer_id, EnrolmentDecision.WAITLISTED, enrolment.id, position=position)
+    return Outcome(
+        volunteer_id, EnrolmentDecision.WAITLISTED, enrolment.id, position=position, quota=quota
+    )
 
 
 async def certified_levels(
@@ -161,21 +183,27 @@ async def certified_levels(
     return frozenset(level for level, until in rows if until is None or until >= today)
 
 
-async def _quota_used(session: AsyncSession, row: TrainingSession) -> dict[str, int]:
+def quota_key_of(row: TrainingSession, enrolment: Enrolment) -> str | None:
+    """The quota an enrolment counts against under the session's current quotas."""
+    return eligibility.quota_of(enrolment.regency_code, row.quotas, enrolment.quota_key)
+
+
+async def quota_used(session: AsyncSession, row: TrainingSession) -> Counter[str]:
+    """Confirmed seats per quota key (waitlisted places wait for their quota, not in it)."""
     if not row.quotas:
-        return {}
+        return Counter()
     rows = await session.execute(
-        select(Enrolment.regency_code, func.count())
+        select(Enrolment.regency_code, Enrolment.quota_key, func.count())
         .where(col(Enrolment.session_id) == row.id)
-        .where(col(Enrolment.status).in_(ACTIVE_ENROLMENT))
-        .group_by(col(Enrolment.regency_code))
+        .where(col(Enrolment.status) == EnrolmentStatus.CONFIRMED)
+        .group_by(col(Enrolment.regency_code), col(Enrolment.quota_key))
     )
     used: Counter[str] = Counter()
-    for regency, count in rows:
-        key = eligibility.quota_of(regency, row.quotas)
+    for regency, nominated, count in rows:
+        key = eligibility.quota_of(regency, row.quotas, nominated)
         if key:
             used[key] += count
-    return dict(used)
+    return used
 
 
 async def _confirm(
@@ -218,7 +246,7 @@ async def _waitlist(
     enrolment.waitlist_seq = (last or 0) + 1
     enrolment.updated_at = now
     await session.flush()
-    position = await waitlist_position(session, enrolment)
+    position = await waitlist_position(session, enrolment, row)
     await stage(
         session,
         [
@@ -235,36 +263,51 @@ async def _waitlist(
     return position
 
 
-async def waitlist_position(session: AsyncSession, enrolment: Enrolment) -> int:
-    """The enrolment's place on its session's waitlist (1 is next)."""
-    ahead = await session.execute(
-        select(func.count())
-        .select_from(Enrolment)
-        .where(col(Enrolment.session_id) == enrolment.session_id)
-        .where(col(Enrolment.status) == EnrolmentStatus.WAITLISTED)
-        .where(col(Enrolment.waitlist_seq) <= enrolment.waitlist_seq)
-    )
-    return int(ahead.scalar_one())
+async def waitlist_position(
+    session: AsyncSession, enrolment: Enrolment, row: TrainingSession
+) -> int:
+    """The enrolment's place in its queue (1 is next): among those waiting for the same
+    quota when the session has quotas, else on the session's whole waitlist."""
+    waiting = (
+        await session.execute(
+            select(Enrolment)
+            .where(col(Enrolment.session_id) == enrolment.session_id)
+            .where(col(Enrolment.status) == EnrolmentStatus.WAITLISTED)
+            .where(col(Enrolment.waitlist_seq) <= enrolment.waitlist_seq)
+        )
+    ).scalars()
+    mine = quota_key_of(row, enrolment)
+    return sum(1 for e in waiting if quota_key_of(row, e) == mine)
 
 
 async def promote_waitlist(
     session: AsyncSession, row: TrainingSession, *, now: datetime
 ) -> list[Enrolment]:
-    """Fill free seats from the waitlist, first come first served."""
-    promoted: list[Enrolment] = []
-    while row.status in NOT_STARTED and row.confirmed_count < row.capacity:
-        nxt = (
+    """Fill free seats from the waitlist in order: the first waiting whose quota has a free
+    seat (so a seat a quota frees goes to that quota's queue)."""
+    if row.status not in NOT_STARTED or row.confirmed_count >= row.capacity:
+        return []
+    waiting = list(
+        (
             await session.execute(
                 select(Enrolment)
                 .where(col(Enrolment.session_id) == row.id)
                 .where(col(Enrolment.status) == EnrolmentStatus.WAITLISTED)
                 .order_by(col(Enrolment.waitlist_seq))
-                .limit(1)
             )
-        ).scalar_one_or_none()
-        if nxt is None:
+        ).scalars()
+    )
+    used = await quota_used(session, row)
+    promoted: list[Enrolment] = []
+    for nxt in waiting:
+        if row.confirmed_count >= row.capacity:
             break
+        key = quota_key_of(row, nxt)
+        if not eligibility.quota_has_room(key, row.quotas, used):
+            continue
         await _confirm(session, row, nxt, from_waitlist=True, now=now)
+        if key:
+            used[key] += 1
         promoted.append(nxt)
     return promoted
 

@@ -133,7 +133,8 @@ async def update_session(
     for field, value in changes.items():
         setattr(row, field, value)
     row.updated_at = now
-    if "capacity" in changes:
+    if {"capacity", "quotas"} & changes.keys():
+        # more seats, or seats of a quota: the queues move
         await enrolments.promote_waitlist(session, row, now=now)
     after = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if row.status == SessionStatus.OPEN and after != before:
