@@ -20,13 +20,14 @@ def reason_codes(outcome):
     return [r["code"] for r in outcome["reasons"]]
 
 
-async def test_unknown_volunteer_is_rejected_with_the_reason(database_url):
+async def test_unknown_volunteer_is_not_found_alone_and_rejected_in_a_list(database_url):
     async with training_app(database_url) as t:
         s = await open_session(t)
         r = await t.post(f"/sessions/{s['id']}/enrolments", {"volunteer_id": str(uuid.uuid4())})
-        assert r.status_code == 200
-        assert r.json()["outcome"] == "rejected"
-        assert reason_codes(r.json()) == ["unknown_volunteer"]
+        assert r.status_code == 404
+        [o] = await enrol_all(t, s["id"], [str(uuid.uuid4())])
+        assert o["outcome"] == "rejected"
+        assert reason_codes(o) == ["unknown_volunteer"]
 
 
 async def test_status_not_allowed_and_prerequisite_missing_are_both_explained(database_url):

@@ -18,6 +18,7 @@ from services.training.domain.enums import (
 from services.training.domain.errors import (
     SessionNotFound,
     UnknownQuota,
+    VolunteerNotFound,
     WrongSessionStatus,
 )
 from services.training.service import enrolments
@@ -85,11 +86,13 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
     response_model=OutcomePublic,
     summary="Enrol one volunteer (confirmed, waitlisted, or rejected with reasons)",
 )
-@raises(SessionNotFound, WrongSessionStatus, UnknownQuota)
+@raises(SessionNotFound, WrongSessionStatus, UnknownQuota, VolunteerNotFound)
 async def enrol(
     session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
 ) -> OutcomePublic:
-    """Confirmed while seats last, else waitlisted; or rejected with every reason."""
+    """Confirmed while seats last, else waitlisted; or rejected with every reason. A
+    volunteer unknown to training or outside your reach (your scope, or the eligible regions
+    of a province or national batch) is the same 404."""
     async with session.begin():
         outcome = await enrolments.enrol(
             session,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from services.training.domain.enums import ReasonCode
+from services.training.domain.enums import OrganiserLevel, ReasonCode
+from services.training.domain.policy import organiser_level
 from shared.regions import within
 
 
@@ -41,10 +42,14 @@ class Offer:
     nominated: str | None = None
 
 
+#: what an unknown volunteer and one outside the operator's reach are both told
+UNKNOWN = Reason(ReasonCode.UNKNOWN_VOLUNTEER, "no such volunteer within your reach")
+
+
 def check(candidate: Candidate, offer: Offer) -> list[Reason]:
     """Every reason the volunteer cannot enrol; empty means eligible."""
     if not candidate.known:
-        return [Reason(ReasonCode.UNKNOWN_VOLUNTEER, "training has no record of this volunteer")]
+        return [UNKNOWN]
     reasons: list[Reason] = []
     if candidate.already_enrolled:
         reasons.append(Reason(ReasonCode.ALREADY_ENROLLED, "already enrolled or waitlisted"))
@@ -129,3 +134,20 @@ def quota_keys_problem(quotas: Mapping[str, int]) -> str | None:
     if sum(1 for k in REMAINDER_KEYS if k in quotas) > 1:
         return "at most one remainder key ('national' or 'remainder')"
     return None
+
+
+def within_reach(
+    *,
+    operator_sees: bool,
+    organiser_region_code: str,
+    eligible_regions: Collection[str],
+    regency_code: str,
+) -> bool:
+    """Whether an operator may enrol a volunteer: one they may see (their scope), or one the
+    eligible regions of a province or national batch explicitly admit (its organiser
+    decides). A regency batch's eligible regions narrow, never widen, the operator's reach."""
+    if operator_sees:
+        return True
+    if organiser_level(organiser_region_code) == OrganiserLevel.REGENCY:
+        return False
+    return any(within(regency_code, r) for r in eligible_regions)

@@ -33,6 +33,7 @@ from services.training.domain.errors import (
     EnrolmentNotFound,
     SessionNotFound,
     UnknownQuota,
+    VolunteerNotFound,
     WrongSessionStatus,
 )
 from services.training.service.common import scoped_session, stage
@@ -67,7 +68,11 @@ async def enrol(
     today: date,
 ) -> Outcome:
     """Enrol one volunteer: confirmed while seats (of its quota) last, else waitlisted for
-    them; or rejected. `quota` nominates the volunteer for an organisation quota."""
+    them; or rejected. `quota` nominates the volunteer for an organisation quota.
+
+    An unknown volunteer and one outside the operator's reach are the same VolunteerNotFound
+    (404), so the answer never tells whether an id exists elsewhere.
+    """
     outcomes = await bulk_enrol(
         session,
         principal=principal,
@@ -77,6 +82,8 @@ async def enrol(
         now=now,
         today=today,
     )
+    if outcomes[0].reasons == [eligibility.UNKNOWN]:
+        raise VolunteerNotFound("no such volunteer within your reach")
     return outcomes[0]
 
 
@@ -103,13 +110,14 @@ async def bulk_enrol(
     course = await session.get(Course, row.course_code)
     assert course is not None  # noqa: S101 - a session's course is never deleted
     return [
-        await _enrol_one(session, row, course, vid, quota, now=now, today=today)
+        await _enrol_one(session, principal, row, course, vid, quota, now=now, today=today)
         for vid in volunteer_ids
     ]
 
 
 async def _enrol_one(
     session: AsyncSession,
+    principal: Principal,
     row: TrainingSession,
     course: Course,
     volunteer_id: uuid.UUID,
@@ -119,6 +127,13 @@ async def _enrol_one(
     today: date,
 ) -> Outcome:
     known = await session.get(KnownVolunteer, volunteer_id)
+    if known is not None and not eligibility.within_reach(
+        operator_sees=principal.sees(known.regency_code),
+        organiser_region_code=row.organiser_region_code,
+        eligible_regions=row.eligible_regions,
+        regency_code=known.regency_code,
+    ):
+        known = None  # Why: answered exactly like an id training does not know
     existing = (
         await session.execute(
             select(Enrolment)
