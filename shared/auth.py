@@ -34,6 +34,7 @@ __all__ = [
     "Needs",
     "NeedsContactsRead",
     "NeedsRevocationsRead",
+    "NeedsSessionsRead",
     "Permission",
     "Principal",
     "Role",
@@ -114,6 +115,8 @@ NeedsContactsRead = Annotated[Principal, Depends(require_permission(Permission.C
 NeedsRevocationsRead = Annotated[
     Principal, Depends(require_permission(Permission.REVOCATIONS_READ))
 ]
+#: a service holding `sessions:read` (notifications reading training's session texts)
+NeedsSessionsRead = Annotated[Principal, Depends(require_permission(Permission.SESSIONS_READ))]
 AnyPrincipal = Annotated[Principal, Depends(any_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Writer = Annotated[Principal, Depends(require_writer)]

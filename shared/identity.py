@@ -54,6 +54,8 @@ class Permission(enum.StrEnum):
     CONTACTS_READ = "contacts:read"
     #: training and notifications follow registry's token revocations
     REVOCATIONS_READ = "revocations:read"
+    #: notifications reads a session's title, organiser and venue (never published) from training
+    SESSIONS_READ = "sessions:read"
 
 
 class Audience(enum.StrEnum):

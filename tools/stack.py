@@ -90,10 +90,12 @@ class Stack:
         """How services find each other and trust registry's tokens: registry signs with
         the development key in `<var>/secrets/` (generated on first run, mode 0600) and
         knows each service's client secret; training and notifications fetch its public
-        keys, follow its revocations and obtain their own tokens (`tools.devkeys`)."""
+        keys, follow its revocations and obtain their own tokens (`tools.devkeys`);
+        notifications reads contacts from registry and session texts from training."""
         env = devkeys.stack_env(service, self.var_dir, self.url("registry"))
         if service == "notifications":
             env["NOTIFICATIONS_REGISTRY_URL"] = self.url("registry")
+            env["NOTIFICATIONS_TRAINING_URL"] = self.url("training")
         return env
 
     def start_broker(self) -> None:

@@ -2,7 +2,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -20,6 +20,15 @@ class Settings(ServiceSettings):
     # notifications' own service token (client credentials: service_client_secret).
     registry_url: str = "http://127.0.0.1:8001"
     registry_timeout_s: float = 5.0
+
+    # A session's title and venue come from training's internal API (never from the public
+    # events), with notifications' own token for audience psm-training (`sessions:read`).
+    # Required in production (no loopback default there).
+    training_url: str = "http://127.0.0.1:8002"
+    training_timeout_s: float = 5.0
+    #: how long a fetched title and venue are reused without asking training again; a
+    #: `session-scheduled`/`session-rescheduled` event makes the copy stale at once
+    session_texts_max_age_s: float = Field(default=300.0, ge=0.0)
 
     # "dev" records every message in the ledger (and the dev channel) without sending it;
     # "live" sends through SMTP and the HTTP gateway configured below.
@@ -56,6 +65,15 @@ class Settings(ServiceSettings):
     delivery_backoff_max_s: float = 3600.0
     delivery_lease_s: float = 120.0
     public_verify_url: str = "https://psm.kemensos.example.id/sertifikat"
+
+    @model_validator(mode="after")
+    def _require_training_url_in_production(self) -> "Settings":
+        if self.environment == "production" and "training_url" not in self.model_fields_set:
+            raise ValueError(
+                "unsafe production settings: training_url (NOTIFICATIONS_TRAINING_URL) is "
+                "required in production"
+            )
+        return self
 
     def service_token_url(self) -> str | None:
         """token_url, else registry's `/auth/token` at registry_url."""

@@ -16,21 +16,25 @@ from services.notifications.config import Settings
 from services.notifications.contacts import RegistryContacts
 from services.notifications.domain.enums import ChannelName
 from services.notifications.domain.ratelimit import TokenBucket
+from services.notifications.session_texts import TrainingSessions
+from shared.identity import Audience
 from shared.metrics import ServiceMetrics
 from shared.runtime import Runtime, ServiceState
-from shared.trust import IssuerLink
+from shared.trust import IssuerLink, ServiceTokens
 
 DevMessages = deque[dict[str, str]]
 
 
 @dataclass
 class NotificationsState(ServiceState):
-    """The runtime plus notifications' own parts: channels, registry's contact API, the
-    development outbox, per-channel rate limits and the notifications counter; `issuer`
-    follows registry's keys and revocations and holds notifications' own service token."""
+    """The runtime plus notifications' own parts: channels, registry's contact API,
+    training's session texts, the development outbox, per-channel rate limits and the
+    notifications counter; `issuer` follows registry's keys and revocations and holds
+    notifications' own service token for registry (training's is a second one)."""
 
     channels: dict[str, Channel]
     contacts: RegistryContacts
+    training: TrainingSessions
     notifications_total: Counter
     issuer: IssuerLink
     dev_messages: DevMessages = field(default_factory=lambda: deque(maxlen=500))
@@ -82,11 +86,35 @@ def build_state(
             auth=issuer.tokens,
             timeout_s=settings.registry_timeout_s,
         ),
+        training=TrainingSessions(
+            base_url=settings.training_url,
+            auth=training_tokens(issuer, settings, runtime),
+            timeout_s=settings.training_timeout_s,
+            clock=runtime.clock,
+        ),
         notifications_total=notifications_counter(runtime.metrics),
         issuer=issuer,
         dev_messages=store,
         verifier=issuer.verifier,
         jwks=issuer.jwks,
+    )
+
+
+def training_tokens(
+    issuer: IssuerLink, settings: Settings, runtime: Runtime
+) -> ServiceTokens | None:
+    """notifications' own tokens for training (audience psm-training), from the same
+    client credentials as its registry tokens (None without a client secret)."""
+    token_url = settings.service_token_url()
+    if settings.service_client_secret is None or token_url is None:
+        return None
+    return ServiceTokens(
+        client=issuer.client,
+        token_url=token_url,
+        client_id=runtime.name,
+        client_secret=settings.service_client_secret,
+        audience=Audience.TRAINING,
+        clock=runtime.clock,
     )
 
 

@@ -1,10 +1,12 @@
-"""Events published by training. No personal data: ids, codes, levels, dates and counts only."""
+"""Events published by training. No personal data and no free text: ids, codes, levels,
+dates and counts only (what people type, such as a session's title, organiser or venue,
+stays in training, which serves it to authorised callers at `/internal/sessions/{id}`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -25,9 +27,8 @@ ENROLMENTS_TOPIC = "training.enrolments"
 CERTIFICATES_TOPIC = "training.certificates"
 
 Level = Literal["dasar", "lanjutan", "khusus"]
-#: a name people read (session title, organiser, venue): public facts about a public event,
-#: bounded; never about a person (see tests/contract/test_no_free_text.py)
-DisplayName = Annotated[str, Field(max_length=200)]
+#: the typed names version 1 of `session-scheduled` and `session-rescheduled` carried
+TYPED_SESSION_TEXT = frozenset({"title", "organiser_agency", "venue_name"})
 
 
 def _reason_as_code(data: Any) -> Any:
@@ -35,6 +36,14 @@ def _reason_as_code(data: Any) -> Any:
     as the code `other`; its text is dropped, not carried into the reader's state."""
     if isinstance(data, dict) and "reason_code" not in data and "reason" in data:
         return {k: v for k, v in data.items() if k != "reason"} | {"reason_code": "other"}
+    return data
+
+
+def _without_typed_text(data: Any) -> Any:
+    """Read a version 1 session payload (title, organiser, venue name as an operator typed
+    them, still on the topic's older records) without its text: dropped, never kept."""
+    if isinstance(data, dict) and TYPED_SESSION_TEXT & data.keys():
+        return {k: v for k, v in data.items() if k not in TYPED_SESSION_TEXT}
     return data
 
 
@@ -48,16 +57,24 @@ class SessionEvent(Event):
 
 
 class SessionScheduled(SessionEvent):
-    """A Bimtek batch opened for enrolment (reminders are scheduled from its dates)."""
+    """A Bimtek batch opened for enrolment (reminders are scheduled from its dates).
+
+    Version 2: no title, organiser name or venue name (text an operator types); the
+    course, the organiser's region and the venue's village say what and where. Training
+    serves the texts to services holding `sessions:read` (`GET /internal/sessions/{id}`).
+    """
 
     event_type: ClassVar[str] = "session-scheduled"
+    schema_version: ClassVar[int] = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return _without_typed_text(data)
 
     course_code: CourseCode
     level: Level
-    title: DisplayName
-    organiser_agency: DisplayName = Field(description="e.g. 'Dinas Sosial Kota Depok'")
     organiser_region_code: OrganiserRegionCode
-    venue_name: DisplayName
     venue_village_code: VillageCode
     start_date: date
     end_date: date
@@ -68,15 +85,23 @@ class SessionScheduled(SessionEvent):
 
 
 class SessionRescheduled(SessionEvent):
-    """A session moved to other dates or another venue (reminders follow the new dates)."""
+    """A session moved to other dates or another venue (reminders follow the new dates).
+
+    Version 2: no venue name (see `SessionScheduled`); the venue's village code stays.
+    """
 
     event_type: ClassVar[str] = "session-rescheduled"
+    schema_version: ClassVar[int] = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_v1(cls, data: Any) -> Any:
+        return _without_typed_text(data)
 
     start_date: date
     end_date: date
     previous_start_date: date
     previous_end_date: date
-    venue_name: DisplayName
     venue_village_code: VillageCode
     timezone: Timezone
 

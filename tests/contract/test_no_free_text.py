@@ -28,12 +28,8 @@ ALLOWED: dict[str, str] = {
     # identifiers training generates (never typed by a person); their shapes vary by series
     "certificate-issued.certificate_number": "series/serial made by training, e.g. BIMTEK-DASAR/32.76/2022/000001",
     "certificate-issued.verification_code": "random code from training's unambiguous alphabet",
-    # display names of a public Bimtek batch (as announced by the organiser), max 200 chars;
-    # participants are told them. They name things, not people.
-    "session-scheduled.title": "the public title of the batch, e.g. 'Bimtek Dasar PSM 2022'",
-    "session-scheduled.organiser_agency": "the organising agency, e.g. 'Dinas Sosial Kota Depok'",
-    "session-scheduled.venue_name": "the public venue, e.g. 'Aula Baleka lt. 10'",
-    "session-rescheduled.venue_name": "the public venue after the move",
+    # Nothing an operator types: a session's title, organiser and venue names stay in
+    # training (GET /internal/sessions/{id}, sessions:read), the events carry codes.
 }
 
 # A pattern restricts when it is anchored at both ends and has no wildcard that admits any

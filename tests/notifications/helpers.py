@@ -70,14 +70,69 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 CLIENT_SECRET = TEST_CLIENT_SECRETS["notifications"]
 
 
+#: what training answers for a session the test did not describe (the names the tests expect)
+DEFAULT_SESSION_TEXTS = {
+    "title": "Bimtek PSM Dasar Kota Depok",
+    "organiser_agency": "Dinas Sosial Kota Depok",
+    "venue_name": "Aula Baleka lt. 10",
+    "venue_village_code": DEPOK,
+    "timezone": "Asia/Jakarta",
+    "status": "open",
+}
+
+
+@dataclass
+class FakeTraining:
+    """Training's `GET /internal/sessions/{id}` for tokens of audience psm-training holding
+    `sessions:read`. A session in `sessions` answers with what is given there (the rest from
+    `DEFAULT_SESSION_TEXTS`); any other with `default` (None: 404); `down` answers 503.
+    Every answer is recorded."""
+
+    sessions: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    default: dict[str, Any] | None = field(default_factory=lambda: dict(DEFAULT_SESSION_TEXTS))
+    down: bool = False
+    requests: list[uuid.UUID] = field(default_factory=list)
+
+    def routes(self, api: FastAPI) -> None:
+        verifier = TokenVerifier(
+            issuer=TEST_TOKEN_ISSUER,
+            audience=Audience.TRAINING,
+            keys=PublicKeys(json.loads(TEST_JWKS)),
+            revocations=Revocations.followed_elsewhere(),
+        )
+
+        @api.get("/internal/sessions/{sid}")
+        async def session_texts(sid: uuid.UUID, request: Request) -> Any:
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            try:
+                principal = verifier.verify(token)
+            except Unauthenticated:
+                return JSONResponse({"detail": "unauthenticated"}, status_code=401)
+            if not principal.may(Permission.SESSIONS_READ):
+                return JSONResponse({"detail": "needs sessions:read"}, status_code=403)
+            if self.down:
+                return JSONResponse({"detail": "down"}, status_code=503)
+            self.requests.append(sid)
+            found = self.sessions.get(sid, self.default)
+            if found is None:
+                return JSONResponse({"detail": "unknown"}, status_code=404)
+            start = date(2026, 12, 20)
+            dates = {"start_date": str(start), "end_date": str(start + timedelta(days=1))}
+            return {"session_id": str(sid), **dates, **DEFAULT_SESSION_TEXTS, **found}
+
+
 @dataclass
 class FakeRegistry:
     """Registry's token endpoint (client credentials, the test issuer) and internal API:
-    contacts for service tokens holding `contacts:read` only, every call recorded."""
+    contacts for service tokens holding `contacts:read` only, every call recorded.
+
+    The same loopback server also plays training's internal session route (`training`):
+    notifications' tests point both URLs at it unless they run a real training."""
 
     settings: Settings
     #: what /auth/token grants notifications (registry's grant table)
-    grants: frozenset[Permission] = frozenset({Permission.CONTACTS_READ})
+    grants: frozenset[Permission] = frozenset({Permission.CONTACTS_READ, Permission.SESSIONS_READ})
+    training: FakeTraining = field(default_factory=FakeTraining)
     tokens_issued: int = 0
     contacts: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     erased: set[uuid.UUID] = field(default_factory=set)
@@ -111,6 +166,7 @@ class FakeRegistry:
     def app(self) -> FastAPI:
         api = FastAPI()
         self._token_endpoint(api)
+        self.training.routes(api)
         verifier = TokenVerifier(
             issuer=TEST_TOKEN_ISSUER,
             audience=Audience.REGISTRY,
@@ -257,17 +313,20 @@ async def notifications_app(
     registry_url: str,
     clock: FrozenClock,
     bootstrap: str = "127.0.0.1:1",
+    training_url: str | None = None,
     **overrides: Any,
 ) -> AsyncIterator[FastAPI]:
     """A migrated notifications app whose dispatcher the test drives by hand (its clock is `clock`).
 
-    Its lifespan is not started: handlers are fed through `consume`, routes through ASGI."""
+    Its lifespan is not started: handlers are fed through `consume`, routes through ASGI.
+    Training's internal API is at `training_url` (default: the fake registry's server)."""
     await migrate("notifications", database_url)
     settings = settings_for(
         "notifications",
         database_url=database_url,
         bootstrap=bootstrap,
         registry_url=registry_url,
+        training_url=training_url or registry_url,
         **{"delivery_backoff_s": 60.0, **overrides},
     )
     app = create_app(settings, clock=clock, run_dispatcher=False)
@@ -339,10 +398,7 @@ def scheduled(sid: uuid.UUID, start: date, zone: str = "Asia/Jakarta") -> tr.Ses
         session_id=sid,
         course_code="BMT-DASAR",
         level="dasar",
-        title="Bimtek PSM Dasar Kota Depok",
-        organiser_agency="Dinas Sosial Kota Depok",
         organiser_region_code="32.76",
-        venue_name="Aula Baleka lt. 10",
         venue_village_code=DEPOK,
         start_date=start,
         end_date=start + timedelta(days=1),
@@ -358,7 +414,6 @@ def rescheduled(sid: uuid.UUID, start: date, previous: date) -> tr.SessionResche
         end_date=start + timedelta(days=1),
         previous_start_date=previous,
         previous_end_date=previous + timedelta(days=1),
-        venue_name="Aula Baleka lt. 10",
         venue_village_code=DEPOK,
         timezone="Asia/Jakarta",
     )

@@ -40,6 +40,7 @@ async def test_same_event_delivered_twice_makes_exactly_one_message(broker, data
         database_url=database_url,
         bootstrap=broker.bootstrap,
         registry_url=registry.url,
+        training_url=registry.url,
         dispatch_interval_s=0.1,
     )
     app = create_app(settings, clock=FrozenClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC)))
@@ -75,6 +76,7 @@ async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_
         database_url=database_url,
         bootstrap=broker.bootstrap,
         registry_url=registry.url,
+        training_url=registry.url,
     )
     clock = FrozenClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
     app = create_app(settings, clock=clock, run_dispatcher=False)

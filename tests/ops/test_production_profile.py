@@ -55,6 +55,8 @@ def production(service: str, **overrides: Any) -> dict[str, Any]:
         }
     if service == "training":
         values["certificate_signing_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
+    if service == "notifications":
+        values["training_url"] = "http://training"
     return values | overrides
 
 
@@ -139,6 +141,16 @@ def test_production_refuses_a_weak_database_password(service):
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_production_refuses_sqlite(service):
     assert "PostgreSQL" in refusal(service, database_url="sqlite+aiosqlite:///var/x.db")
+
+
+def test_production_notifications_needs_the_training_url():
+    values = production("notifications")
+    del values["training_url"]
+    with pytest.raises(ValidationError) as caught:
+        settings_class("notifications")(**values)
+    assert "training_url (NOTIFICATIONS_TRAINING_URL) is required in production" in str(
+        caught.value
+    )
 
 
 def test_production_refuses_the_development_nik_keys():

@@ -477,7 +477,11 @@ async def test_client_credentials_give_a_service_exactly_its_grants(tmp_path):
             "service",
             "national",
         )
-        assert principal.permissions == {Permission.CONTACTS_READ, Permission.REVOCATIONS_READ}
+        assert principal.permissions == {
+            Permission.CONTACTS_READ,
+            Permission.REVOCATIONS_READ,
+            Permission.SESSIONS_READ,
+        }
         assert claims(token)["exp"] - claims(token)["iat"] == 300
         training = await reg.client.post(
             "/auth/token",

@@ -175,3 +175,4 @@ async def test_routes_for_services_refuse_operators_and_revocations_need_their_p
             assert answer.status_code == 403, f"{service} {method} {path}: {answer.status_code}"
         await app.state.runtime.engine.dispose()
     assert needs.get("registry GET /internal/revocations") == {Permission.REVOCATIONS_READ}
+    assert needs.get("training GET /internal/sessions/{session_id}") == {Permission.SESSIONS_READ}

@@ -128,3 +128,43 @@ def test_a_new_event_refuses_a_reason_code_outside_the_list():
                 "cancelled_at": "2026-12-01T08:00:00+07:00",
             }
         )
+
+
+V1_SCHEDULED = {
+    "course_code": "BIMTEK-DASAR",
+    "level": "dasar",
+    "title": "Bimtek Dasar, hubungi Pak Budi 081234567890",
+    "organiser_agency": "Dinas Sosial Kota Depok",
+    "organiser_region_code": "32.76",
+    "venue_name": "Aula Baleka lt. 10",
+    "venue_village_code": "32.76.01.1006",
+    "start_date": "2026-12-20",
+    "end_date": "2026-12-21",
+    "capacity": 100,
+    "timezone": "Asia/Jakarta",
+}
+V1_RESCHEDULED = {
+    "start_date": "2026-12-27",
+    "end_date": "2026-12-28",
+    "previous_start_date": "2026-12-20",
+    "previous_end_date": "2026-12-21",
+    "venue_name": "Rumah Bu Siti, Jl. Melati 3",
+    "venue_village_code": "32.76.01.1006",
+    "timezone": "Asia/Jakarta",
+}
+
+
+@pytest.mark.parametrize(
+    ("model_name", "payload"),
+    [("SessionScheduled", V1_SCHEDULED), ("SessionRescheduled", V1_RESCHEDULED)],
+)
+def test_a_version_1_session_record_is_read_with_its_typed_names_dropped(model_name, payload):
+    from shared.events import training
+
+    model = getattr(training, model_name)
+    event = model.model_validate({"session_id": str(uuid.uuid4()), **payload})
+    dumped = event.model_dump_json()
+    assert model.schema_version == 2
+    assert not {"title", "organiser_agency", "venue_name"} & set(event.model_dump())
+    assert "0812" not in dumped and "Melati" not in dumped and "Aula" not in dumped
+    assert event.venue_village_code == "32.76.01.1006" and str(event.start_date) in dumped

@@ -133,7 +133,14 @@ class OptOut(NotificationsModel, table=True):
 
 
 class TrainingSession(NotificationsModel, table=True):
-    """Read model of Bimtek sessions (what a message about a session needs to say)."""
+    """Read model of Bimtek sessions (what a message about a session needs to say).
+
+    Dates, zone and status come from training's events. `title` and `venue_name` are a
+    copy of what training serves at `/internal/sessions/{id}` (the events no longer carry
+    them), fetched at `texts_fetched_at`; each schedule or reschedule event bumps
+    `texts_version`, which makes the copy stale and keeps a fetch begun before the event
+    from being stored after it.
+    """
 
     __tablename__ = "sessions"
     __table_args__ = (
@@ -152,6 +159,8 @@ class TrainingSession(NotificationsModel, table=True):
     cancel_reason_code: SessionCancelReason | None = enum_field(
         SessionCancelReason, 40, default=None, nullable=True
     )
+    texts_version: int = 0
+    texts_fetched_at: datetime | None = None
 
 
 class Enrolment(NotificationsModel, table=True):

@@ -33,13 +33,14 @@ from services.notifications.domain.enums import (
     NotificationStatus,
     ScheduledStatus,
 )
-from services.notifications.service import ledger, readmodel
+from services.notifications.service import ledger, readmodel, session_texts
 from services.notifications.service.recipients import (
     ContactProblem,
     Target,
     prefetch_contacts,
     resolve_target,
 )
+from services.notifications.service.session_texts import SessionTextsUnavailable
 from services.notifications.state import NotificationsState
 from shared.dead_letters import describe_error
 from shared.logging import get_logger
@@ -165,9 +166,11 @@ async def deliver(
     except ContactUnavailable as exc:
         return retry_or_fail(state, row, now, Outcome(NotificationStatus.RETRY, error=str(exc)))
     try:
-        subject, body = await render(state, row, target)
+        subject, body = await render(state, row, target, now=now)
     except templates.TemplateError as exc:
         return Outcome(NotificationStatus.FAILED, error=str(exc))
+    except SessionTextsUnavailable as exc:  # the session's title and venue: ask again later
+        return retry_or_fail(state, row, now, Outcome(NotificationStatus.RETRY, error=str(exc)))
     zone = timezone_of(target.province_code) if target.province_code else "Asia/Jakarta"
     until = rules.quiet_until(
         now,
@@ -320,11 +323,13 @@ async def record(state: NotificationsState, row: Notification, outcome: Outcome)
     )
 
 
-async def render(state: NotificationsState, row: Notification, target: Target) -> tuple[str, str]:
-    """The row's subject and body: the recipient's name, the session, the row's own context."""
+async def render(
+    state: NotificationsState, row: Notification, target: Target, *, now: datetime
+) -> tuple[str, str]:
+    """The row's subject and body: the recipient's name, the session (its title and venue
+    from training, `session_texts`), the row's own context."""
     context: dict[str, Any] = {"nama": target.name}
     if row.session_id is not None:
-        async with state.read_sessionmaker() as session:
-            context.update(await readmodel.session_context(session, row.session_id))
+        context.update(await session_texts.session_context(state, row.session_id, now=now))
     context.update(json.loads(row.context or "{}"))
     return templates.render(row.template, context)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -184,6 +184,38 @@ async def upsert_session(session: AsyncSession, **values: Any) -> None:
     await upsert(session, TrainingSession, ["session_id"], values)
 
 
+async def texts_changed(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """The session was (re)scheduled: its copy of the title and venue is stale, and a fetch
+    begun before now must not be stored (`texts_version` moves on)."""
+    await session.execute(
+        update(TrainingSession)
+        .where(col(TrainingSession.session_id) == session_id)
+        .values(texts_version=col(TrainingSession.texts_version) + 1, texts_fetched_at=None)
+    )
+
+
+async def store_texts(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    *,
+    version: int,
+    title: str,
+    venue_name: str,
+    fetched_at: datetime,
+) -> bool:
+    """Keep training's answer as the session's copy, unless an event changed the session
+    since the fetch began (`version` no longer current); whether it was kept."""
+    result = await session.execute(
+        update(TrainingSession)
+        .where(
+            col(TrainingSession.session_id) == session_id,
+            col(TrainingSession.texts_version) == version,
+        )
+        .values(title=title, venue_name=venue_name, texts_fetched_at=fetched_at)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def set_session_status(
     session: AsyncSession,
     session_id: uuid.UUID,
@@ -235,16 +267,24 @@ async def cancel_pending_reminders(session: AsyncSession, session_id: uuid.UUID)
     )
 
 
-async def session_context(session: AsyncSession, session_id: uuid.UUID | None) -> dict[str, Any]:
-    """What templates call `sesi`: the latest known title, venue and dates."""
-    found = await session.get(TrainingSession, session_id) if session_id else None
-    if found is None:
-        return {"sesi": {"judul": "Bimtek PSM", "tempat": "-", "mulai": "-", "selesai": "-"}}
+async def session_row(session: AsyncSession, session_id: uuid.UUID) -> TrainingSession | None:
+    """The session's read-model row, if its events were seen."""
+    return await session.get(TrainingSession, session_id)
+
+
+def session_context(
+    *,
+    title: str | None,
+    venue_name: str | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> dict[str, Any]:
+    """What templates call `sesi`: title, venue and dates (placeholders for what is unknown)."""
     return {
         "sesi": {
-            "judul": found.title or "Bimtek PSM",
-            "tempat": found.venue_name or "-",
-            "mulai": found.start_date.isoformat() if found.start_date else "-",
-            "selesai": found.end_date.isoformat() if found.end_date else "-",
+            "judul": title or "Bimtek PSM",
+            "tempat": venue_name or "-",
+            "mulai": start_date.isoformat() if start_date else "-",
+            "selesai": end_date.isoformat() if end_date else "-",
         }
     }

@@ -132,18 +132,18 @@ async def volunteer_profile_updated(
 async def session_scheduled(
     session: AsyncSession, event: tr.SessionScheduled, *, settings: Settings, now: datetime
 ) -> None:
-    """Remember the session and schedule its reminders."""
+    """Remember the session and schedule its reminders; its title and venue are read from
+    training when a message is written (`service.session_texts`)."""
     await readmodel.upsert_session(
         session,
         session_id=event.session_id,
-        title=event.title,
         level=event.level,
-        venue_name=event.venue_name,
         start_date=event.start_date,
         end_date=event.end_date,
         timezone=event.timezone,
         status=SessionStatus.SCHEDULED,
     )
+    await readmodel.texts_changed(session, event.session_id)
     await schedule_reminders(
         session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
     )
@@ -152,16 +152,17 @@ async def session_scheduled(
 async def session_rescheduled(
     session: AsyncSession, event: tr.SessionRescheduled, *, settings: Settings, now: datetime
 ) -> None:
-    """New dates: the old reminders are cancelled and new ones scheduled."""
+    """New dates or venue: the old reminders are cancelled and new ones scheduled, and the
+    copy of the title and venue is stale (the next message reads them from training)."""
     await readmodel.upsert_session(
         session,
         session_id=event.session_id,
-        venue_name=event.venue_name,
         start_date=event.start_date,
         end_date=event.end_date,
         timezone=event.timezone,
         status=SessionStatus.SCHEDULED,
     )
+    await readmodel.texts_changed(session, event.session_id)
     await schedule_reminders(
         session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
     )

@@ -67,7 +67,7 @@ COMMON_PASSWORDS = frozenset(
 #: What each platform service may ask registry for (client credentials at POST /auth/token):
 #: the values of `shared.identity.Permission`.
 SERVICE_GRANTS: dict[str, frozenset[str]] = {
-    "notifications": frozenset({"contacts:read", "revocations:read"}),
+    "notifications": frozenset({"contacts:read", "revocations:read", "sessions:read"}),
     "training": frozenset({"revocations:read"}),
 }
 

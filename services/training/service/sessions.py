@@ -150,7 +150,6 @@ def _rescheduled(row: TrainingSession, old_start: date, old_end: date) -> Sessio
         end_date=row.end_date,
         previous_start_date=old_start,
         previous_end_date=old_end,
-        venue_name=row.venue_name,
         venue_village_code=row.venue_village_code,
         timezone=timezone_of(row.venue_village_code),
     )
@@ -180,10 +179,7 @@ def _scheduled(row: TrainingSession) -> SessionScheduled:
         session_id=row.id,
         course_code=row.course_code,
         level=row.level,
-        title=row.title,
-        organiser_agency=row.organiser_agency,
         organiser_region_code=row.organiser_region_code,
-        venue_name=row.venue_name,
         venue_village_code=row.venue_village_code,
         start_date=row.start_date,
         end_date=row.end_date,
