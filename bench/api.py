@@ -104,10 +104,11 @@ def replicate(db: Path, n: int, villages: tuple[str, ...]) -> int:
     every outbox row published and ANALYZE.
 
     Copy k of source row j gets a new id (a random UUID v4), a random unique 64-hex
-    `nik_hash`, the village that `valid_row` gives the global row number g (imported + the
-    replicas before it: `villages[g % len(villages)]`, so every village and regency keeps
-    the share the Importer alone would have given it) with its district, regency and
-    province codes, and `registered_at`/`updated_at` k days earlier than the source's.
+    `nik_hash` under the source's hash key id (`h1:…`), the village that `valid_row` gives
+    the global row number g (imported + the replicas before it: `villages[g %
+    len(villages)]`, so every village and regency keeps the share the Importer alone would
+    have given it) with its district, regency and province codes, and
+    `registered_at`/`updated_at` k days earlier than the source's.
     Everything else is the source row's: `nik_encrypted` (it still decrypts, to the source's
     NIK), names and search key, birth date, status. Replicas get no outbox row: published
     events are kept `outbox_retention_hours` (24) by the relay, so a registry of 500,000
@@ -171,7 +172,8 @@ def replicate(db: Path, n: int, villages: tuple[str, ...]) -> int:
                 # Column names and SQL fragments are this module's constants; values are bound.
                 conn.execute(
                     f"INSERT INTO volunteers ({', '.join(_SET + _SHIFTED + tuple(copied))}) "  # noqa: S608
-                    f"SELECT {_uuid4()}, lower(hex(randomblob(32))), v.village, v.district, "
+                    f"SELECT {_uuid4()}, substr(s.nik_hash, 1, instr(s.nik_hash, ':')) "
+                    "|| lower(hex(randomblob(32))), v.village, v.district, "
                     f"v.regency, v.province, {shifted}, "
                     + ", ".join(f"s.{c}" for c in copied)
                     + " FROM bench_src s JOIN bench_villages v ON v.i = (:offset + s.jj) % :n "

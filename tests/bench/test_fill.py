@@ -27,7 +27,9 @@ def test_fill_imports_a_slice_and_replicates_the_rest(tmp_path):
         journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert len(rows) == 1_000
     assert len({r[0] for r in rows}) == 1_000 and all(len(r[0]) == 32 for r in rows)
-    assert len({r[1] for r in rows}) == 1_000 and all(len(r[1]) == 64 for r in rows)
+    assert len({r[1] for r in rows}) == 1_000
+    # the lookup key's id, then 64 hex digits (imported rows and replicas alike)
+    assert all(r[1].startswith("h1:") and len(r[1]) == 67 for r in rows)
     assert all(r[2] for r in rows)  # every replica carries a (source's) encrypted NIK
     # row g gets the village the sample generator gives row g, with its parent codes
     assert [r[3] for r in rows] == [villages[g % len(villages)] for g in range(1_000)]

@@ -344,7 +344,9 @@ async def test_weak_initial_passwords_are_refused_without_being_echoed(tmp_path,
         }
         r = await reg.client.post("/operators", json=body, headers=reg.headers(NATIONAL))
         assert r.status_code == 422, r.text
-        assert r.json()["errors"][0]["field"] == "password"
+        # the schema refuses a too-short one (its path names the body's variant), the
+        # domain rule the others
+        assert r.json()["errors"][0]["field"].split(".")[-1] == "password"
         assert password not in r.text
 
 

@@ -207,11 +207,16 @@ def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch
             "regency_operator",
             "--scope",
             "32.76",
+            "--password-stdin",
         ],
+        input="taman-kota-margonda-2026\n",
     )
     assert created.exit_code == 0, created.output
+    operator_id = created.output.split()[1].rstrip(":")
     wrong = runner.invoke(
-        app, ["operators", "create", "x@y.id", "--role", "regency_operator", "--scope", "32"]
+        app,
+        ["operators", "create", "x@y.id", "--role", "regency_operator", "--scope", "32"],
+        input="taman-kota-margonda-2026\ntaman-kota-margonda-2026\n",
     )
     assert wrong.exit_code == 2
     token = runner.invoke(app, ["operators", "token", "depok@dinsos.go.id"])
@@ -224,7 +229,7 @@ def test_the_cli_creates_operators_and_issues_their_tokens(tmp_path, monkeypatch
     )
     principal = verifier.verify(token.output.strip())
     assert (principal.subject, principal.role, principal.scope) == (
-        "depok@dinsos.go.id",
+        operator_id,
         "regency_operator",
         "32.76",
     )

@@ -57,7 +57,7 @@ async def test_read_model_follows_status_transfer_and_erasure(broker, tmp_path):
         )
 
         async def known(vid, field, value):
-            r = await tr.client.get(f"/volunteers/{vid}")
+            r = await tr.client.get(f"/volunteers/{vid}", headers=h)
             return r.status_code == 200 and r.json()[field] == value
 
         await eventually(lambda: known(a.volunteer_id, "status", "active"), message="status")
@@ -74,7 +74,9 @@ async def test_read_model_follows_status_transfer_and_erasure(broker, tmp_path):
         await feed.publish(VolunteerErased(volunteer_id=a.volunteer_id, erased_at=now))
 
         async def forgotten():
-            return (await tr.client.get(f"/volunteers/{a.volunteer_id}")).status_code == 404
+            return (
+                await tr.client.get(f"/volunteers/{a.volunteer_id}", headers=h)
+            ).status_code == 404
 
         await eventually(forgotten, message="erasure")
         listed = (await tr.client.get(f"/sessions/{sid}/enrolments", headers=h)).json()

@@ -52,7 +52,7 @@ class AuditEntryPublic(BaseModel):
 # email's name part (domain.operators.check_new_password).
 class _NewAccount(BaseModel):
     email: str = Field(max_length=200, pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=1, max_length=1024, repr=False)
+    password: str = Field(min_length=12, max_length=256, repr=False)
 
 
 class NationalAdminCreate(_NewAccount):

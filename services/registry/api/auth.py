@@ -75,7 +75,7 @@ class PasswordChange(BaseModel):
     """The current password and the new one."""
 
     current_password: str = Field(min_length=1, max_length=1024)
-    new_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=12, max_length=256)
 
 
 def _throttle_email(request: Request, state: State, email: str) -> None:
@@ -199,8 +199,8 @@ async def change_password(
 @raises(ClientRefused)
 async def service_token(
     grant_type: Annotated[Literal["client_credentials"], Form()],
-    client_id: Annotated[str, Form(max_length=100)],
-    client_secret: Annotated[str, Form(max_length=1000)],
+    client_id: Annotated[str, Form(min_length=1, max_length=100)],
+    client_secret: Annotated[str, Form(min_length=1, max_length=1000)],
     state: State,
     response: Response,
     audience: Annotated[Audience, Form()] = Audience.REGISTRY,
