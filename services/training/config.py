@@ -42,6 +42,8 @@ class Settings(ServiceSettings):
     session_future_days: int = Field(default=DEFAULT_BOUNDS.future_days, ge=0, le=3650)
     #: the longest session, in calendar days (bounds every per-day loop)
     session_max_days: int = Field(default=DEFAULT_BOUNDS.max_days, ge=1, le=366)
+    #: a completed session may be re-opened for correction this many days after completion
+    reopen_window_days: int = Field(default=14, ge=0, le=365)
     #: a folder of `<year>.json` holiday calendars for years lokal does not cover
     holidays_dir: Path = HOLIDAYS_DIR
 

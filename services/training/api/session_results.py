@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictFloat
 
 from services.training.api.deps import State
+from services.training.domain import completion as domain_completion
 from services.training.domain.enums import (
     AttendanceStatus,
+    CompletionForceReason,
     Level,
+    ParticipantOutcome,
+    ReopenReason,
+    SessionStatus,
 )
 from services.training.domain.errors import (
+    CompletionTooEarly,
     DayOutsideSession,
     EnrolmentNotFound,
+    InvalidField,
     NotAParticipant,
+    ReopenWindowClosed,
     SessionNotFound,
     WrongSessionStatus,
 )
 from services.training.service import completion
-from shared.auth import Writer
-from shared.deps import Session
+from shared.auth import CurrentPrincipal, Writer
+from shared.deps import ReadSession, Session
 from shared.fields import IsoDate
 from shared.problems import raises
 
@@ -136,16 +144,33 @@ class SessionSummary(BaseModel):
     completed_at: datetime
 
 
+class CompleteBody(BaseModel):
+    """Completion before the session's last day must be forced, with a reason code."""
+
+    force: bool = False
+    reason_code: CompletionForceReason | None = Field(
+        default=None, description="required with `force: true` before the last day"
+    )
+
+
 @router.post(
     "/{session_id}/complete",
     response_model=SessionSummary,
     summary="Evaluate participants and issue certificates",
 )
-@raises(SessionNotFound, WrongSessionStatus)
+@raises(SessionNotFound, WrongSessionStatus, CompletionTooEarly, InvalidField)
 async def complete(
-    session_id: uuid.UUID, principal: Writer, session: Session, state: State
+    session_id: uuid.UUID,
+    principal: Writer,
+    session: Session,
+    state: State,
+    body: CompleteBody | None = None,
 ) -> SessionSummary:
-    """Idempotent: completing again returns the same summary and issues nothing."""
+    """Refused (409) before the last day unless `force: true` with a `reason_code`; see
+    `GET …/completion-preview` first. Idempotent: completing again returns the same summary
+    and issues nothing. After a re-opening it evaluates again (certificates issued or
+    revoked with `issued_in_error`)."""
+    body = body or CompleteBody()
     async with session.begin():
         summary = await completion.complete(
             session,
@@ -153,5 +178,130 @@ async def complete(
             session_id=session_id,
             signer=state.signer,
             now=state.clock.now(),
+            today=state.clock.today(),
+            force=body.force,
+            reason_code=body.reason_code,
         )
     return SessionSummary.model_validate(summary)
+
+
+class ParticipantPreview(BaseModel):
+    """One participant as completion would judge them now, and why."""
+
+    enrolment_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    regency_code: str
+    days_attended: int
+    days: int
+    attendance_pct: float
+    post_score: float | None
+    would_pass: bool
+    reason: str
+    outcome: ParticipantOutcome | None = Field(description="the stored outcome, if completed")
+
+
+class CompletionPreview(BaseModel):
+    """Who would pass and why; whether completing now needs `force`."""
+
+    session_id: uuid.UUID
+    status: SessionStatus
+    last_day: date
+    needs_force: bool = Field(description="today is before the session's last day")
+    min_attendance_pct: int
+    pass_mark: int
+    participants: int
+    would_pass: int
+    would_fail: int
+    results: list[ParticipantPreview]
+
+
+@router.get(
+    "/{session_id}/completion-preview",
+    response_model=CompletionPreview,
+    summary="Who would pass and why, before completing",
+)
+@raises(SessionNotFound, WrongSessionStatus)
+async def completion_preview(
+    session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession, state: State
+) -> CompletionPreview:
+    """Evaluates every confirmed participant (attendance, post-test) without changing
+    anything; for a session in progress or completed."""
+    today = state.clock.today()
+    row, evaluations, course = await completion.preview(
+        session, principal=principal, session_id=session_id
+    )
+    results = [
+        ParticipantPreview(
+            enrolment_id=ev.enrolment.id,
+            volunteer_id=ev.enrolment.volunteer_id,
+            regency_code=ev.enrolment.regency_code,
+            days_attended=ev.days_attended,
+            days=ev.days,
+            attendance_pct=ev.attendance_pct,
+            post_score=ev.enrolment.post_score,
+            would_pass=ev.verdict.passed,
+            reason=ev.verdict.reason,
+            outcome=ev.enrolment.outcome,
+        )
+        for ev in evaluations
+    ]
+    passing = sum(r.would_pass for r in results)
+    return CompletionPreview(
+        session_id=row.id,
+        status=row.status,
+        last_day=row.end_date,
+        needs_force=today < row.end_date,
+        min_attendance_pct=course.min_attendance_pct,
+        pass_mark=course.pass_mark,
+        participants=len(results),
+        would_pass=passing,
+        would_fail=len(results) - passing,
+        results=results,
+    )
+
+
+class ReopenBody(BaseModel):
+    """Why a completed session is re-opened for correction."""
+
+    reason_code: ReopenReason
+
+
+class Reopened(BaseModel):
+    """A session back in progress for correction, and until when that was allowed."""
+
+    session_id: uuid.UUID
+    status: SessionStatus
+    reopened_at: datetime
+    reopen_reason_code: ReopenReason
+    window_closed_at: datetime
+
+
+@router.post(
+    "/{session_id}/reopen",
+    response_model=Reopened,
+    summary="Re-open a completed session for correction (within the window)",
+)
+@raises(SessionNotFound, WrongSessionStatus, ReopenWindowClosed)
+async def reopen(
+    session_id: uuid.UUID, body: ReopenBody, principal: Writer, session: Session, state: State
+) -> Reopened:
+    """Back in progress: correct attendance and scores, then complete again. Allowed
+    within `TRAINING_REOPEN_WINDOW_DAYS` of the first completion (else 409)."""
+    window = state.training_settings.reopen_window_days
+    async with session.begin():
+        row = await completion.reopen(
+            session,
+            principal=principal,
+            session_id=session_id,
+            reason_code=body.reason_code,
+            window_days=window,
+            now=state.clock.now(),
+        )
+    assert row.reopened_at is not None and row.first_completed_at is not None  # noqa: S101
+    return Reopened(
+        session_id=row.id,
+        status=row.status,
+        reopened_at=row.reopened_at,
+        reopen_reason_code=body.reason_code,
+        window_closed_at=domain_completion.reopen_deadline(row.first_completed_at, window),
+    )

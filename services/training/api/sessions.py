@@ -17,7 +17,9 @@ from services.training.api.deps import State
 from services.training.db.tables import NOTE_MAX, TrainingSession
 from services.training.domain import eligibility
 from services.training.domain.enums import (
+    CompletionForceReason,
     Level,
+    ReopenReason,
     SessionCancelReason,
     SessionStatus,
 )
@@ -151,6 +153,11 @@ class SessionPublic(SessionCreate):
     summary: dict[str, Any] | None
     created_at: datetime
     completed_at: datetime | None
+    completion_forced_reason: CompletionForceReason | None = Field(
+        description="set when completed before the last day (`force: true`)"
+    )
+    reopened_at: datetime | None
+    reopen_reason_code: ReopenReason | None
     warnings: list[str] = []
 
 

@@ -14,9 +14,11 @@ from services.training.domain.enums import (
     CancelReason,
     CertificateRevokeReason,
     CertificateStatus,
+    CompletionForceReason,
     EnrolmentStatus,
     Level,
     ParticipantOutcome,
+    ReopenReason,
     SessionCancelReason,
     SessionStatus,
 )
@@ -86,6 +88,8 @@ class TrainingSession(TrainingModel, table=True):
         one_of("level", Level),
         one_of("status", SessionStatus),
         one_of("cancel_reason_code", SessionCancelReason),
+        one_of("completion_forced_reason", CompletionForceReason),
+        one_of("reopen_reason_code", ReopenReason),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -122,6 +126,16 @@ class TrainingSession(TrainingModel, table=True):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
+    # set when completed before the last day (`force: true`)
+    completion_forced_reason: CompletionForceReason | None = enum_field(
+        CompletionForceReason, 40, default=None, nullable=True
+    )
+    # the first completion: the correction window runs from it
+    first_completed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    reopen_reason_code: ReopenReason | None = enum_field(
+        ReopenReason, 40, default=None, nullable=True
+    )
 
 
 class Enrolment(TrainingModel, table=True):

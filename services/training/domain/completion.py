@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from statistics import fmean
 
-from services.training.domain.enums import ATTENDED
+from services.training.domain.enums import ATTENDED, CompletionForceReason
+from services.training.domain.errors import CompletionTooEarly, InvalidField, ReopenWindowClosed
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,33 @@ def mean_scores(
     pre = round(fmean(p for p, _ in both), 2)
     post = round(fmean(q for _, q in both), 2)
     return pre, post, round(post - pre, 2)
+
+
+def check_completion_time(
+    *, today: date, last_day: date, force: bool, reason_code: CompletionForceReason | None
+) -> None:
+    """Completion waits for the session's last day, unless forced with a reason code."""
+    if today >= last_day:
+        return
+    if not force:
+        raise CompletionTooEarly(
+            f"the session's last day is {last_day.isoformat()}: complete it then, or force it "
+            "with a reason_code (see the completion preview first)"
+        )
+    if reason_code is None:
+        raise InvalidField("reason_code", "required when forcing completion")
+
+
+def reopen_deadline(first_completed_at: datetime, window_days: int) -> datetime:
+    """Until when a completed session may be re-opened for correction."""
+    return first_completed_at + timedelta(days=window_days)
+
+
+def check_reopen(*, now: datetime, first_completed_at: datetime, window_days: int) -> None:
+    """A completed session is re-opened only within the window after its first completion."""
+    deadline = reopen_deadline(first_completed_at, window_days)
+    if now > deadline:
+        raise ReopenWindowClosed(
+            f"the correction window closed at {deadline.isoformat()} "
+            f"({window_days} days after completion)"
+        )

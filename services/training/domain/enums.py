@@ -128,3 +128,20 @@ class ReasonCode(enum.StrEnum):
     ALREADY_CERTIFIED = "already_certified"
     OUTSIDE_ELIGIBLE_REGIONS = "outside_eligible_regions"
     OUTSIDE_QUOTAS = "outside_quotas"
+
+
+class CompletionForceReason(enum.StrEnum):
+    """Why a session is completed before its last day (`force: true`)."""
+
+    ENDED_EARLY = "ended_early"
+    RECORDS_COMPLETE = "records_complete"
+    OTHER = "other"
+
+
+class ReopenReason(enum.StrEnum):
+    """Why a completed session is re-opened for correction."""
+
+    ATTENDANCE_WRONG = "attendance_wrong"
+    SCORES_WRONG = "scores_wrong"
+    COMPLETED_TOO_EARLY = "completed_too_early"
+    OTHER = "other"

@@ -91,3 +91,11 @@ class WrongCertificateStatus(Conflict):
 
 class CapacityBelowConfirmed(Conflict):
     """More participants are confirmed than the new capacity."""
+
+
+class CompletionTooEarly(Conflict):
+    """A session is completed on or after its last day, unless forced with a reason code."""
+
+
+class ReopenWindowClosed(Conflict):
+    """A completed session is re-opened only within the configured window."""

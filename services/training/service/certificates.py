@@ -187,6 +187,19 @@ async def revoke(
         raise IssuerScopeOnly("only the issuing organiser's scope may revoke")
     if cert.status != CertificateStatus.VALID:
         raise WrongCertificateStatus(f"certificate is {cert.status}")
+    await mark_revoked(session, cert, reason_code=reason_code, note=note, now=now)
+    return cert
+
+
+async def mark_revoked(
+    session: AsyncSession,
+    cert: Certificate,
+    *,
+    reason_code: CertificateRevokeReason,
+    note: str | None = None,
+    now: datetime,
+) -> None:
+    """Revoke a valid certificate and stage `certificate-revoked` (the caller checked scope)."""
     cert.status, cert.revoked_at = CertificateStatus.REVOKED, now
     cert.revoked_reason_code, cert.revoked_note = reason_code, note
     await stage(
@@ -202,7 +215,16 @@ async def revoke(
         ],
         now=now,
     )
-    return cert
+
+
+async def valid_of_session(session: AsyncSession, session_id: uuid.UUID) -> list[Certificate]:
+    """The valid certificates a session issued."""
+    rows = await session.execute(
+        select(Certificate)
+        .where(col(Certificate.session_id) == session_id)
+        .where(col(Certificate.status) == CertificateStatus.VALID)
+    )
+    return list(rows.scalars())
 
 
 async def reissue(

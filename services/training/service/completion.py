@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,9 +15,13 @@ from services.training.db.tables import Attendance, Course, Enrolment, TrainingS
 from services.training.domain import completion, schedule
 from services.training.domain.certificates import Signer
 from services.training.domain.enums import (
+    ATTENDED,
     AttendanceStatus,
+    CertificateRevokeReason,
+    CompletionForceReason,
     EnrolmentStatus,
     ParticipantOutcome,
+    ReopenReason,
     SessionStatus,
 )
 from services.training.domain.errors import (
@@ -27,6 +32,7 @@ from services.training.domain.errors import (
 )
 from services.training.service import certificates
 from services.training.service.common import scoped_session, stage
+from shared.clock import CALENDAR_ZONE
 from shared.events.training import RegionResult, SessionCompleted
 from shared.identity import Principal
 
@@ -113,6 +119,58 @@ async def attendance_of(session: AsyncSession, session_id: uuid.UUID) -> dict[uu
     return marks
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """How one participant does against the course's rules, as completion would decide."""
+
+    enrolment: Enrolment
+    days_attended: int
+    days: int
+    attendance_pct: float
+    verdict: completion.Verdict
+
+
+async def _evaluate(
+    session: AsyncSession, row: TrainingSession, course: Course
+) -> list[Evaluation]:
+    participants = (
+        await session.execute(
+            select(Enrolment)
+            .where(col(Enrolment.session_id) == row.id)
+            .where(col(Enrolment.status) == EnrolmentStatus.CONFIRMED)
+            .order_by(col(Enrolment.created_at), col(Enrolment.id))
+        )
+    ).scalars()
+    marks = await attendance_of(session, row.id)
+    days = len(schedule.session_days(row.start_date, row.end_date))
+    out = []
+    for enrolment in participants:
+        statuses = marks.get(enrolment.id, [])
+        verdict = completion.evaluate(
+            statuses=statuses,
+            days=days,
+            post_score=enrolment.post_score,
+            min_attendance_pct=course.min_attendance_pct,
+            pass_mark=course.pass_mark,
+        )
+        attended = sum(1 for s in statuses if s in ATTENDED)
+        pct = round(completion.attendance_pct(statuses, days), 1)
+        out.append(Evaluation(enrolment, attended, days, pct, verdict))
+    return out
+
+
+async def preview(
+    session: AsyncSession, *, principal: Principal, session_id: uuid.UUID
+) -> tuple[TrainingSession, list[Evaluation], Course]:
+    """Who would pass and why if the session were completed now (changes nothing)."""
+    row = await scoped_session(session, principal, session_id)
+    if row.status not in (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED):
+        raise WrongSessionStatus(f"a session that is {row.status} has no results to preview")
+    course = await session.get(Course, row.course_code)
+    assert course is not None  # noqa: S101 - a session's course is never deleted
+    return row, await _evaluate(session, row, course), course
+
+
 async def complete(
     session: AsyncSession,
     *,
@@ -120,10 +178,17 @@ async def complete(
     session_id: uuid.UUID,
     signer: Signer,
     now: datetime,
+    today: date | None = None,
+    force: bool = False,
+    reason_code: CompletionForceReason | None = None,
 ) -> dict[str, Any]:
     """Evaluate every participant, issue certificates to those who passed, publish the summary.
 
-    Idempotent: a completed session answers with its stored summary and issues nothing again.
+    Refused before the session's last day unless forced with a reason code. Idempotent: a
+    completed session answers with its stored summary and issues nothing again. After a
+    re-opening it evaluates again: a participant who now passes without a valid certificate
+    gets one, a valid certificate of someone who no longer passes (or is no longer a
+    participant) is revoked with `issued_in_error`; unchanged results keep theirs.
     """
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status == SessionStatus.COMPLETED and row.summary is not None:
@@ -132,41 +197,69 @@ async def complete(
         raise WrongSessionStatus(
             f"only a session in progress can be completed; this one is {row.status}"
         )
+    today = today or now.astimezone(CALENDAR_ZONE).date()
+    completion.check_completion_time(
+        today=today, last_day=row.end_date, force=force, reason_code=reason_code
+    )
     course = await session.get(Course, row.course_code)
     assert course is not None  # noqa: S101 - a session's course is never deleted
-    participants = list(
-        (
-            await session.execute(
-                select(Enrolment)
-                .where(col(Enrolment.session_id) == row.id)
-                .where(col(Enrolment.status) == EnrolmentStatus.CONFIRMED)
-            )
-        ).scalars()
-    )
-    marks = await attendance_of(session, row.id)
-    days = len(schedule.session_days(row.start_date, row.end_date))
-    for enrolment in participants:
-        verdict = completion.evaluate(
-            statuses=marks.get(enrolment.id, []),
-            days=days,
-            post_score=enrolment.post_score,
-            min_attendance_pct=course.min_attendance_pct,
-            pass_mark=course.pass_mark,
-        )
+    evaluations = await _evaluate(session, row, course)
+    valid = {c.enrolment_id: c for c in await certificates.valid_of_session(session, row.id)}
+    participants = []
+    for ev in evaluations:
+        enrolment, verdict = ev.enrolment, ev.verdict
         enrolment.outcome = (
             ParticipantOutcome.PASSED if verdict.passed else ParticipantOutcome.FAILED
         )
         enrolment.outcome_reason = verdict.reason
         enrolment.updated_at = now
-        if verdict.passed:
+        participants.append(enrolment)
+        held = valid.pop(enrolment.id, None)
+        if verdict.passed and held is None:
             await certificates.issue(session, row, course, enrolment, signer=signer, now=now)
+        elif not verdict.passed and held is not None:
+            await certificates.mark_revoked(
+                session, held, reason_code=CertificateRevokeReason.ISSUED_IN_ERROR, now=now
+            )
+    for held in valid.values():  # a place cancelled while the session was re-opened
+        await certificates.mark_revoked(
+            session, held, reason_code=CertificateRevokeReason.ISSUED_IN_ERROR, now=now
+        )
     row.status = SessionStatus.COMPLETED
+    row.completion_forced_reason = reason_code if today < row.end_date else None
     row.completed_at = now
+    row.first_completed_at = row.first_completed_at or now
     row.updated_at = now
     event = _summary(row, participants)
     row.summary = event.model_dump(mode="json")
     await stage(session, [event], now=now)
     return row.summary
+
+
+async def reopen(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    session_id: uuid.UUID,
+    reason_code: ReopenReason,
+    window_days: int,
+    now: datetime,
+) -> TrainingSession:
+    """Re-open a completed session for correction (back in progress: attendance and scores
+    can be corrected, then completing evaluates again), within the window after its first
+    completion."""
+    row = await scoped_session(session, principal, session_id, for_update=True)
+    if row.status != SessionStatus.COMPLETED:
+        raise WrongSessionStatus(f"only a completed session can be re-opened; this is {row.status}")
+    first = row.first_completed_at or row.completed_at
+    assert first is not None  # noqa: S101 - a completed session has a completion time
+    completion.check_reopen(now=now, first_completed_at=first, window_days=window_days)
+    row.first_completed_at = first
+    row.status = SessionStatus.IN_PROGRESS
+    row.summary = None
+    row.reopened_at, row.reopen_reason_code = now, reason_code
+    row.updated_at = now
+    return row
 
 
 def _summary(row: TrainingSession, participants: list[Enrolment]) -> SessionCompleted:
