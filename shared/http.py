@@ -39,11 +39,13 @@ def create_service_app(
     description: str,
     version: str = "0.1.0",
     routers: Sequence[APIRouter] = (),
+    dependencies: Sequence[Any] = (),
     on_startup: Sequence[Hook] = (),
     background: Sequence[Job] = (),
 ) -> FastAPI:
     """Assemble a service: routes, probes, metrics, AsyncAPI, and a lifespan that starts
-    the broker and the outbox relay and stops them in the safe order."""
+    the broker and the outbox relay and stops them in the safe order. `dependencies` run
+    on every route of `routers` (e.g. `shared.query_params.refuse_unknown_query_params`)."""
     runtime = state.runtime
     settings = runtime.settings
     configure_logging(service=runtime.name, fmt=settings.log_format, level=settings.log_level)
@@ -91,7 +93,7 @@ def create_service_app(
     _install_platform_routes(app, runtime, title=title, version=version, description=description)
     document_problems(app, routers)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=list(dependencies))
     return app
 
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.registry.api import admin, auth, imports, internal, regions, volunteers
+from services.registry.api import (
+    admin,
+    auth,
+    imports,
+    internal,
+    regions,
+    transfers,
+    volunteers,
+)
 from services.registry.config import Settings
 from services.registry.db.tables import metadata
 from services.registry.handlers import training_certificates
@@ -24,6 +32,7 @@ from shared.events.registry import (
 )
 from shared.http import create_service_app
 from shared.logging import get_logger
+from shared.query_params import refuse_unknown_query_params
 from shared.runtime import build_runtime
 from shared.trust import follow_revocations
 
@@ -50,10 +59,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="PSM registry",
         description="The national register of PSM volunteers, regions and operators.",
         on_startup=[sweep_interrupted_imports],
+        # a mistyped filter is a 422 naming it, never an unfiltered answer
+        dependencies=[Depends(refuse_unknown_query_params)],
         # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.
         routers=[
             imports.router,
             volunteers.router,
+            transfers.router,
             regions.router,
             admin.router,
             auth.router,

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
 from services.registry.db.tables import Volunteer
@@ -56,6 +56,14 @@ class VolunteerPublic(VolunteerSummary):
     dasar_passed_at: datetime | None
     verified_at: datetime | None
     updated_at: datetime
+
+
+class NikSearch(BaseModel):
+    """Find a person by NIK: in the body, never in a URL (URLs end up in logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: str = Field(pattern=r"^\s*[0-9]{16}\s*$", description="The full 16-digit NIK")
 
 
 class VolunteerPage(BaseModel):

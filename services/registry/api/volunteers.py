@@ -6,12 +6,16 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 
+from services.registry.api import export_files
 from services.registry.api.deps import OperatorActor, State, WriterActor
 from services.registry.api.schemas import (
     REGION_PATTERN,
     HistoryEntry,
+    NikSearch,
     RegionCount,
     StatusChangeRequest,
     TransferRequest,
@@ -31,6 +35,7 @@ from services.registry.domain.errors import (
     VolunteerNotFound,
 )
 from services.registry.domain.regions import region_name
+from services.registry.service import export as list_export
 from services.registry.service import lifecycle, queries, volunteers
 from services.registry.service.access import audit, volunteer_in_scope
 from services.registry.service.drafts import Correction, VolunteerDraft
@@ -127,6 +132,97 @@ async def list_volunteers(
     # Serialised here, once: returning the model would make FastAPI validate it again
     # against the response model (the page was just built from that model).
     return Response(page.model_dump_json(), media_type=JSON)
+
+
+@router.post(
+    "/search", response_model=VolunteerPage, summary="Find a volunteer by NIK (exact, audited)"
+)
+async def search(body: NikSearch, session: Session, actor: OperatorActor, state: State) -> Response:
+    """Exact match through the NIK's keyed hash, in your region only (another region's
+    person is answered as no match). The NIK travels in the body, never in the URL."""
+    async with session.begin():
+        found = await volunteers.search_by_nik(
+            session, body.nik, actor=actor, vault=state.vault, now=state.clock.now()
+        )
+        items = [summary(found, state.vault)] if found is not None else []
+    page = VolunteerPage(items=items, total=len(items), limit=1, offset=0)
+    return Response(page.model_dump_json(), media_type=JSON)
+
+
+RevealParam = Annotated[
+    bool, Query(description="Full NIKs (the three operator roles only; audited)")
+]
+CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _start_export(
+    session: Session, actor: OperatorActor, state: State, f: queries.VolunteerFilter, **kw: Any
+) -> None:
+    async with session.begin():
+        list_export.record_export(session, actor, f, now=state.clock.now(), **kw)
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The volunteers, as CSV"}},
+    summary="Export the volunteers of a region as CSV (streamed, audited)",
+)
+@raises(FullNikRefused)
+async def export_csv(
+    session: Session,
+    actor: OperatorActor,
+    state: State,
+    region: RegionParam = None,
+    status: StatusParam = None,
+    training_level: LevelParam = None,
+    reveal_nik: RevealParam = False,
+) -> StreamingResponse:
+    """Every volunteer in your region (narrowed by the filters), NIK masked unless
+    `reveal_nik=true`; streamed in batches, never built in memory."""
+    f = queries.VolunteerFilter(region=region, status=status, training_level=training_level)
+    await _start_export(session, actor, state, f, file_format="csv", reveal_nik=reveal_nik)
+    batches = list_export.export_batches(
+        state.runtime.read_sessionmaker, actor, f, vault=state.vault, reveal_nik=reveal_nik
+    )
+    return StreamingResponse(
+        export_files.csv_chunks(batches),
+        media_type=CSV_MEDIA,
+        headers={"Content-Disposition": 'attachment; filename="volunteers.csv"'},
+    )
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=FileResponse,
+    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "The volunteers, as XLSX"}},
+    summary="Export the volunteers of a region as XLSX (audited)",
+)
+@raises(FullNikRefused)
+async def export_xlsx(
+    session: Session,
+    actor: OperatorActor,
+    state: State,
+    region: RegionParam = None,
+    status: StatusParam = None,
+    training_level: LevelParam = None,
+    reveal_nik: RevealParam = False,
+) -> FileResponse:
+    """The same rows as the CSV, as a workbook written row by row to a temporary file
+    (openpyxl write-only), then sent and deleted."""
+    f = queries.VolunteerFilter(region=region, status=status, training_level=training_level)
+    await _start_export(session, actor, state, f, file_format="xlsx", reveal_nik=reveal_nik)
+    batches = list_export.export_batches(
+        state.runtime.read_sessionmaker, actor, f, vault=state.vault, reveal_nik=reveal_nik
+    )
+    path = await export_files.write_xlsx(batches)
+    return FileResponse(
+        path,
+        media_type=XLSX_MEDIA,
+        filename="volunteers.xlsx",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
 
 
 @router.get("/counts", response_model=list[RegionCount], summary="Volunteer counts per region")

@@ -16,6 +16,8 @@ from services.registry.domain.enums import (
     RevocationReason,
     Sex,
     TrainingLevel,
+    TransferSide,
+    TransferState,
     VolunteerStatus,
 )
 from shared.columns import enum_field, one_of
@@ -137,6 +139,32 @@ class Transfer(RegistryModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     actor: str = Field(max_length=200)
     transferred_at: datetime
+
+
+class PendingTransfer(RegistryModel, table=True):
+    """A transfer between regencies: opened by one end, decided by the other (each step's
+    who and when kept); a confirmed one also has its `transfers` row."""
+
+    __tablename__ = "pending_transfers"
+    __table_args__ = (
+        one_of("state", TransferState),
+        one_of("opened_by_side", TransferSide),
+        Index("ix_pending_transfers_from_regency", "from_regency_code", "state"),
+        Index("ix_pending_transfers_to_regency", "to_regency_code", "state"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    from_village_code: str = Field(max_length=13)
+    from_regency_code: str = Field(max_length=5)
+    to_village_code: str = Field(max_length=13)
+    to_regency_code: str = Field(max_length=5)
+    state: TransferState = enum_field(TransferState, 20)
+    opened_by_side: TransferSide = enum_field(TransferSide, 20)
+    opened_by: str = Field(max_length=200)
+    opened_at: datetime
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = None
 
 
 class Operator(RegistryModel, table=True):

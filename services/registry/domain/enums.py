@@ -39,6 +39,13 @@ class AuditAction(enum.StrEnum):
     VOLUNTEER_TRANSFER = "volunteer.transfer"
     VOLUNTEER_IMPORT = "volunteer.import"
     VOLUNTEERS_LIST = "volunteers.list"
+    VOLUNTEER_SEARCH = "volunteer.search"
+    TRANSFER_REQUEST = "transfer.request"
+    TRANSFER_RELEASE = "transfer.release"
+    TRANSFER_CONFIRM = "transfer.confirm"
+    TRANSFER_DECLINE = "transfer.decline"
+    TRANSFER_CANCEL = "transfer.cancel"
+    VOLUNTEERS_EXPORT = "volunteers.export"
     CONTACT_READ = "contact.read"
     OPERATORS_READ = "operators.read"
     OPERATOR_CREATE = "operator.create"
@@ -68,3 +75,22 @@ class ImportStatus(enum.StrEnum):
     FAILED = "failed"
     #: its process died (no progress for `import_stale_after_s`); marked at start-up
     INTERRUPTED = "interrupted"
+
+
+class TransferState(enum.StrEnum):
+    """Where a transfer between regencies stands (`pending_transfers`)."""
+
+    #: the destination operator asked for the volunteer; the origin operator decides
+    REQUESTED = "requested"
+    #: the origin operator released the volunteer; the destination operator decides
+    RELEASED = "released"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class TransferSide(enum.StrEnum):
+    """Which end of a transfer an operator's scope covers."""
+
+    ORIGIN = "origin"
+    DESTINATION = "destination"

@@ -188,3 +188,12 @@ class ImportFailed(Unavailable):
     import's id and the counts of what was imported (re-import the file to finish it)."""
 
     title = "Import stopped"
+
+
+class TransferNotFound(NotFound):
+    """No pending transfer with this id at either end of the caller's region."""
+
+    title = "Transfer not found"
+
+    def __init__(self, transfer_id: object) -> None:
+        super().__init__(f"no transfer {transfer_id} in your region")

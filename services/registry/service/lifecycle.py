@@ -36,6 +36,7 @@ from shared.outbox import stage_event
 
 __all__ = [
     "change_status",
+    "move",
     "record_certificate",
     "record_revocation",
     "transfer",
@@ -304,9 +305,27 @@ async def transfer(
     """Move a volunteer to another village (history kept), staging `volunteer-transferred`."""
     if v.erased_at is not None:
         raise Erased()
-    domicile = domicile_of(to_village_code, exists=village_exists(to_village_code))
+    domicile_of(to_village_code, exists=village_exists(to_village_code))
     if not actor.sees(to_village_code):
         raise OutOfScope("village_code is outside your region")
+    return await move(session, v, to_village_code, actor=actor, now=now, reason=reason)
+
+
+async def move(
+    session: AsyncSession,
+    v: Volunteer,
+    to_village_code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> Transfer:
+    """The move itself, once the caller decided it may happen (a direct transfer in the
+    actor's region, or a transfer between regencies both ends agreed to): history row,
+    new domicile, `volunteer-transferred`, audit."""
+    if v.erased_at is not None:
+        raise Erased()
+    domicile = domicile_of(to_village_code, exists=village_exists(to_village_code))
     if to_village_code == v.village_code:
         raise IllegalTransition("the volunteer already lives in that village")
     record = Transfer(

@@ -15,7 +15,7 @@ from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbo
 from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import DuplicateNik, Erased, FullNikRefused, OutOfScope
 from services.registry.nik_vault import NikVault
-from services.registry.service.access import Actor, audit
+from services.registry.service.access import Actor, audit, scoped_volunteer
 from services.registry.service.drafts import (
     Correction,
     ProfileFields,
@@ -34,6 +34,27 @@ VOLUNTEERS: Table = Volunteer.__table__  # type: ignore[attr-defined]
 FULL_NIK_ROLES = frozenset(
     {OperatorRole.NATIONAL_ADMIN, OperatorRole.PROVINCE_OPERATOR, OperatorRole.REGENCY_OPERATOR}
 )
+
+
+async def search_by_nik(
+    session: AsyncSession, nik: str, *, actor: Actor, vault: NikVault, now: datetime
+) -> Volunteer | None:
+    """The volunteer registered under exactly this NIK (through the keyed hash) if they lie
+    in the actor's region; another region's match is answered as no match. Audited
+    (`volunteer.search`, with the id found; never the NIK)."""
+    found_id = await find_by_nik_hash(session, vault.lookup_hashes(nik.strip()))
+    found = await scoped_volunteer(session, found_id, actor) if found_id is not None else None
+    if found is not None and found.erased_at is not None:
+        found = None
+    audit(
+        session,
+        actor,
+        AuditAction.VOLUNTEER_SEARCH,
+        now=now,
+        volunteer_id=found.id if found else None,
+        detail="nik: 1 match" if found else "nik: no match",
+    )
+    return found
 
 
 async def find_by_nik_hash(session: AsyncSession, nik_hashes: Sequence[str]) -> uuid.UUID | None:

@@ -1,0 +1,51 @@
+"""Transfers between regencies without the province: one end opens, the other decides.
+
+The origin operator (whose scope holds the volunteer's village) *releases* the volunteer to
+a village of another regency, or the destination operator (whose scope holds that village)
+*requests* them; the other end confirms or declines; the end that opened may cancel while
+the transfer is open. An operator whose scope holds both ends moves the volunteer directly.
+"""
+
+from __future__ import annotations
+
+from services.registry.domain.enums import TransferSide, TransferState
+from services.registry.domain.errors import IllegalTransition, OutOfScope
+
+OPEN = frozenset({TransferState.REQUESTED, TransferState.RELEASED})
+DECISIONS = {"confirm": TransferState.CONFIRMED, "decline": TransferState.DECLINED}
+
+
+def opening_state(sees_origin: bool, sees_destination: bool) -> TransferState:
+    """`released` when the origin opens, `requested` when the destination does."""
+    if sees_origin and sees_destination:
+        raise IllegalTransition(
+            "both villages are in your region: move the volunteer directly "
+            "(POST /volunteers/{id}/transfers)"
+        )
+    if sees_origin:
+        return TransferState.RELEASED
+    if sees_destination:
+        return TransferState.REQUESTED
+    raise OutOfScope("neither village is in your region")
+
+
+def opened_by(state: TransferState) -> TransferSide:
+    """The end that opened a transfer in `state` (requested: destination; released: origin)."""
+    return TransferSide.DESTINATION if state == TransferState.REQUESTED else TransferSide.ORIGIN
+
+
+def next_state(
+    state: TransferState, action: str, *, sides: set[TransferSide], opener: TransferSide
+) -> TransferState:
+    """The state after `action` (confirm, decline, cancel) by an operator covering `sides`:
+    the other end decides, the opening end cancels, only while the transfer is open."""
+    if state not in OPEN:
+        raise IllegalTransition(f"the transfer is already {state}")
+    if action == "cancel":
+        if opener not in sides:
+            raise OutOfScope(f"only the {opener} operator may cancel this transfer")
+        return TransferState.CANCELLED
+    other = TransferSide.ORIGIN if opener == TransferSide.DESTINATION else TransferSide.DESTINATION
+    if other not in sides:
+        raise OutOfScope(f"only the {other} operator may {action} this transfer")
+    return DECISIONS[action]
