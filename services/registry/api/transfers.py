@@ -89,7 +89,7 @@ async def list_transfers(
     actor: WriterActor,
     state: Annotated[TransferState | None, Query(description="Only this state")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[TransferOut]:
     """Newest first."""
     async with session.begin():
