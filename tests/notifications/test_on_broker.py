@@ -139,4 +139,4 @@ async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_
         bodies = [
             m["body"] for m in app.state.service.dev_messages if m["template"] == "session-reminder"
         ]
-        assert len(bodies) == 3 and all("3 hari lagi, 2026-12-17" in b for b in bodies)
+        assert len(bodies) == 3 and all("3 hari lagi, Kamis, 17 Desember 2026" in b for b in bodies)

@@ -70,7 +70,7 @@ async def test_reminders_name_the_title_and_venue_training_serves_asking_once_pe
         await delivery.dispatch_once(app.state.service)
         moved = [n.body for n in await notes_of(app, "session-reminder") if "1 hari" in n.body]
         assert len(moved) == 3 and all("Aula Balai Kota Depok" in b for b in moved)
-        assert all("2026-12-12" in b for b in moved)
+        assert all("Sabtu, 12 Desember 2026" in b for b in moved)
         assert registry.training.requests.count(sid) == 2
 
 

@@ -2,7 +2,8 @@
 
 A template is identified by name; its `version` is recorded on every ledger row so a
 message can be traced to the exact text it was rendered from. Changing a text means
-bumping its version.
+bumping its version (version 2 of the texts with dates: dates written `Senin, 7 Juni 2022`,
+`domain/dates.py`, never ISO).
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ _SESSION_EXAMPLE = {
     "sesi": {
         "judul": "Bimtek PSM Dasar Kota Depok 2026",
         "tempat": "Aula Baleka lt. 10, Depok",
-        "mulai": "2026-12-01",
-        "selesai": "2026-12-02",
+        "mulai": "Selasa, 1 Desember 2026",
+        "selesai": "Rabu, 2 Desember 2026",
     }
 }
 
@@ -103,7 +104,7 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             ENROLMENT_CONFIRMED,
-            1,
+            2,
             Category.TRAINING,
             "Pendaftaran Bimtek dikonfirmasi",
             "Halo {{ nama }}, Anda terdaftar pada {{ sesi.judul }} di {{ sesi.tempat }}, "
@@ -121,7 +122,7 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             PROMOTED_FROM_WAITLIST,
-            1,
+            2,
             Category.TRAINING,
             "Anda mendapat tempat di Bimtek",
             "Kabar baik, {{ nama }}: ada tempat untuk Anda di {{ sesi.judul }} "
@@ -130,7 +131,7 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             SESSION_CANCELLED,
-            1,
+            2,
             CRITICAL,
             "Bimtek dibatalkan",
             "PENTING: {{ sesi.judul }} yang dijadwalkan mulai {{ sesi.mulai }} di "
@@ -139,7 +140,7 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             SESSION_REMINDER,
-            1,
+            2,
             Category.REMINDER,
             "Pengingat Bimtek",
             "Pengingat: {{ sesi.judul }} dimulai {{ hari }} hari lagi, {{ sesi.mulai }}, "
@@ -163,13 +164,13 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             OPERATOR_DIGEST,
-            1,
+            2,
             Category.DIGEST,
             "Ringkasan harian PSM",
             "Ringkasan {{ tanggal }}:{% for baris in wilayah %}\n- {{ baris.jumlah }} calon PSM "
             "menunggu verifikasi di {{ baris.nama }} ({{ baris.wilayah }}){% endfor %}",
             {
-                "tanggal": "2026-11-23",
+                "tanggal": "23 November 2026",
                 "wilayah": [{"jumlah": 12, "wilayah": "32.76", "nama": "Kota Depok"}],
             },
         ),

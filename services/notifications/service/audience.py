@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from services.notifications.contacts import ContactUnavailable
 from services.notifications.db.tables import Broadcast, OptOut, Recipient, ScheduledMessage
+from services.notifications.domain import dates
 from services.notifications.domain import templates as t
 from services.notifications.domain.enums import (
     ChannelName,
@@ -168,7 +169,7 @@ async def run_digest_if_due(state: NotificationsState, *, now: datetime) -> int:
                 recipient_kind=RecipientKind.OPERATOR,
                 template=t.OPERATOR_DIGEST,
                 context={
-                    "tanggal": day,
+                    "tanggal": dates.tanggal(local.date()),
                     "wilayah": entry["wilayah"],
                     "_email": entry["email"],
                     "nama": "Operator",

@@ -20,6 +20,7 @@ from services.notifications.db.tables import (
     ScheduledMessage,
     TrainingSession,
 )
+from services.notifications.domain import dates
 from services.notifications.domain.enums import (
     UNDELIVERED,
     EnrolmentStatus,
@@ -279,12 +280,13 @@ def session_context(
     start_date: date | None,
     end_date: date | None,
 ) -> dict[str, Any]:
-    """What templates call `sesi`: title, venue and dates (placeholders for what is unknown)."""
+    """What templates call `sesi`: title, venue and dates written the Indonesian way
+    (`Senin, 7 Juni 2022`, never ISO; placeholders for what is unknown)."""
     return {
         "sesi": {
             "judul": title or "Bimtek PSM",
             "tempat": venue_name or "-",
-            "mulai": start_date.isoformat() if start_date else "-",
-            "selesai": end_date.isoformat() if end_date else "-",
+            "mulai": dates.hari_tanggal(start_date) if start_date else "-",
+            "selesai": dates.hari_tanggal(end_date) if end_date else "-",
         }
     }
