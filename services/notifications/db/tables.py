@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.notifications.domain.enums import (
@@ -16,6 +16,7 @@ from services.notifications.domain.enums import (
     NotificationStatus,
     OptOutCategory,
     OptOutChannel,
+    Priority,
     RecipientKind,
     ScheduledKind,
     ScheduledStatus,
@@ -48,6 +49,11 @@ class Notification(NotificationsModel, table=True):
     __table_args__ = (
         UniqueConstraint("trigger_event_id", "recipient_id", "template"),
         Index("ix_notifications_due", "status", "next_attempt_at"),
+        # The dispatcher's order: most urgent first, then the longest due (`claim_due`).
+        Index("ix_notifications_priority_due", "priority", "next_attempt_at"),
+        CheckConstraint(
+            "priority IN ({})".format(", ".join(str(int(p)) for p in Priority)), name="priority"
+        ),
         one_of("status", NotificationStatus),
         one_of("recipient_kind", RecipientKind),
         one_of("category", Category),
@@ -66,6 +72,7 @@ class Notification(NotificationsModel, table=True):
     recipient_kind: RecipientKind = enum_field(RecipientKind, 20, default=RecipientKind.VOLUNTEER)
     template_version: int = 1
     category: Category = enum_field(Category, 30, default=Category.ACCOUNT)
+    priority: int = Priority.TRANSACTIONAL  # a Priority, stored as its number
     session_id: uuid.UUID | None = Field(default=None, index=True)
     region_code: str | None = Field(default=None, max_length=20, index=True)
     context: str = "{}"

@@ -127,3 +127,16 @@ class OptOutChannel(enum.StrEnum):
     WHATSAPP = "whatsapp"
     SMS = "sms"
     EMAIL = "email"
+
+
+class Priority(enum.IntEnum):
+    """Which messages the dispatcher takes first: lower goes first (stored as its number, so
+    the database orders by it).
+
+    critical: a cancellation, a session moved; transactional: enrolment, result, reminder,
+    certificate; bulk: welcome waves, broadcasts, the digest.
+    """
+
+    CRITICAL = 0
+    TRANSACTIONAL = 1
+    BULK = 2

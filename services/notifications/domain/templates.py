@@ -16,7 +16,7 @@ import jinja2
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from services.notifications.domain.enums import Category, SessionCancelReason
+from services.notifications.domain.enums import Category, Priority, SessionCancelReason
 from services.notifications.domain.errors import TemplateCannotRender, UnknownTemplate
 
 REGISTRATION_RECEIVED = "registration-received"
@@ -44,6 +44,7 @@ class Template:
     subject: str
     body: str
     example: dict[str, Any] = field(default_factory=dict)
+    priority: Priority = Priority.TRANSACTIONAL
 
     @property
     def critical(self) -> bool:
@@ -92,6 +93,7 @@ TEMPLATES: dict[str, Template] = {
             "telah diterima. Status Anda: calon PSM. Langkah berikutnya: mengikuti "
             "Bimtek PSM dasar.",
             {"nama": "Siti Aminah"},
+            priority=Priority.BULK,
         ),
         Template(
             STATUS_ACTIVE,
@@ -137,6 +139,7 @@ TEMPLATES: dict[str, Template] = {
             "PENTING: {{ sesi.judul }} yang dijadwalkan mulai {{ sesi.mulai }} di "
             "{{ sesi.tempat }} DIBATALKAN. Alasan: {{ alasan }}. Mohon tidak datang ke lokasi.",
             {"alasan": "tempat pelaksanaan tidak tersedia", **_SESSION_EXAMPLE},
+            priority=Priority.CRITICAL,
         ),
         Template(
             SESSION_REMINDER,
@@ -173,6 +176,7 @@ TEMPLATES: dict[str, Template] = {
                 "tanggal": "23 November 2026",
                 "wilayah": [{"jumlah": 12, "wilayah": "32.76", "nama": "Kota Depok"}],
             },
+            priority=Priority.BULK,
         ),
         Template(
             BROADCAST,
@@ -181,6 +185,7 @@ TEMPLATES: dict[str, Template] = {
             "Pengumuman PSM",
             "{{ pesan }}",
             {"pesan": "Rapat koordinasi PSM Kota Depok hari Jumat pukul 09.00 WIB."},
+            priority=Priority.BULK,
         ),
     )
 }

@@ -92,7 +92,8 @@ async def release_due_messages(state: NotificationsState, now: datetime) -> int:
 
 
 async def claim_due(state: NotificationsState, now: datetime) -> list[Notification]:
-    """Take the due rows (and those whose sender's lease ran out) for this dispatcher."""
+    """Take the due rows (and those whose sender's lease ran out) for this dispatcher: critical
+    before transactional before bulk, each the longest due first."""
     lease = now + timedelta(seconds=state.notifications_settings.delivery_lease_s)
     async with state.sessionmaker() as session, session.begin():
         waiting = and_(
@@ -106,7 +107,9 @@ async def claim_due(state: NotificationsState, now: datetime) -> list[Notificati
         stmt = (
             select(Notification)
             .where(or_(waiting, abandoned))
-            .order_by(col(Notification.next_attempt_at))
+            # Why priority first: a cancellation must not wait behind a wave of welcome
+            # messages due earlier; index ix_notifications_priority_due serves this order.
+            .order_by(col(Notification.priority), col(Notification.next_attempt_at))
             .limit(state.notifications_settings.dispatch_batch_size)
             .with_for_update(skip_locked=True)
         )
