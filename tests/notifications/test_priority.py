@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from services.notifications.db.tables import Notification
@@ -22,6 +22,7 @@ from tests.notifications.helpers import (
     confirmed,
     consume,
     notifications_app,
+    queue_welcome_wave,
     registered,
     scheduled,
 )
@@ -36,35 +37,6 @@ def test_each_template_has_its_priority_class():
         assert templates.get(name).priority is Priority.TRANSACTIONAL
     for name in (templates.REGISTRATION_RECEIVED, templates.BROADCAST):
         assert templates.get(name).priority is Priority.BULK
-
-
-async def queue_welcome_wave(app, count: int, *, due: datetime) -> None:
-    """`count` welcome messages, due before anything else, in ONE INSERT … SELECT (a few
-    hundred milliseconds; row-by-row parameters would take seconds)."""
-    spec = templates.get(templates.REGISTRATION_RECEIVED)
-    engine = app.state.runtime.engine
-    new_id = (
-        "gen_random_uuid()" if engine.dialect.name == "postgresql" else "lower(hex(randomblob(16)))"
-    )
-    table = Notification.__table__
-    stmt = text(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
-        "INSERT INTO notifications (id, trigger_event_id, recipient_id, recipient_kind, "
-        "template, template_version, category, priority, channel, status, body, context, "
-        "region_code, created_at, next_attempt_at, attempts, resent_count) "
-        f"SELECT {new_id}, {new_id}, {new_id}, 'volunteer', :template, :version, 'account', "
-        ":priority, '', 'pending', '', '{}', :region, :due, :due, 0, 0 FROM n"
-    ).bindparams(bindparam("due", type_=table.c.created_at.type))
-    params = {
-        "count": count,
-        "template": spec.name,
-        "version": spec.version,
-        "priority": int(spec.priority),
-        "region": DEPOK,
-        "due": due,
-    }
-    async with engine.begin() as conn:
-        await conn.execute(stmt, params)
 
 
 async def test_urgent_before_bulk_a_cancellation_goes_out_in_the_next_batch_behind_20000_welcomes(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from services.notifications.api.deps import State
+from services.notifications.api.paging import AFTER, LIMIT, cursor_of, link_next
 from services.notifications.domain.enums import SegmentStatus, TrainingLevel
-from services.notifications.domain.errors import InvalidRegion, RegionOutOfScope
+from services.notifications.domain.errors import InvalidCursor, InvalidRegion, RegionOutOfScope
 from services.notifications.service import audience
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
@@ -73,9 +74,19 @@ async def create_broadcast(
 
 
 @router.get("", response_model=list[BroadcastPublic], summary="Broadcasts in your scope (audit)")
+@raises(InvalidCursor)
 async def list_broadcasts(
-    session: ReadSession, principal: CurrentPrincipal
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    principal: CurrentPrincipal,
+    limit: int = LIMIT,
+    after: str | None = AFTER,
 ) -> list[BroadcastPublic]:
-    """Who sent what to which segment, newest first."""
-    rows = await audience.list_broadcasts(session, principal=principal)
-    return [BroadcastPublic.model_validate(r, from_attributes=True) for r in rows]
+    """Who sent what to which segment, newest first (time, then id), a page of `limit`; the
+    next page's cursor is in `X-Next-Cursor` and `Link`."""
+    page = await audience.list_broadcasts(
+        session, principal=principal, limit=limit, after=cursor_of(after)
+    )
+    link_next(request, response, page.next)
+    return [BroadcastPublic.model_validate(r, from_attributes=True) for r in page.items]

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from services.notifications.api.deps import DevelopmentAdmin, State
+from services.notifications.api.paging import AFTER, LIMIT, cursor_of, link_next
 from services.notifications.domain.enums import (
     AttemptOutcome,
     Category,
@@ -17,7 +18,11 @@ from services.notifications.domain.enums import (
     NotificationStatus,
     RecipientKind,
 )
-from services.notifications.domain.errors import NotificationNotFound, NotResendable
+from services.notifications.domain.errors import (
+    InvalidCursor,
+    NotificationNotFound,
+    NotResendable,
+)
 from services.notifications.service import ledger
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
@@ -79,24 +84,31 @@ class DevMessage(BaseModel):
 @router.get(
     "/notifications", response_model=list[NotificationPublic], summary="Ledger rows in your scope"
 )
+@raises(InvalidCursor)
 async def list_notifications(
+    request: Request,
+    response: Response,
     session: ReadSession,
     principal: CurrentPrincipal,
     volunteer_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
     status: NotificationStatus | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = LIMIT,
+    after: str | None = AFTER,
 ) -> list[NotificationPublic]:
-    """List notifications by volunteer, session and/or status (newest first)."""
-    rows = await ledger.list_notifications(
+    """List notifications by volunteer, session and/or status, newest first (time, then
+    id), a page of `limit`; the next page's cursor is in `X-Next-Cursor` and `Link`."""
+    page = await ledger.list_notifications(
         session,
         principal=principal,
         volunteer_id=volunteer_id,
         session_id=session_id,
         status=status,
         limit=limit,
+        after=cursor_of(after),
     )
-    return [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+    link_next(request, response, page.next)
+    return [NotificationPublic.model_validate(r, from_attributes=True) for r in page.items]
 
 
 @router.get(

@@ -50,3 +50,7 @@ class DevelopmentOnly(NotFound):
 
 class InvalidPreferences(Invalid):
     """A channel order must list at least one channel."""
+
+
+class InvalidCursor(Invalid):
+    """`after` is not a cursor a previous page gave out."""

@@ -34,7 +34,9 @@ from services.notifications.domain.errors import (
     RegionOutOfScope,
     VolunteerNotFound,
 )
+from services.notifications.domain.paging import Cursor
 from services.notifications.service import ledger
+from services.notifications.service.paging import Page, keyset, page_of
 from services.notifications.state import NotificationsState
 from shared.identity import Principal
 from shared.logging import get_logger
@@ -100,9 +102,21 @@ async def broadcast(
     return record
 
 
-async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> list[Broadcast]:
-    """The broadcasts sent in the principal's scope, newest first."""
-    stmt = select(Broadcast).order_by(col(Broadcast.created_at).desc()).limit(200)
+async def list_broadcasts(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    limit: int = 100,
+    after: Cursor | None = None,
+) -> Page[Broadcast]:
+    """The broadcasts sent in the principal's scope, newest first (by time, then id)."""
+    stmt = keyset(
+        select(Broadcast),
+        col(Broadcast.created_at),
+        col(Broadcast.id),
+        after=after,
+        limit=limit,
+    )
     if not principal.is_national:
         stmt = stmt.where(
             or_(
@@ -110,7 +124,8 @@ async def list_broadcasts(session: AsyncSession, *, principal: Principal) -> lis
                 col(Broadcast.region_code).startswith(principal.scope + "."),
             )
         )
-    return list((await session.execute(stmt)).scalars())
+    rows = list((await session.execute(stmt)).scalars())
+    return page_of(rows, limit, lambda b: (b.created_at, b.id))
 
 
 async def candidates_by_regency(session: AsyncSession) -> dict[str, int]:

@@ -19,6 +19,8 @@ from services.notifications.domain.enums import (
     RecipientKind,
 )
 from services.notifications.domain.errors import NotificationNotFound, NotResendable
+from services.notifications.domain.paging import Cursor
+from services.notifications.service.paging import Page, keyset, page_of
 from shared.db import dialect_insert
 from shared.identity import Principal
 
@@ -128,9 +130,16 @@ async def list_notifications(
     session_id: uuid.UUID | None = None,
     status: NotificationStatus | None = None,
     limit: int = 100,
-) -> list[Notification]:
-    """Ledger rows visible to the principal, newest first."""
-    stmt = select(Notification).order_by(col(Notification.created_at).desc()).limit(limit)
+    after: Cursor | None = None,
+) -> Page[Notification]:
+    """Ledger rows visible to the principal, newest first (by time, then id), one page."""
+    stmt = keyset(
+        select(Notification),
+        col(Notification.created_at),
+        col(Notification.id),
+        after=after,
+        limit=limit,
+    )
     scope = in_scope(principal)
     if scope is not None:
         stmt = stmt.where(scope)
@@ -140,7 +149,8 @@ async def list_notifications(
         stmt = stmt.where(col(Notification.session_id) == session_id)
     if status is not None:
         stmt = stmt.where(col(Notification.status) == status)
-    return list((await session.execute(stmt)).scalars())
+    rows = list((await session.execute(stmt)).scalars())
+    return page_of(rows, limit, lambda n: (n.created_at, n.id))
 
 
 async def get_in_scope(
