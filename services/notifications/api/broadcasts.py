@@ -19,7 +19,8 @@ from shared.problems import raises
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
 # A Kemendagri code of a province, regency, district or village (ASCII digits only).
-REGION_CODE = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
+# `national`: the whole country, for national admins only.
+REGION_CODE = r"^(national|[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?)$"
 
 
 class BroadcastCreate(BaseModel):
@@ -28,7 +29,8 @@ class BroadcastCreate(BaseModel):
     region_code: str = Field(
         pattern=REGION_CODE,
         max_length=13,
-        description="Segment: a region prefix inside your scope, e.g. 32.76",
+        description="Segment: a region prefix inside your scope, e.g. 32.76; `national` "
+        "(everyone) for a national admin",
     )
     status: SegmentStatus | None = None
     training_level: TrainingLevel | None = None

@@ -43,6 +43,9 @@ from shared.logging import get_logger
 from shared.regions import is_region_code
 
 log = get_logger("notifications.audience")
+#: The segment of everyone, open to national admins only (issue 13, item 15).
+NATIONAL = "national"
+ENQUEUE_CHUNK = 1000  # rows per INSERT (SQLite binds at most 32,766 parameters)
 DIGEST_NAMESPACE = uuid.UUID("6f1b7b7e-6a57-4a43-9a53-5c1d0f0d5e11")
 
 
@@ -62,15 +65,19 @@ async def broadcast(
     training_level: TrainingLevel | None,
     now: datetime,
 ) -> Broadcast:
-    """Record the broadcast for audit and queue one ledger row per volunteer of the segment."""
-    if not is_region_code(region_code):
+    """Record the broadcast for audit and queue one ledger row per volunteer of the segment
+    (`national`: everyone, for a national admin only; a regional scope gets a 403)."""
+    national = region_code == NATIONAL
+    if not national and not is_region_code(region_code):
         raise InvalidRegion(
             "region_code is not a Kemendagri region code",
             errors=[{"field": "region_code", "message": "not a region code"}],
         )
-    if not principal.sees(region_code):
+    if not (principal.is_national if national else principal.sees(region_code)):
         raise RegionOutOfScope(f"region {region_code} is outside your scope")
-    stmt = select(Recipient.volunteer_id, Recipient.village_code).where(_within(region_code))
+    stmt = select(Recipient.volunteer_id, Recipient.village_code)
+    if not national:
+        stmt = stmt.where(_within(region_code))
     if status:
         stmt = stmt.where(col(Recipient.status) == status)
     if training_level:
@@ -88,14 +95,17 @@ async def broadcast(
     )
     session.add(record)
     await session.flush()
-    for volunteer_id, village_code in members:
-        await ledger.enqueue(
+    # Set-based, in chunks: a national segment is hundreds of thousands of people, and one
+    # INSERT per person would hold the request (and the database) for minutes.
+    for start in range(0, len(members), ENQUEUE_CHUNK):
+        await ledger.enqueue_many(
             session,
-            trigger_event_id=record.id,
-            recipient_id=volunteer_id,
+            [
+                {"trigger_event_id": record.id, "recipient_id": vid, "region_code": village}
+                for vid, village in members[start : start + ENQUEUE_CHUNK]
+            ],
             template=t.BROADCAST,
             context={"pesan": message},
-            region_code=village_code,
             now=now,
         )
     log.info("broadcast queued", broadcast_id=str(record.id), recipients=len(members))

@@ -80,11 +80,17 @@ async def enqueue(
 
 
 async def enqueue_many(
-    session: AsyncSession, items: list[dict[str, Any]], *, template: str, now: datetime
+    session: AsyncSession,
+    items: list[dict[str, Any]],
+    *,
+    template: str,
+    now: datetime,
+    context: dict[str, Any] | None = None,
 ) -> None:
     """`enqueue` for many (trigger, recipient) pairs of one template with known regions, in
     one INSERT … ON CONFLICT DO NOTHING (the unique key still makes each exactly-once)."""
     spec = templates.get(template)
+    shared_context = json.dumps(context or {}, default=str)
     rows = [
         {
             "id": uuid.uuid4(),
@@ -98,7 +104,7 @@ async def enqueue_many(
             "channel": "",
             "status": NotificationStatus.PENDING,
             "body": "",
-            "context": "{}",
+            "context": shared_context,
             "session_id": None,
             "region_code": item["region_code"],
             "created_at": now,
