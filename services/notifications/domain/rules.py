@@ -39,6 +39,11 @@ def reminder_times(
     ]
 
 
+def days_until(start: date, zone: str, now: datetime) -> int:
+    """Whole days from the venue's today to the session's first day (0: it starts today)."""
+    return (start - now.astimezone(ZoneInfo(zone)).date()).days
+
+
 @dataclass(frozen=True)
 class Address:
     """Where a person can be reached."""

@@ -25,6 +25,7 @@ ENROLMENT_CONFIRMED = "enrolment-confirmed"
 ENROLMENT_WAITLISTED = "enrolment-waitlisted"
 PROMOTED_FROM_WAITLIST = "promoted-from-waitlist"
 SESSION_CANCELLED = "session-cancelled"
+SESSION_RESCHEDULED = "session-rescheduled"
 SESSION_REMINDER = "session-reminder"
 CERTIFICATE_ISSUED = "certificate-issued"
 OPERATOR_DIGEST = "operator-digest"
@@ -142,11 +143,29 @@ TEMPLATES: dict[str, Template] = {
             priority=Priority.CRITICAL,
         ),
         Template(
+            SESSION_RESCHEDULED,
+            1,
+            CRITICAL,
+            "Jadwal Bimtek berubah",
+            "PENTING: jadwal {{ sesi.judul }} berubah. Jadwal baru: {{ sesi.mulai }} s.d. "
+            "{{ sesi.selesai }} di {{ sesi.tempat }} (semula mulai {{ semula }}). "
+            "{% if menunggu %}Anda masih di daftar tunggu; kami akan mengabari bila ada "
+            "tempat. {% endif %}Mohon sesuaikan rencana Anda, {{ nama }}.",
+            {
+                "nama": "Siti Aminah",
+                "semula": "Senin, 30 November 2026",
+                "menunggu": False,
+                **_SESSION_EXAMPLE,
+            },
+            priority=Priority.CRITICAL,
+        ),
+        Template(
             SESSION_REMINDER,
-            2,
+            3,
             Category.REMINDER,
             "Pengingat Bimtek",
-            "Pengingat: {{ sesi.judul }} dimulai {{ hari }} hari lagi, {{ sesi.mulai }}, "
+            "Pengingat: {{ sesi.judul }} dimulai "
+            "{% if hari == 0 %}hari ini{% else %}{{ hari }} hari lagi{% endif %}, {{ sesi.mulai }}, "
             "di {{ sesi.tempat }}. Sampai jumpa, {{ nama }}!",
             {"nama": "Siti Aminah", "hari": 3, **_SESSION_EXAMPLE},
         ),

@@ -20,9 +20,13 @@ def register(consumer: EventConsumer, state: NotificationsState) -> None:
 
     @consumer.handles(tr.SessionRescheduled)
     async def on_session_rescheduled(event: tr.SessionRescheduled, ctx: EventContext) -> None:
-        """Move the reminders with the session."""
+        """Tell participants and the waitlist the new details; move the reminders."""
         await triggers.session_rescheduled(
-            ctx.session, event, settings=state.notifications_settings, now=state.clock.now()
+            ctx.session,
+            event,
+            event_id=ctx.envelope.event_id,
+            settings=state.notifications_settings,
+            now=state.clock.now(),
         )
 
     @consumer.handles(tr.SessionCancelled)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.config import Settings
 from services.notifications.db.tables import ScheduledMessage, TrainingSession
+from services.notifications.domain import dates
 from services.notifications.domain import templates as t
 from services.notifications.domain.enums import (
     EnrolmentStatus,
@@ -18,7 +19,7 @@ from services.notifications.domain.enums import (
     SessionStatus,
     VolunteerStatus,
 )
-from services.notifications.domain.rules import reminder_times
+from services.notifications.domain.rules import days_until, reminder_times
 from services.notifications.service import ledger, readmodel
 from shared.events import registry as reg
 from shared.events import training as tr
@@ -150,10 +151,17 @@ async def session_scheduled(
 
 
 async def session_rescheduled(
-    session: AsyncSession, event: tr.SessionRescheduled, *, settings: Settings, now: datetime
+    session: AsyncSession,
+    event: tr.SessionRescheduled,
+    *,
+    event_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
 ) -> None:
-    """New dates or venue: the old reminders are cancelled and new ones scheduled, and the
-    copy of the title and venue is stale (the next message reads them from training)."""
+    """New dates or venue: every participant and waitlisted person is told (critical, once
+    per move: the event id is the trigger), the old reminders are cancelled and new ones
+    scheduled (one at once if the new start is too near for any), and the copy of the title
+    and venue is stale (the next message reads them from training)."""
     await readmodel.upsert_session(
         session,
         session_id=event.session_id,
@@ -164,8 +172,28 @@ async def session_rescheduled(
     )
     await readmodel.texts_changed(session, event.session_id)
     await schedule_reminders(
-        session, event.session_id, event.start_date, event.timezone, settings=settings, now=now
+        session,
+        event.session_id,
+        event.start_date,
+        event.timezone,
+        settings=settings,
+        now=now,
+        late_reminder=True,
     )
+    waiting = (EnrolmentStatus.CONFIRMED, EnrolmentStatus.WAITLISTED)
+    for e in await readmodel.enrolled(session, event.session_id, statuses=waiting):
+        await ledger.enqueue(
+            session,
+            trigger_event_id=event_id,
+            recipient_id=e.volunteer_id,
+            template=t.SESSION_RESCHEDULED,
+            context={
+                "semula": dates.hari_tanggal(event.previous_start_date),
+                "menunggu": e.status == EnrolmentStatus.WAITLISTED,
+            },
+            session_id=event.session_id,
+            now=now,
+        )
 
 
 async def schedule_reminders(
@@ -176,8 +204,14 @@ async def schedule_reminders(
     *,
     settings: Settings,
     now: datetime,
+    late_reminder: bool = False,
 ) -> int:
-    """Replace the session's pending reminders; a reminder whose moment has passed is skipped."""
+    """Replace the session's pending reminders; a reminder whose moment has passed is skipped.
+
+    `late_reminder` (a moved session): when every reminder's moment has passed but the
+    session has not started, one reminder is due at once, so a session moved to tomorrow
+    (or today) is still reminded of.
+    """
     await readmodel.cancel_pending_reminders(session, session_id)
     due = reminder_times(
         start,
@@ -185,10 +219,11 @@ async def schedule_reminders(
         days=settings.reminder_days,
         local_hour=settings.reminder_local_hour,
     )
-    added = 0
-    for days, at in due:
-        if at <= now:
-            continue
+    upcoming = [(days, at) for days, at in due if at > now]
+    left = days_until(start, zone, now)
+    if not upcoming and late_reminder and left >= 0:
+        upcoming = [(left, now)]
+    for days, at in upcoming:
         session.add(
             ScheduledMessage(
                 kind=ScheduledKind.SESSION_REMINDER,
@@ -199,9 +234,8 @@ async def schedule_reminders(
                 created_at=now,
             )
         )
-        added += 1
     await session.flush()
-    return added
+    return len(upcoming)
 
 
 # training's reason code of an enrolment cancelled with its session.

@@ -24,7 +24,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="1"))
-    op.execute("UPDATE notifications SET priority = 0 WHERE template = 'session-cancelled'")
+    op.execute(
+        "UPDATE notifications SET priority = 0"
+        " WHERE template IN ('session-cancelled', 'session-rescheduled')"
+    )
     op.execute(
         "UPDATE notifications SET priority = 2"
         " WHERE template IN ('registration-received', 'broadcast', 'operator-digest')"
