@@ -4,8 +4,10 @@ list, the next page is named in `X-Next-Cursor` and `Link: <…>; rel="next"`.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from services.notifications.domain.paging import Cursor
 from shared.clock import FrozenClock
 from tests.notifications.helpers import BEKASI, notifications_app, queue_welcome_wave
 from tests.notifications.test_api import as_operator, client_of
@@ -67,7 +69,7 @@ async def test_a_page_is_at_most_1000_rows(database_url, registry):
             assert r.status_code == 422
 
 
-async def test_a_cursor_not_given_out_is_a_422_that_does_not_echo_it(database_url, registry):
+async def test_a_malformed_cursor_is_a_422_that_does_not_echo_it(database_url, registry):
     clock = FrozenClock(MORNING_WIB)
     async with (
         notifications_app(database_url, registry_url=registry.url, clock=clock) as app,
@@ -75,7 +77,7 @@ async def test_a_cursor_not_given_out_is_a_422_that_does_not_echo_it(database_ur
     ):
         headers = as_operator(app, "32.76")
         for path in ("/notifications", "/broadcasts"):
-            for bad in ("not-a-cursor", "eyJ0IjoiMjAyNiJ9", "e30"):
+            for bad in ("not-a-cursor", "eyJ0IjoiMjAyNiJ9", "17.ABC", "1." + "0" * 33):
                 r = await client.get(path, params={"after": bad}, headers=headers)
                 assert r.status_code == 422, (path, bad, r.text)
                 assert r.headers["content-type"].startswith("application/problem+json")
@@ -101,3 +103,20 @@ async def test_paging_the_broadcasts_list(database_url, registry):
         ]
         keys = [(b["created_at"], b["id"]) for b in rows]
         assert keys == sorted(keys, reverse=True)
+
+
+async def test_a_well_formed_cursor_is_a_position_in_the_order(database_url, registry):
+    clock = FrozenClock(MORNING_WIB)
+    async with (
+        notifications_app(database_url, registry_url=registry.url, clock=clock) as app,
+        client_of(app) as client,
+    ):
+        await queue_welcome_wave(app, 3, due=MORNING_WIB)
+        await queue_welcome_wave(app, 2, due=MORNING_WIB + timedelta(hours=1))
+        headers = as_operator(app, "32.76")
+        everything = (await client.get("/notifications", headers=headers)).json()
+        # a cursor naming a moment between the waves (any id): the older wave follows it
+        between = Cursor(at=MORNING_WIB + timedelta(minutes=30), id=uuid.UUID(int=0))
+        r = await client.get("/notifications", params={"after": between.encode()}, headers=headers)
+        assert r.status_code == 200
+        assert [n["id"] for n in r.json()] == [n["id"] for n in everything[2:]]

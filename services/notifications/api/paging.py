@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from fastapi import Query, Request, Response
 
-from services.notifications.domain.paging import MAX_PAGE, Cursor
+from services.notifications.domain.paging import CURSOR_PATTERN, MAX_PAGE, Cursor
 
 LIMIT = Query(100, ge=1, le=MAX_PAGE, description=f"rows per page (at most {MAX_PAGE})")
 AFTER = Query(
     None,
-    max_length=200,
-    description="opaque cursor from the previous page's X-Next-Cursor or Link rel=next",
+    pattern=CURSOR_PATTERN,
+    description="cursor from the previous page's X-Next-Cursor or Link rel=next (opaque)",
 )
 NEXT_CURSOR = "X-Next-Cursor"
 
