@@ -447,17 +447,18 @@ async def queue_welcome_wave(
     hundred milliseconds; row-by-row parameters would take seconds)."""
     spec = templates.get(templates.REGISTRATION_RECEIVED)
     engine = app.state.runtime.engine
-    new_id = (
-        "gen_random_uuid()" if engine.dialect.name == "postgresql" else "lower(hex(randomblob(16)))"
-    )
+    postgresql = engine.dialect.name == "postgresql"
+    new_id = "gen_random_uuid()" if postgresql else "lower(hex(randomblob(16)))"
+    due_at = "CAST(:due AS TIMESTAMPTZ)" if postgresql else ":due"  # SQLite keeps the text
     table = Notification.__table__
     stmt = text(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
         "INSERT INTO notifications (id, trigger_event_id, recipient_id, recipient_kind, "
         "template, template_version, category, priority, channel, status, body, context, "
         "region_code, created_at, next_attempt_at, attempts, resent_count) "
-        f"SELECT {new_id}, {new_id}, {new_id}, 'volunteer', :template, :version, 'account', "
-        ":priority, '', 'pending', '', '{}', :region, :due, :due, 0, 0 FROM n"
+        f"SELECT {new_id}, {new_id}, {new_id}, 'volunteer', CAST(:template AS VARCHAR(80)), "
+        "CAST(:version AS INTEGER), 'account', CAST(:priority AS INTEGER), '', 'pending', '', "
+        f"'{{}}', CAST(:region AS VARCHAR(20)), {due_at}, {due_at}, 0, 0 FROM n"
     ).bindparams(bindparam("due", type_=table.c.created_at.type))
     params = {
         "count": count,
