@@ -3,14 +3,17 @@ may see it and asks, cells safe from formulas, audited, streamed in batches."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 from sqlalchemy import text
 
 from services.registry.service import export as list_export
+from shared.clock import FrozenClock
 from tests.builders import BEKASI_VILLAGE, volunteer_payload
 from tests.registry.helpers import DEPOK, JABAR, VIEWER, registry_http
 
@@ -97,3 +100,17 @@ async def test_an_export_refuses_unknown_filters(database_url, path):
     async with registry_http(database_url) as reg:
         r = await reg.get(f"{path}?regon=32.76", DEPOK)
         assert r.status_code == 422
+
+
+async def test_rows_registered_at_the_same_instant_are_each_exported_once(
+    database_url, monkeypatch
+):
+    monkeypatch.setattr(list_export, "BATCH_ROWS", 2)
+    clock = FrozenClock(datetime(2026, 6, 1, 3, tzinfo=UTC))  # an import's chunk: one instant
+    async with registry_http(database_url, clock=clock) as reg:
+        ids = [
+            (await reg.post("/volunteers", DEPOK, json=volunteer_payload())).json()["id"]
+            for _ in range(5)
+        ]
+        r = await asyncio.wait_for(reg.get("/volunteers/export.csv", DEPOK), timeout=30)
+        assert sorted(row["id"] for row in rows_of_csv(r.text)) == sorted(ids)
