@@ -115,7 +115,8 @@ async def test_reminders_move_with_the_session_and_wait_out_quiet_hours_in_each_
         await eventually(second_plan, message="reminders moved with the session")
 
         async def all_enrolled() -> bool:
-            return len(await rows(app, Notification)) == 3
+            confirmations = col(Notification.template) == "enrolment-confirmed"
+            return len(await rows(app, Notification, confirmations)) == 3
 
         await eventually(all_enrolled, message="three confirmations in the ledger")
 
