@@ -24,13 +24,16 @@ from tests.contract.fuzz import FUZZ_SETTINGS, FuzzCase, FuzzTarget, fuzz_schema
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rules the schema cannot state, answered 422 naming the field for schema-valid input: a
 # NIK's province, regency and birth date must exist, the person must be 18, a village must
-# be in the Kemendagri dataset, an uploaded file must be a CSV/XLSX with the header row; a
+# be in the Kemendagri dataset (also a transfer's), an uploaded file must be a CSV/XLSX with the header row; a
 # password must not be a common one nor contain the email's name part.
 DATA_RULES = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 _RULED = (
     "POST /volunteers",
     "PATCH /volunteers/{volunteer_id}",
     "POST /volunteers/{volunteer_id}/transfers",
+    # a village of the dataset, a volunteer that exists; the fuzzer's national admin holds
+    # both ends, so an existing volunteer is a 409 (move directly)
+    "POST /transfers",
     "POST /volunteers/imports",
     "POST /operators",
     "POST /auth/password",

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -81,20 +81,20 @@ async def export_batches(
     reveal_nik: bool,
 ) -> AsyncIterator[list[list[Any]]]:
     """The export's rows (cells already safe), `BATCH_ROWS` at a time, in registration
-    order; each batch is one short read (keyset on registered_at, id: the region indexes)."""
-    where = and_(*_conditions(actor, f))
-    key = (col(Volunteer.registered_at), col(Volunteer.id))
-    last: tuple[Any, Any] | None = None
-    while True:
-        query = select(*_COLUMNS).where(where).order_by(*key).limit(BATCH_ROWS)
-        if last is not None:
-            query = query.where(tuple_(*key) > tuple_(*last))
-        async with sessions() as session:
-            rows = (await session.execute(query)).all()
-        if not rows:
-            return
-        yield [_cells(row, vault, reveal_nik) for row in rows]
-        last = (rows[-1].registered_at, rows[-1].id)
+    order: one streamed query (a server-side cursor, `yield_per`), so only a batch is in
+    memory at once. Not keyset pages: rows written by the bulk importer store their instant
+    in another text form than a bound parameter, and a keyset compared across the two
+    never advances on SQLite."""
+    query = (
+        select(*_COLUMNS)
+        .where(and_(*_conditions(actor, f)))
+        .order_by(col(Volunteer.registered_at), col(Volunteer.id))
+        .execution_options(yield_per=BATCH_ROWS)
+    )
+    async with sessions() as session:
+        result = await session.stream(query)
+        async for rows in result.partitions(BATCH_ROWS):
+            yield [_cells(row, vault, reveal_nik) for row in rows]
 
 
 def _cells(row: Any, vault: NikVault, reveal_nik: bool) -> list[Any]:
