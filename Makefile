@@ -32,9 +32,11 @@ kafka: install  ## java >= 17 and mvn present, Apache Kafka's jars resolved from
 postgres:  ## PostgreSQL for the tests: the running one, or Debian's package installed and started (root)
 	@tools/sh/ensure-postgres.sh
 
-PYTEST_WORKERS ?= 3
-test: root-installs install lint promtool postgres kafka asyncapi-schema  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e
-	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+# 4 workers on 2 cores: most tests wait on Kafka, a process or a poll, not on the CPU. The
+# slowest tests are listed at the end, after the security tier's table.
+PYTEST_WORKERS ?= 4
+test: root-installs install lint promtool postgres kafka asyncapi-schema  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e, security
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
 # broker, e2e, fault and subprocess markers; the database marker (tests/tiers.py: the tests

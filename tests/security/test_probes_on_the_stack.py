@@ -14,6 +14,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -709,9 +710,13 @@ def _public_topics_carry_no_free_text(stack: Stack, api: Client, probe: Probe) -
         json={"reason_code": "venue_unavailable", "note": TYPED_NOTE},
     )
     assert r.status_code == 200, r.text
-    time.sleep(3)  # the relays publish within a second (poll interval 0.2 s)
     assert stack.broker is not None
-    records = asyncio.run(_every_record(stack.broker.bootstrap))
+    deadline = time.monotonic() + 30  # the relays publish within a second or so
+    while True:
+        records = asyncio.run(_every_record(stack.broker.bootstrap))
+        if any(b"session-cancelled" in blob for blob in records) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     needles = {
         "the typed note": "0812-3456-7890",
         "a volunteer's name": PROBE_PERSON,
@@ -783,17 +788,23 @@ def _throttles(api: Client, probe: Probe) -> list[bool]:
             first is not None and retry is not None,
         )
     )
-    logins = [
-        _login(api, "nobody.here@dinsos.example", f"tebakan-{i}").status_code for i in range(60)
-    ]
-    first = next((i for i, s in enumerate(logins) if s == 429), None)
+    # Sent 12 at a time, as a guessing script would: one at a time, each attempt's Argon2
+    # check on a loaded machine can outlast the bucket's refill.
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        logins = list(
+            pool.map(
+                lambda i: _login(api, "nobody.here@dinsos.example", f"tebakan-{i}").status_code,
+                range(60),
+            )
+        )
+    refused = logins.count(429)
     out.append(
         probe(
             "throttling",
-            "60 password guesses in a row from one client",
+            "60 password guesses from one client, 12 at a time",
             "429",
-            f"429 from attempt {first + 1}" if first is not None else "never 429",
-            first is not None,
+            f"{refused} of 60 answered 429" if refused else "never 429",
+            refused > 0,
         )
     )
     body = api("registry", "GET", "/.well-known/jwks.json").json()

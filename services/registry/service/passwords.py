@@ -18,8 +18,10 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        # Verified against when the email is unknown, so both cases cost the same time.
-        self._dummy = self._hasher.hash("not the password of any account, ever")
+        # Verified against when the email is unknown, so both cases cost the same time;
+        # made at the first login rather than at start-up (one Argon2id hash of CPU and
+        # memory that most processes — workers, replicas without logins — never need).
+        self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
         """The PHC string of a new password."""
@@ -32,9 +34,16 @@ class Passwords:
 
     def _verify(self, stored: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+            return (
+                self._hasher.verify(stored or self._dummy_hash(), password) and stored is not None
+            )
         except (VerificationError, InvalidHashError):
             return False
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("not the password of any account, ever")
+        return self._dummy
 
     def needs_rehash(self, stored: str) -> bool:
         """Whether a stored hash was made with other parameters than the current ones."""
