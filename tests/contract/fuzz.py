@@ -32,7 +32,7 @@ from tests.builders import operator_token
 from tests.support import migrate, settings_for
 from tools.broker import free_port
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
 # Deterministic and bounded: the same requests on every run, no shrinking phase.
 FUZZ_SETTINGS = settings(
