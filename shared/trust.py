@@ -167,13 +167,16 @@ async def follow_revocations(
     """Replace the revocation snapshot from `fetch` at start and every `interval_s` until
     `stop` is set; a failed fetch is logged (the snapshot ages, and verification fails
     closed once it is too old)."""
+    failures = 0
     while not stop.is_set():
         try:
             entries, as_of = await fetch()
             revocations.replace(entries, as_of=as_of)
+            failures = 0
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            failures += 1
             age = revocations.age_s()
             log.warning(
                 "token revocations not refreshed",
@@ -181,7 +184,16 @@ async def follow_revocations(
                 snapshot_age_s=None if age is None else round(age, 1),
             )
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
+            await asyncio.wait_for(stop.wait(), retry_after(failures, interval_s))
+
+
+def retry_after(failures: int, interval_s: float) -> float:
+    """The wait before the next poll: the interval after a success; after failures 1 s,
+    2 s, 4 s … up to the interval (a service started before registry verifies tokens a
+    second after registry answers, not a whole interval later)."""
+    if failures == 0:
+        return interval_s
+    return float(min(interval_s, 2 ** (failures - 1)))
 
 
 def revocations_age_gauge(registry: CollectorRegistry, age_s: Callable[[], float | None]) -> Gauge:
@@ -248,11 +260,13 @@ class JwksFollower:
             return await self.refresh()
 
     async def follow(self, *, interval_s: float = JWKS_INTERVAL_S, stop: asyncio.Event) -> None:
-        """Refresh at start and every `interval_s` until `stop` is set."""
+        """Refresh at start and every `interval_s` until `stop` is set (sooner after a
+        failure: `retry_after`)."""
+        failures = 0
         while not stop.is_set():
-            await self.refresh()
+            failures = 0 if await self.refresh() else failures + 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval_s)
+                await asyncio.wait_for(stop.wait(), retry_after(failures, interval_s))
 
 
 async def follow_jwks(

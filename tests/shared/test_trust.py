@@ -312,3 +312,10 @@ async def test_a_refused_service_token_is_replaced_once_and_the_request_retried(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+def test_a_failed_poll_is_retried_within_seconds_backing_off_to_the_interval():
+    from shared.trust import retry_after
+
+    assert [retry_after(n, 15.0) for n in range(7)] == [15.0, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0]
+    assert retry_after(3, 300.0) == 4.0
