@@ -33,6 +33,7 @@ from shared.errors import (
     Unavailable,
     UnsupportedMedia,
 )
+from shared.i18n import Text, language_of, localize
 from shared.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -94,13 +95,22 @@ def raises(*kinds: type[DomainError]) -> Callable[[F], F]:
 def problem_response(
     request: Request,
     status: int,
-    title: str,
-    detail: str,
+    title: str | Text,
+    detail: str | Text,
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A problem document answer (used by the handlers below and by the request observer)."""
+    """A problem document answer (used by the handlers below and by the request observer).
+
+    `title`, `detail` and any `Text` inside `extra` are answered in the request's language
+    (`shared.i18n`: Indonesian unless `Accept-Language` prefers English)."""
     headers = dict(headers or {})
+    language = language_of(request.headers)
+    headers["Content-Language"] = language
+    headers["Vary"] = "Accept-Language"
+    title = localize(title, language)
+    detail = localize(detail, language)
+    extra = localize(extra, language)
     if "retry_after_s" in extra:
         headers["Retry-After"] = str(max(1, round(float(extra["retry_after_s"]))))
     body = {
@@ -119,23 +129,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(request, status_of(type(exc)), exc.title, exc.detail, **exc.extra)
+        return problem_response(request, status_of(type(exc)), exc.title, exc.text, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Why no input values: a rejected NIK or phone number must not be echoed back into logs.
-        errors = [
+        errors: list[dict[str, Any]] = [
             {
                 "field": ".".join(str(p) for p in err["loc"] if p != "body"),
                 # Pydantic's messages never hold the input; ours (ValueError in a validator)
-                # come as "Value error, <our message>".
-                "message": str(err["msg"]).removeprefix("Value error, "),
+                # come as "Value error, <our message>" (or carry a `Text`).
+                "message": field_message(err),
             }
             for err in exc.errors()
         ]
-        fields = ", ".join(e["field"] for e in errors)
+        fields = ", ".join(str(e["field"]) for e in errors)
         return problem_response(
-            request, 422, "Invalid request", f"invalid fields: {fields}", errors=errors
+            request,
+            422,
+            Invalid.title,
+            Text(f"isian tidak valid: {fields}", f"invalid fields: {fields}"),
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -146,9 +160,109 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
-        return problem_response(
-            request, exc.status_code, str(exc.detail), str(exc.detail), headers=headers
-        )
+        text = HTTP_TEXTS.get(exc.status_code)
+        detail: str | Text = str(exc.detail)
+        if text is not None and str(exc.detail) == text.en:
+            detail = text
+        return problem_response(request, exc.status_code, detail, detail, headers=headers)
+
+
+# Starlette's own answers (a path no route has, a method a route lacks, an unreadable body).
+HTTP_TEXTS: dict[int, Text] = {
+    400: Text("Permintaan tidak dapat dibaca", "Bad Request"),
+    404: Text("Tidak ditemukan", "Not Found"),
+    405: Text("Metode tidak diizinkan", "Method Not Allowed"),
+    406: Text("Format jawaban tidak tersedia", "Not Acceptable"),
+    413: Text("Permintaan terlalu besar", "Request Entity Too Large"),
+    415: Text("Jenis isi tidak didukung", "Unsupported Media Type"),
+}
+
+# Pydantic's refusals by error type, in both languages (`{…}` from the error's context).
+FIELD_TEXTS: dict[str, tuple[str, str]] = {
+    "missing": ("wajib diisi", "Field required"),
+    "extra_forbidden": ("isian ini tidak dikenal", "Extra inputs are not permitted"),
+    "string_type": ("harus berupa teks", "Input should be a valid string"),
+    "string_too_short": (
+        "terlalu pendek (minimal {min_length} karakter)",
+        "String should have at least {min_length} characters",
+    ),
+    "string_too_long": (
+        "terlalu panjang (maksimal {max_length} karakter)",
+        "String should have at most {max_length} characters",
+    ),
+    "string_pattern_mismatch": ("formatnya tidak sesuai", "String should match pattern"),
+    "int_parsing": ("harus berupa bilangan bulat", "Input should be a valid integer"),
+    "int_type": ("harus berupa bilangan bulat", "Input should be a valid integer"),
+    "int_from_float": ("harus berupa bilangan bulat", "Input should be a valid integer"),
+    "float_parsing": ("harus berupa angka", "Input should be a valid number"),
+    "float_type": ("harus berupa angka", "Input should be a valid number"),
+    "bool_parsing": ("harus ya atau tidak (true/false)", "Input should be a valid boolean"),
+    "bool_type": ("harus ya atau tidak (true/false)", "Input should be a valid boolean"),
+    "greater_than": ("harus lebih dari {gt}", "Input should be greater than {gt}"),
+    "greater_than_equal": (
+        "minimal {ge}",
+        "Input should be greater than or equal to {ge}",
+    ),
+    "less_than": ("harus kurang dari {lt}", "Input should be less than {lt}"),
+    "less_than_equal": ("maksimal {le}", "Input should be less than or equal to {le}"),
+    "date_parsing": (
+        "harus berupa tanggal (TTTT-BB-HH)",
+        "Input should be a valid date (YYYY-MM-DD)",
+    ),
+    "date_from_datetime_parsing": (
+        "harus berupa tanggal (TTTT-BB-HH)",
+        "Input should be a valid date (YYYY-MM-DD)",
+    ),
+    "date_type": ("harus berupa tanggal (TTTT-BB-HH)", "Input should be a valid date"),
+    "datetime_parsing": ("harus berupa waktu (ISO 8601)", "Input should be a valid datetime"),
+    "datetime_from_date_parsing": (
+        "harus berupa waktu (ISO 8601)",
+        "Input should be a valid datetime",
+    ),
+    "datetime_type": ("harus berupa waktu (ISO 8601)", "Input should be a valid datetime"),
+    "time_parsing": ("harus berupa jam (JJ:MM)", "Input should be a valid time"),
+    "uuid_parsing": ("harus berupa UUID", "Input should be a valid UUID"),
+    "uuid_type": ("harus berupa UUID", "Input should be a valid UUID"),
+    "enum": ("harus salah satu dari: {expected}", "Input should be {expected}"),
+    "literal_error": ("harus salah satu dari: {expected}", "Input should be {expected}"),
+    "list_type": ("harus berupa daftar", "Input should be a valid list"),
+    "dict_type": ("harus berupa objek", "Input should be a valid dictionary"),
+    "model_type": ("harus berupa objek", "Input should be a valid dictionary or object"),
+    "model_attributes_type": ("harus berupa objek", "Input should be a valid dictionary"),
+    "too_short": (
+        "terlalu sedikit (minimal {min_length} butir)",
+        "List should have at least {min_length} items",
+    ),
+    "too_long": (
+        "terlalu banyak (maksimal {max_length} butir)",
+        "List should have at most {max_length} items",
+    ),
+    "json_invalid": ("bukan JSON yang sah", "Invalid JSON"),
+    "json_type": ("bukan JSON yang sah", "JSON input should be string, bytes or bytearray"),
+    "decimal_parsing": ("harus berupa angka desimal", "Input should be a valid decimal"),
+    "url_parsing": ("harus berupa URL", "Input should be a valid URL"),
+    "value_error": ("nilai tidak valid", "Value error"),
+    "assertion_error": ("nilai tidak valid", "Assertion failed"),
+}
+
+
+def field_message(err: Mapping[str, Any]) -> Text:
+    """One refused field's message in both languages (never the refused value itself)."""
+    ctx = err.get("ctx") or {}
+    cause = ctx.get("error")
+    if cause is not None and cause.args and isinstance(cause.args[0], Text):
+        return cause.args[0]
+    english = str(err.get("msg", "")).removeprefix("Value error, ")
+    pair = FIELD_TEXTS.get(str(err.get("type", "")))
+    if pair is None:
+        return Text(english, english)
+    if err.get("type") in ("value_error", "assertion_error"):
+        # our validators' own message (not yet translated): keep it, in both languages
+        return Text(english, english)
+    try:
+        return Text(pair[0].format(**ctx), english)
+    except (KeyError, IndexError, ValueError):
+        return Text(pair[0], english)
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:
@@ -216,7 +330,7 @@ def route_statuses(route: APIRoute) -> dict[int, str]:
         kinds.append(Invalid)
     for kind in kinds:
         found.setdefault(status_of(kind), [])
-        title = kind.__doc__.strip().splitlines()[0] if kind.__doc__ else kind.title
+        title = kind.__doc__.strip().splitlines()[0] if kind.__doc__ else str(kind.title)
         if title not in found[status_of(kind)]:
             found[status_of(kind)].append(title)
     return {status: " / ".join(titles) for status, titles in sorted(found.items())}
