@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 plan=()
-for script in ensure-postgres.sh ensure-prometheus.sh; do
+for script in ensure-postgres.sh ensure-prometheus.sh ensure-chromium.sh; do
   while IFS= read -r line; do
     [[ -n "$line" ]] && plan+=("$line")
   done < <(./"$script" --plan)
