@@ -13,6 +13,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from shared.i18n import t
+
 _DECLARED: dict[int, frozenset[str]] = {}
 
 
@@ -44,9 +46,14 @@ async def refuse_unknown_query_params(request: Request) -> None:
             [
                 {
                     "loc": ("query", name),
-                    "msg": "unknown query parameter",
+                    "msg": UNKNOWN.en,
                     "type": "extra_forbidden",
+                    # the message in both languages (`shared.problems.field_message`)
+                    "ctx": {"error": ValueError(UNKNOWN)},
                 }
                 for name in unknown
             ]
         )
+
+
+UNKNOWN = t("parameter kueri ini tidak dikenal", "unknown query parameter")

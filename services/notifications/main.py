@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.notifications.api import broadcasts, notifications, preferences, templates
 from services.notifications.channels import Channel
@@ -19,6 +19,7 @@ from services.notifications.state import build_state
 from shared.clock import Clock
 from shared.events.base import Event
 from shared.http import create_service_app
+from shared.query_params import refuse_unknown_query_params
 from shared.runtime import build_runtime
 
 NAME = "notifications"
@@ -47,6 +48,8 @@ def create_app(
         state,
         title="PSM notifications",
         description="Messages to volunteers and operators, with a delivery ledger.",
+        # a mistyped filter is a 422 naming it, never an unfiltered answer
+        dependencies=[Depends(refuse_unknown_query_params)],
         routers=[notifications.router, templates.router, broadcasts.router, preferences.router],
         background=[state.issuer.follow, *([dispatch_forever] if run_dispatcher else [])],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.training.api import (
     certificates,
@@ -35,6 +35,7 @@ from shared.events.training import (
     SessionScheduled,
 )
 from shared.http import create_service_app
+from shared.query_params import refuse_unknown_query_params
 from shared.runtime import build_runtime
 from shared.trust import IssuerLink
 
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         state,
         title="PSM training",
         description="Bimtek courses, sessions, enrolment, attendance, tests and certificates.",
+        # a mistyped filter is a 422 naming it, never an unfiltered answer
+        dependencies=[Depends(refuse_unknown_query_params)],
         routers=[
             courses.router,
             sessions.router,
