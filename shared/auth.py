@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, Unauthenticated, Unavailable
+from shared.i18n import t
 from shared.identity import WRITE_ROLES, Permission, Principal, Role, UnknownKey
 from shared.problems import raises
 
@@ -47,7 +48,10 @@ __all__ = [
 
 _bearer = HTTPBearer(auto_error=False)
 
-SERVICE_REFUSED = "service tokens are accepted only on routes that require a permission"
+SERVICE_REFUSED = t(
+    "Token layanan hanya diterima pada rute yang memerlukan izin layanan",
+    "service tokens are accepted only on routes that require a permission",
+)
 
 
 @raises(Unauthenticated, Unavailable)
@@ -57,7 +61,12 @@ async def any_principal(
     """The principal of the request's bearer token, operator or service (401 without a
     valid token, 503 while revocations cannot be confirmed)."""
     if credentials is None:
-        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            t(
+                "Kirim token masuk Anda: 'Authorization: Bearer <token>'",
+                "send 'Authorization: Bearer <token>'",
+            )
+        )
     state: ServiceState = request.app.state.service
     token = credentials.credentials
     try:
@@ -84,7 +93,13 @@ async def current_principal(
 async def require_writer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """An operator whose role may change data."""
     if not principal.can_write:
-        raise Forbidden(f"role {principal.role} may not change data")
+        raise Forbidden(
+            t(
+                "Peran {role} tidak boleh mengubah data",
+                "role {role} may not change data",
+                role=principal.role,
+            )
+        )
     return principal
 
 
@@ -94,7 +109,13 @@ def require_permission(permission: Permission) -> Callable[..., Awaitable[Princi
     @raises(Forbidden)
     async def permitted(principal: Annotated[Principal, Depends(any_principal)]) -> Principal:
         if not principal.may(permission):
-            raise Forbidden(f"this route needs a service token with permission {permission}")
+            raise Forbidden(
+                t(
+                    "Rute ini memerlukan token layanan dengan izin {permission}",
+                    "this route needs a service token with permission {permission}",
+                    permission=permission,
+                )
+            )
         return principal
 
     permitted.__permission__ = permission  # type: ignore[attr-defined]

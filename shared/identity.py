@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.errors import Unauthenticated, Unavailable
+from shared.i18n import Text, t
 from shared.ids import uuid7
 from shared.regions import is_region_code, within
 
@@ -93,7 +94,12 @@ def scope_level(scope: str) -> str:
     if scope == "national":
         return "national"
     if not is_region_code(scope) or scope.count(".") > 1:
-        raise ValueError("scope must be 'national', a province like 32 or a regency like 32.76")
+        raise ValueError(
+            t(
+                "cakupan harus 'national', provinsi seperti 32 atau kabupaten/kota seperti 32.76",
+                "scope must be 'national', a province like 32 or a regency like 32.76",
+            )
+        )
     return "province" if "." not in scope else "regency"
 
 
@@ -103,7 +109,15 @@ def check_role_scope(role: Role, scope: str) -> None:
     level = scope_level(scope)
     expected = _SCOPE_LEVEL.get(role)
     if expected is not None and expected != level:
-        raise ValueError(f"a {role} needs a {expected} scope")
+        raise ValueError(
+            t(
+                "peran {role} memerlukan cakupan {level}",
+                "a {role} needs a {expected} scope",
+                role=role,
+                expected=expected,
+                level=_LEVEL_ID[expected],
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -421,17 +435,36 @@ class TokenVerifier:
         principal, expires = self._checked(token)
         now = self._clock.now().timestamp()
         if now >= expires + LEEWAY.total_seconds():
-            raise Unauthenticated("the bearer token has expired", title="Invalid token")
+            raise Unauthenticated(
+                t(
+                    "Token sudah kedaluwarsa; silakan masuk lagi",
+                    "the bearer token has expired",
+                ),
+                title=INVALID_TOKEN,
+            )
         if principal.issued_at > now + LEEWAY.total_seconds():
-            raise Unauthenticated("the bearer token is not valid yet", title="Invalid token")
+            raise Unauthenticated(
+                t("Token belum berlaku", "the bearer token is not valid yet"),
+                title=INVALID_TOKEN,
+            )
         if self.revocations.stale():
             raise RevocationsUnknown(
-                "cannot confirm that the token is not revoked: the issuer's revocation "
-                "list could not be refreshed; retry shortly",
+                t(
+                    "Belum dapat dipastikan bahwa token tidak dicabut: daftar pencabutan dari "
+                    "penerbit token tidak dapat diperbarui; coba lagi sebentar lagi",
+                    "cannot confirm that the token is not revoked: the issuer's revocation "
+                    "list could not be refreshed; retry shortly",
+                ),
                 retry_after_s=10,
             )
         if self.revocations.refuses(principal):
-            raise Unauthenticated("the bearer token was revoked", title="Invalid token")
+            raise Unauthenticated(
+                t(
+                    "Token sudah dicabut; silakan masuk lagi",
+                    "the bearer token was revoked",
+                ),
+                title=INVALID_TOKEN,
+            )
         return principal
 
     def _checked(self, token: str) -> tuple[Principal, float]:
@@ -446,8 +479,10 @@ class TokenVerifier:
         except UnknownKey:
             raise
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+            reason = _reason(exc)
             raise Unauthenticated(
-                f"the bearer token was rejected: {_reason(exc)}", title="Invalid token"
+                t("Token ditolak: {id}", "the bearer token was rejected: {en}", **_pair(reason)),
+                title=INVALID_TOKEN,
             ) from exc
         self._cache[token] = result
         if len(self._cache) > self._cache_size:
@@ -457,11 +492,17 @@ class TokenVerifier:
     def _decode(self, token: str) -> tuple[Principal, float]:
         header = jwt.get_unverified_header(token)
         if header.get("alg") not in ALGORITHMS:
-            raise jwt.InvalidAlgorithmError("the algorithm is not accepted")
+            raise jwt.InvalidAlgorithmError("the algorithm is not accepted")  # see _reason
         kid = header.get("kid")
         key = self.keys.get(kid) if isinstance(kid, str) else None
         if key is None:
-            raise UnknownKey("the bearer token was signed by an unknown key", title="Invalid token")
+            raise UnknownKey(
+                t(
+                    "Token ditandatangani dengan kunci yang tidak dikenal",
+                    "the bearer token was signed by an unknown key",
+                ),
+                title=INVALID_TOKEN,
+            )
         # Why PyJWT's own time checks are off: they read the wall clock; `verify` checks
         # expiry and issue time against the service's clock on every use.
         claims: dict[str, Any] = jwt.decode(
@@ -479,18 +520,25 @@ class TokenVerifier:
         )
         issued, expires = float(claims["iat"]), float(claims["exp"])
         if expires - issued > self._max_lifetime:
-            raise jwt.InvalidTokenError("the token lives longer than the maximum lifetime")
+            raise _Malformed(
+                t(
+                    "masa berlaku token melebihi batas maksimum",
+                    "the token lives longer than the maximum lifetime",
+                )
+            )
         role = Role(claims["role"])
         scope = claims["scope"]
         if not isinstance(scope, str) or not isinstance(claims["sub"], str):
-            raise jwt.InvalidTokenError("malformed subject or scope claim")
+            raise _Malformed(
+                t("klaim subjek atau cakupan tidak sah", "malformed subject or scope claim")
+            )
         check_role_scope(role, scope)
         raw_perms = claims.get("perms", [])
         if not isinstance(raw_perms, list) or (raw_perms and role is not Role.SERVICE):
-            raise jwt.InvalidTokenError("malformed permissions claim")
+            raise _Malformed(t("klaim izin tidak sah", "malformed permissions claim"))
         session = claims.get("sid")
         if session is not None and not isinstance(session, str):
-            raise jwt.InvalidTokenError("malformed session claim")
+            raise _Malformed(t("klaim sesi tidak sah", "malformed session claim"))
         principal = Principal(
             subject=claims["sub"],
             role=role,
@@ -502,18 +550,43 @@ class TokenVerifier:
         return principal, expires
 
 
-def _reason(exc: Exception) -> str:
+#: the title of every refused token's problem
+INVALID_TOKEN = Text("Token tidak sah", "Invalid token")
+_LEVEL_ID = {"national": "nasional", "province": "provinsi", "regency": "kabupaten/kota"}
+
+
+class _Malformed(jwt.InvalidTokenError):
+    """A token whose claims break this platform's rules (the reason in both languages)."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
+
+
+def _reason(exc: Exception) -> Text:
     """Why a token was refused, without echoing any of its content."""
     if isinstance(exc, jwt.InvalidAudienceError):
-        return "it is not meant for this service (audience)"
+        return t(
+            "token ini bukan untuk layanan ini (audience)",
+            "it is not meant for this service (audience)",
+        )
     if isinstance(exc, jwt.InvalidIssuerError):
-        return "it was not issued by this platform's issuer"
+        return t(
+            "token ini tidak diterbitkan oleh penerbit platform ini",
+            "it was not issued by this platform's issuer",
+        )
     if isinstance(exc, jwt.InvalidSignatureError):
-        return "the signature does not match"
+        return t("tanda tangannya tidak cocok", "the signature does not match")
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return f"the claim {exc.claim!r} is missing"
+        return t("klaim {claim!r} tidak ada", "the claim {claim!r} is missing", claim=exc.claim)
     if isinstance(exc, jwt.DecodeError):
-        return "it is not a well-formed JWT"
-    if isinstance(exc, jwt.InvalidTokenError) and str(exc).startswith(("the token", "malformed")):
-        return str(exc)
-    return f"invalid claims ({type(exc).__name__})"
+        return t("bukan JWT yang sah", "it is not a well-formed JWT")
+    if isinstance(exc, _Malformed):
+        return exc.reason
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return t("algoritmenya tidak diterima", "the algorithm is not accepted")
+    return t("klaim tidak sah ({kind})", "invalid claims ({kind})", kind=type(exc).__name__)
+
+
+def _pair(text: Text) -> dict[str, str]:
+    return {"id": text.id, "en": text.en}

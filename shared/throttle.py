@@ -34,6 +34,7 @@ from fastapi import Request
 
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.errors import RateLimited
+from shared.i18n import t
 from shared.problems import raises
 
 DEFAULT_MAX_CLIENTS = 10_000
@@ -120,7 +121,12 @@ def throttle(
         )
         if wait > 0:
             raise RateLimited(
-                f"too many requests to {name}: at most {rate:g} a minute",
+                t(
+                    "Terlalu banyak permintaan ke {name}: paling banyak {rate} per menit",
+                    "too many requests to {name}: at most {rate} a minute",
+                    name=name,
+                    rate=f"{rate:g}",
+                ),
                 retry_after_s=round(wait, 3),
             )
 
