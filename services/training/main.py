@@ -13,6 +13,7 @@ from services.training.api import (
     session_enrolments,
     session_results,
     sessions,
+    subject_records,
     volunteers,
 )
 from services.training.config import Settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             certificates.router,
             reports.router,
             volunteers.router,
+            subject_records.router,
             internal.router,
         ],
         on_startup=[seed_courses],
