@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
-from services.notifications.api import broadcasts, notifications, preferences, templates
+from services.notifications.api import (
+    broadcasts,
+    notifications,
+    preferences,
+    subject_records,
+    templates,
+)
 from services.notifications.channels import Channel
 from services.notifications.config import Settings
 from services.notifications.db.tables import metadata
@@ -50,7 +56,13 @@ def create_app(
         description="Messages to volunteers and operators, with a delivery ledger.",
         # a mistyped filter is a 422 naming it, never an unfiltered answer
         dependencies=[Depends(refuse_unknown_query_params)],
-        routers=[notifications.router, templates.router, broadcasts.router, preferences.router],
+        routers=[
+            notifications.router,
+            templates.router,
+            broadcasts.router,
+            preferences.router,
+            subject_records.router,
+        ],
         background=[state.issuer.follow, *([dispatch_forever] if run_dispatcher else [])],
     )
 
