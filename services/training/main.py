@@ -30,8 +30,10 @@ from shared.events.training import (
     EnrolmentCancelled,
     EnrolmentConfirmed,
     EnrolmentWaitlisted,
+    ParticipantEvaluated,
     SessionCancelled,
     SessionCompleted,
+    SessionReopened,
     SessionRescheduled,
     SessionScheduled,
 )
@@ -46,9 +48,11 @@ PUBLISHES: tuple[type[Event], ...] = (
     SessionRescheduled,
     SessionCancelled,
     SessionCompleted,
+    SessionReopened,
     EnrolmentConfirmed,
     EnrolmentWaitlisted,
     EnrolmentCancelled,
+    ParticipantEvaluated,
     CertificateIssued,
     CertificateRevoked,
 )

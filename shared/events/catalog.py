@@ -17,8 +17,10 @@ from shared.events.training import (
     EnrolmentCancelled,
     EnrolmentConfirmed,
     EnrolmentWaitlisted,
+    ParticipantEvaluated,
     SessionCancelled,
     SessionCompleted,
+    SessionReopened,
     SessionRescheduled,
     SessionScheduled,
 )
@@ -33,9 +35,11 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     SessionRescheduled,
     SessionCancelled,
     SessionCompleted,
+    SessionReopened,
     EnrolmentConfirmed,
     EnrolmentWaitlisted,
     EnrolmentCancelled,
+    ParticipantEvaluated,
     CertificateIssued,
     CertificateRevoked,
 )

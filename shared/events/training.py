@@ -17,6 +17,8 @@ from shared.events.vocabulary import (
     EnrolmentCancelReason,
     OrganiserRegionCode,
     RegencyCode,
+    ReopenReason,
+    ResultReason,
     SessionCancelReason,
     Timezone,
     VillageCode,
@@ -154,6 +156,21 @@ class SessionCompleted(SessionEvent):
     completed_at: datetime
 
 
+class SessionReopened(SessionEvent):
+    """A completed session is back in progress for correction (attendance or scores):
+    its participants' results may change when it is completed again, which publishes a
+    new `participant-evaluated` per participant (and certificates issued or revoked)."""
+
+    event_type: ClassVar[str] = "session-reopened"
+
+    reason_code: ReopenReason
+    reopened_at: datetime
+    window_ends_at: datetime | None = Field(
+        default=None,
+        description="until when the session could be re-opened (the correction window)",
+    )
+
+
 class EnrolmentEvent(Event):
     """An event of one enrolment; keyed by the volunteer id, so a person's events stay in order."""
 
@@ -190,6 +207,36 @@ class EnrolmentCancelled(EnrolmentEvent):
 
     reason_code: EnrolmentCancelReason
     cancelled_at: datetime
+
+
+class ParticipantEvaluated(EnrolmentEvent):
+    """A participant's result, one per participant each time a session is completed (the
+    first completion is evaluation 1; each completion after a re-opening adds 1).
+
+    Why it did not pass is a list of codes (every rule missed) with the figures behind them:
+    days attended against the days required, the post-test score against the pass mark.
+    A pass also gets `certificate-issued` (on `training.certificates`).
+    """
+
+    event_type: ClassVar[str] = "participant-evaluated"
+
+    course_code: CourseCode
+    level: Level
+    passed: bool
+    reasons: list[ResultReason] = Field(
+        description="empty when passed; else every rule missed (a closed list that may grow)"
+    )
+    days_attended: int = Field(ge=0, description="days present, late or left early")
+    session_days: int = Field(ge=0, description="days of the session")
+    days_required: int = Field(ge=0, description="days to attend at least (the course minimum)")
+    post_test_score: float | None = Field(description="null: no post-test score recorded")
+    pass_mark: int
+    evaluation: int = Field(ge=1, description="1 at the first completion, +1 per re-evaluation")
+    previous_passed: bool | None = Field(
+        default=None,
+        description="the result of this participant's previous evaluation; null at the first",
+    )
+    evaluated_at: datetime
 
 
 class CertificateEvent(Event):

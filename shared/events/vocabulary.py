@@ -102,3 +102,21 @@ class CertificateRevokeReason(enum.StrEnum):
     IDENTITY_MISMATCH = "identity_mismatch"
     DUPLICATE = "duplicate"
     OTHER = "other"
+
+
+class ReopenReason(enum.StrEnum):
+    """Why a completed session was re-opened for correction (`session-reopened`)."""
+
+    ATTENDANCE_WRONG = "attendance_wrong"
+    SCORES_WRONG = "scores_wrong"
+    COMPLETED_TOO_EARLY = "completed_too_early"
+    OTHER = "other"
+
+
+class ResultReason(enum.StrEnum):
+    """Why a participant did not pass a Bimtek (`participant-evaluated`); every rule the
+    participant missed is listed, in this order."""
+
+    ATTENDANCE_BELOW_MINIMUM = "attendance_below_minimum"
+    NO_POST_TEST = "no_post_test"
+    POST_TEST_BELOW_PASS_MARK = "post_test_below_pass_mark"  # noqa: S105 - not a password

@@ -134,5 +134,5 @@ async def test_reopen_after_the_window_or_of_an_unfinished_session_is_refused(da
         clock.advance(timedelta(days=14, seconds=1))
         late = await t.post(f"/sessions/{sid}/reopen", body)
         assert late.status_code == 409
-        assert "window closed" in late.json()["detail"]
+        assert "Masa koreksi berakhir" in late.json()["detail"]  # the correction window closed
         assert (await t.post(f"/sessions/{sid}/reopen", {"reason_code": "typo"})).status_code == 422

@@ -17,6 +17,7 @@ from services.training.domain.enums import (
     Level,
     ParticipantOutcome,
     ReopenReason,
+    ResultReason,
     SessionStatus,
 )
 from services.training.domain.errors import (
@@ -167,9 +168,10 @@ async def complete(
     body: CompleteBody | None = None,
 ) -> SessionSummary:
     """Refused (409) before the last day unless `force: true` with a `reason_code`; see
-    `GET …/completion-preview` first. Idempotent: completing again returns the same summary
-    and issues nothing. After a re-opening it evaluates again (certificates issued or
-    revoked with `issued_in_error`)."""
+    `GET …/completion-preview` first. Publishes `session-completed` and one
+    `participant-evaluated` per participant (passed or not, and why). Idempotent: completing
+    again returns the same summary and issues nothing. After a re-opening it evaluates again
+    (certificates issued or revoked with `issued_in_error`, a new evaluation published)."""
     body = body or CompleteBody()
     async with session.begin():
         summary = await completion.complete(
@@ -197,6 +199,9 @@ class ParticipantPreview(BaseModel):
     post_score: float | None
     would_pass: bool
     reason: str
+    reasons: list[ResultReason] = Field(
+        description="every rule missed (empty when passing), as `participant-evaluated` says"
+    )
     outcome: ParticipantOutcome | None = Field(description="the stored outcome, if completed")
 
 
@@ -241,6 +246,7 @@ async def completion_preview(
             post_score=ev.enrolment.post_score,
             would_pass=ev.verdict.passed,
             reason=ev.verdict.reason,
+            reasons=list(ev.verdict.reasons),
             outcome=ev.enrolment.outcome,
         )
         for ev in evaluations
@@ -286,7 +292,8 @@ async def reopen(
     session_id: uuid.UUID, body: ReopenBody, principal: Writer, session: Session, state: State
 ) -> Reopened:
     """Back in progress: correct attendance and scores, then complete again. Allowed
-    within `TRAINING_REOPEN_WINDOW_DAYS` of the first completion (else 409)."""
+    within `TRAINING_REOPEN_WINDOW_DAYS` of the first completion (else 409). Publishes
+    `session-reopened` (its participants and waitlist are told results may change)."""
     window = state.training_settings.reopen_window_days
     async with session.begin():
         row = await completion.reopen(

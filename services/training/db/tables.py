@@ -132,6 +132,8 @@ class TrainingSession(TrainingModel, table=True):
     )
     # the first completion: the correction window runs from it
     first_completed_at: datetime | None = None
+    # how many times it was completed (each completion after a re-opening evaluates again)
+    evaluations: int = 0
     reopened_at: datetime | None = None
     reopen_reason_code: ReopenReason | None = enum_field(
         ReopenReason, 40, default=None, nullable=True

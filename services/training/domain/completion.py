@@ -7,22 +7,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
 
-from services.training.domain.enums import ATTENDED, CompletionForceReason
+from services.training.domain.enums import ATTENDED, CompletionForceReason, ResultReason
 from services.training.domain.errors import CompletionTooEarly, InvalidField, ReopenWindowClosed
+from shared.i18n import t
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a participant passed, and why."""
+    """Whether a participant passed, why (for operators) and, when not, every rule missed."""
 
     passed: bool
     reason: str
+    reasons: tuple[ResultReason, ...] = ()
 
 
 def attendance_pct(statuses: Iterable[str], days: int) -> float:
     """The share of the session's days attended, in percent."""
     attended = sum(1 for s in statuses if s in ATTENDED)
     return 100.0 * attended / days if days else 0.0
+
+
+def days_required(days: int, min_attendance_pct: int) -> int:
+    """The fewest days attended that reach the minimum share (rounded up: 75% of 2 days is 2)."""
+    return -(-days * min_attendance_pct // 100)
 
 
 def evaluate(
@@ -33,14 +40,30 @@ def evaluate(
     min_attendance_pct: int,
     pass_mark: int,
 ) -> Verdict:
-    """Passed needs the minimum attendance and a post-test score at or above the pass mark."""
+    """Passed needs the minimum attendance and a post-test score at or above the pass mark.
+
+    `reason` explains the first rule missed (or the pass); `reasons` lists every rule missed.
+    """
     pct = attendance_pct(statuses, days)
+    missed: list[tuple[ResultReason, str]] = []
     if pct < min_attendance_pct:
-        return Verdict(False, f"attendance {pct:.0f}% is below the minimum {min_attendance_pct}%")
+        missed.append(
+            (
+                ResultReason.ATTENDANCE_BELOW_MINIMUM,
+                f"attendance {pct:.0f}% is below the minimum {min_attendance_pct}%",
+            )
+        )
     if post_score is None:
-        return Verdict(False, "no post-test score recorded")
-    if post_score < pass_mark:
-        return Verdict(False, f"post-test score {post_score:g} is below the pass mark {pass_mark}")
+        missed.append((ResultReason.NO_POST_TEST, "no post-test score recorded"))
+    elif post_score < pass_mark:
+        missed.append(
+            (
+                ResultReason.POST_TEST_BELOW_PASS_MARK,
+                f"post-test score {post_score:g} is below the pass mark {pass_mark}",
+            )
+        )
+    if missed:
+        return Verdict(False, missed[0][1], tuple(code for code, _ in missed))
     return Verdict(True, f"attendance {pct:.0f}%, post-test {post_score:g}")
 
 
@@ -64,8 +87,13 @@ def check_completion_time(
         return
     if not force:
         raise CompletionTooEarly(
-            f"the session's last day is {last_day.isoformat()}: complete it then, or force it "
-            "with a reason_code (see the completion preview first)"
+            t(
+                "Hari terakhir sesi adalah {day}: selesaikan sesi pada hari itu, atau paksa "
+                "dengan reason_code (lihat dulu pratinjau penyelesaian)",
+                "the session's last day is {day}: complete it then, or force it with a "
+                "reason_code (see the completion preview first)",
+                day=last_day.isoformat(),
+            )
         )
     if reason_code is None:
         raise InvalidField("reason_code", "required when forcing completion")
@@ -81,6 +109,10 @@ def check_reopen(*, now: datetime, first_completed_at: datetime, window_days: in
     deadline = reopen_deadline(first_completed_at, window_days)
     if now > deadline:
         raise ReopenWindowClosed(
-            f"the correction window closed at {deadline.isoformat()} "
-            f"({window_days} days after completion)"
+            t(
+                "Masa koreksi berakhir pada {deadline} ({days} hari setelah penyelesaian)",
+                "the correction window closed at {deadline} ({days} days after completion)",
+                deadline=deadline.isoformat(),
+                days=window_days,
+            )
         )

@@ -7,6 +7,8 @@ import enum
 # Re-exported: the event vocabulary's lists, one definition for every service.
 from shared.events.vocabulary import CertificateRevokeReason as CertificateRevokeReason
 from shared.events.vocabulary import EnrolmentCancelReason as EnrolmentCancelReason
+from shared.events.vocabulary import ReopenReason as ReopenReason
+from shared.events.vocabulary import ResultReason as ResultReason
 from shared.events.vocabulary import SessionCancelReason as SessionCancelReason
 from shared.events.vocabulary import TrainingLevel as TrainingLevel
 from shared.events.vocabulary import VolunteerStatus as VolunteerStatus
@@ -135,13 +137,4 @@ class CompletionForceReason(enum.StrEnum):
 
     ENDED_EARLY = "ended_early"
     RECORDS_COMPLETE = "records_complete"
-    OTHER = "other"
-
-
-class ReopenReason(enum.StrEnum):
-    """Why a completed session is re-opened for correction."""
-
-    ATTENDANCE_WRONG = "attendance_wrong"
-    SCORES_WRONG = "scores_wrong"
-    COMPLETED_TOO_EARLY = "completed_too_early"
     OTHER = "other"

@@ -33,7 +33,13 @@ from services.training.domain.errors import (
 from services.training.service import certificates
 from services.training.service.common import scoped_session, stage
 from shared.clock import CALENDAR_ZONE
-from shared.events.training import RegionResult, SessionCompleted
+from shared.events.training import (
+    ParticipantEvaluated,
+    RegionResult,
+    SessionCompleted,
+    SessionReopened,
+)
+from shared.i18n import t
 from shared.identity import Principal
 
 
@@ -42,16 +48,34 @@ async def _participant(
 ) -> Enrolment:
     enrolment = await session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.session_id != row.id:
-        raise EnrolmentNotFound(f"no enrolment {enrolment_id} in session {row.id}")
+        raise EnrolmentNotFound(
+            t(
+                "Tidak ada pendaftaran {enrolment} pada sesi {session}",
+                "no enrolment {enrolment} in session {session}",
+                enrolment=enrolment_id,
+                session=row.id,
+            )
+        )
     if enrolment.status != EnrolmentStatus.CONFIRMED:
-        raise NotAParticipant(f"enrolment {enrolment_id} is {enrolment.status}, not a participant")
+        raise NotAParticipant(
+            t(
+                "Pendaftaran {enrolment} berstatus {status}, bukan peserta",
+                "enrolment {enrolment} is {status}, not a participant",
+                enrolment=enrolment_id,
+                status=enrolment.status,
+            )
+        )
     return enrolment
 
 
 def _check_recordable(row: TrainingSession, day: date | None = None) -> None:
     if row.status != SessionStatus.IN_PROGRESS:
         raise WrongSessionStatus(
-            f"attendance and tests are recorded in progress; session is {row.status}"
+            t(
+                "Kehadiran dan nilai dicatat selama sesi berlangsung; sesi ini {status}",
+                "attendance and tests are recorded in progress; session is {status}",
+                status=row.status,
+            )
         )
     if day is not None and not row.start_date <= day <= row.end_date:
         raise DayOutsideSession("day", f"must be between {row.start_date} and {row.end_date}")
@@ -126,6 +150,7 @@ class Evaluation:
     enrolment: Enrolment
     days_attended: int
     days: int
+    days_required: int
     attendance_pct: float
     verdict: completion.Verdict
 
@@ -155,7 +180,8 @@ async def _evaluate(
         )
         attended = sum(1 for s in statuses if s in ATTENDED)
         pct = round(completion.attendance_pct(statuses, days), 1)
-        out.append(Evaluation(enrolment, attended, days, pct, verdict))
+        required = completion.days_required(days, course.min_attendance_pct)
+        out.append(Evaluation(enrolment, attended, days, required, pct, verdict))
     return out
 
 
@@ -165,7 +191,13 @@ async def preview(
     """Who would pass and why if the session were completed now (changes nothing)."""
     row = await scoped_session(session, principal, session_id)
     if row.status not in (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED):
-        raise WrongSessionStatus(f"a session that is {row.status} has no results to preview")
+        raise WrongSessionStatus(
+            t(
+                "Sesi yang {status} belum punya hasil untuk dipratinjau",
+                "a session that is {status} has no results to preview",
+                status=row.status,
+            )
+        )
     course = await session.get(Course, row.course_code)
     assert course is not None  # noqa: S101 - a session's course is never deleted
     return row, await _evaluate(session, row, course), course
@@ -182,7 +214,8 @@ async def complete(
     force: bool = False,
     reason_code: CompletionForceReason | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every participant, issue certificates to those who passed, publish the summary.
+    """Evaluate every participant, issue certificates to those who passed, publish the summary
+    and each participant's result (`participant-evaluated`, numbered by `row.evaluations`).
 
     Refused before the session's last day unless forced with a reason code. Idempotent: a
     completed session answers with its stored summary and issues nothing again. After a
@@ -195,7 +228,11 @@ async def complete(
         return row.summary
     if row.status != SessionStatus.IN_PROGRESS:
         raise WrongSessionStatus(
-            f"only a session in progress can be completed; this one is {row.status}"
+            t(
+                "Hanya sesi yang sedang berlangsung dapat diselesaikan; sesi ini {status}",
+                "only a session in progress can be completed; this one is {status}",
+                status=row.status,
+            )
         )
     today = today or now.astimezone(CALENDAR_ZONE).date()
     completion.check_completion_time(
@@ -205,9 +242,11 @@ async def complete(
     assert course is not None  # noqa: S101 - a session's course is never deleted
     evaluations = await _evaluate(session, row, course)
     valid = {c.enrolment_id: c for c in await certificates.valid_of_session(session, row.id)}
-    participants = []
+    row.evaluations += 1
+    participants, results = [], []
     for ev in evaluations:
         enrolment, verdict = ev.enrolment, ev.verdict
+        results.append(_result(row, course, ev, previous=enrolment.outcome, now=now))
         enrolment.outcome = (
             ParticipantOutcome.PASSED if verdict.passed else ParticipantOutcome.FAILED
         )
@@ -232,7 +271,7 @@ async def complete(
     row.updated_at = now
     event = _summary(row, participants)
     row.summary = event.model_dump(mode="json")
-    await stage(session, [event], now=now)
+    await stage(session, [event, *results], now=now)
     return row.summary
 
 
@@ -247,10 +286,16 @@ async def reopen(
 ) -> TrainingSession:
     """Re-open a completed session for correction (back in progress: attendance and scores
     can be corrected, then completing evaluates again), within the window after its first
-    completion."""
+    completion; `session-reopened` tells its people that results may change."""
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status != SessionStatus.COMPLETED:
-        raise WrongSessionStatus(f"only a completed session can be re-opened; this is {row.status}")
+        raise WrongSessionStatus(
+            t(
+                "Hanya sesi yang sudah selesai dapat dibuka kembali; sesi ini {status}",
+                "only a completed session can be re-opened; this is {status}",
+                status=row.status,
+            )
+        )
     first = row.first_completed_at or row.completed_at
     assert first is not None  # noqa: S101 - a completed session has a completion time
     completion.check_reopen(now=now, first_completed_at=first, window_days=window_days)
@@ -259,7 +304,43 @@ async def reopen(
     row.summary = None
     row.reopened_at, row.reopen_reason_code = now, reason_code
     row.updated_at = now
+    reopened = SessionReopened(
+        session_id=row.id,
+        reason_code=reason_code,
+        reopened_at=now,
+        window_ends_at=completion.reopen_deadline(first, window_days),
+    )
+    await stage(session, [reopened], now=now)
     return row
+
+
+def _result(
+    row: TrainingSession,
+    course: Course,
+    ev: Evaluation,
+    *,
+    previous: ParticipantOutcome | None,
+    now: datetime,
+) -> ParticipantEvaluated:
+    """One participant's result as published: codes and figures, no names or free text."""
+    enrolment = ev.enrolment
+    return ParticipantEvaluated(
+        enrolment_id=enrolment.id,
+        session_id=row.id,
+        volunteer_id=enrolment.volunteer_id,
+        course_code=row.course_code,
+        level=row.level,
+        passed=ev.verdict.passed,
+        reasons=list(ev.verdict.reasons),
+        days_attended=ev.days_attended,
+        session_days=ev.days,
+        days_required=ev.days_required,
+        post_test_score=enrolment.post_score,
+        pass_mark=course.pass_mark,
+        evaluation=row.evaluations,
+        previous_passed=None if previous is None else previous == ParticipantOutcome.PASSED,
+        evaluated_at=now,
+    )
 
 
 def _summary(row: TrainingSession, participants: list[Enrolment]) -> SessionCompleted:
