@@ -1,0 +1,1 @@
+"""The console: pages for operators (and later volunteers), over the three services' APIs."""
