@@ -8,14 +8,16 @@ through Kafka and their HTTP APIs.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 
 from shared.auth import Role
+from shared.events.training import ENROLMENTS_TOPIC
 from tests.e2e.field_helpers import Platform, platform
-from tests.support import eventually
+from tests.support import eventually, header, read_topic
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 
@@ -214,6 +216,21 @@ async def test_a_regency_operators_full_bimtek_dasar_runs_end_to_end(broker, tmp
         # notifications queued a certificate message for each passed participant, none else
         certified = await p.wait_told(sid, "certificate-issued", passed)
         assert set(certified) == set(passed)
+        # each participant's result is published with every rule missed (participant-evaluated)
+        records = await read_topic(broker.bootstrap, ENROLMENTS_TOPIC, expect=40, timeout=30)
+        results = {
+            e["volunteer_id"]: (e["passed"], e["reasons"])
+            for e in (
+                json.loads(r.value)
+                for r in records
+                if header(r, "ce_type") == "participant-evaluated"
+            )
+        }
+        assert results == {
+            **{vid: (True, []) for vid in passed},
+            absent_on_day_two: (False, ["attendance_below_minimum"]),
+            low_score: (False, ["post_test_below_pass_mark"]),
+        }
 
 
 async def test_a_ministry_batch_with_regional_quotas_and_a_remainder_runs_end_to_end(
