@@ -58,7 +58,7 @@ async def test_a_token_of_a_newly_published_key_is_accepted_after_one_jwks_read(
     ):
         refused = await client.get("/courses", headers=bearer(token))
         assert refused.status_code == 401  # the key is not published yet
-        assert "unknown key" in refused.json()["detail"]
+        assert "kunci yang tidak dikenal" in refused.json()["detail"]  # unknown key
         published.append(key)  # registry rotates: the new key appears in its JWKS
         refused_again = await client.get("/courses", headers=bearer(token))
         assert refused_again.status_code == 401  # read less than 10 s ago: not asked again
@@ -90,7 +90,7 @@ async def test_operator_routes_refuse_service_tokens_and_other_audiences(tmp_pat
     async with training(tmp_path) as client:
         service = await client.get("/courses", headers=service_headers(audience=Audience.TRAINING))
         assert service.status_code == 403
-        assert "service tokens are accepted only on routes" in service.json()["detail"]
+        assert "Token layanan hanya diterima" in service.json()["detail"]
         for_registry = await client.get(
             "/courses", headers=service_headers(audience=Audience.REGISTRY)
         )
@@ -105,4 +105,4 @@ async def test_a_viewer_reads_but_may_not_write(tmp_path):
         assert (await client.get("/courses", headers=viewer)).status_code == 200
         answer = await client.post("/sessions", json={}, headers=viewer)
         assert answer.status_code == 403
-        assert "may not change data" in answer.json()["detail"]
+        assert "tidak boleh mengubah data" in answer.json()["detail"]

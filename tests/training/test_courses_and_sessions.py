@@ -94,7 +94,7 @@ async def test_scheduling_on_a_public_holiday_warns_but_is_allowed(database_url)
     async with training_app(database_url) as t:
         r = await t.post("/sessions", session_body(start_date="2026-08-17", end_date="2026-08-18"))
         assert r.status_code == 201
-        assert any("2026-08-17 is a public holiday" in w for w in r.json()["warnings"])
+        assert any("2026-08-17 adalah hari libur nasional" in w for w in r.json()["warnings"])
         plain = await t.post(
             "/sessions", session_body(start_date="2026-08-19", end_date="2026-08-20")
         )

@@ -104,12 +104,12 @@ def test_lifecycle_moves():
 
 
 def test_holidays_warn_and_missing_calendars_are_said_out_loud():
-    assert schedule.holiday_warnings(date(2026, 8, 17), date(2026, 8, 17))[0].startswith(
+    assert schedule.holiday_warnings(date(2026, 8, 17), date(2026, 8, 17))[0].en.startswith(
         "2026-08-17 is a public holiday"
     )
     assert schedule.holiday_warnings(date(2026, 8, 18), date(2026, 8, 19)) == []
-    assert schedule.holiday_warnings(date(2022, 12, 1), date(2022, 12, 1)) == [
-        "holiday calendar for 2022 is not available; dates were not checked"
+    assert [str(w) for w in schedule.holiday_warnings(date(2022, 12, 1), date(2022, 12, 1))] == [
+        "kalender hari libur 2022 belum tersedia; tanggal tidak diperiksa"
     ]
 
 

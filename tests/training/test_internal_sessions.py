@@ -48,7 +48,7 @@ async def test_operators_and_services_without_sessions_read_are_refused(database
             url, headers=training_token(Permission.CONTACTS_READ, Permission.REVOCATIONS_READ)
         )
         assert other.status_code == 403
-        assert "sessions:read" in other.json()["detail"]
+        assert "sessions:read" in other.json()["detail"]  # the permission it lacks
         for_registry = service_headers(permissions=[Permission.SESSIONS_READ])  # wrong audience
         assert (await t.client.get(url, headers=for_registry)).status_code == 401
         assert (await t.client.get(url)).status_code == 401

@@ -15,6 +15,7 @@ from services.training.config import Settings, load_holidays
 from services.training.domain import schedule
 from services.training.domain.errors import SessionRuleBroken
 from shared.clock import FrozenClock
+from shared.i18n import t
 from tests.training.helpers import open_session, session_body, training_app
 
 TODAY = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 2026-12-03 in WIB
@@ -26,7 +27,13 @@ def test_start_date_outside_the_window_is_refused_naming_start_date():
     with pytest.raises(SessionRuleBroken) as far:
         schedule.check_dates(date(2207, 3, 1), date(2207, 3, 2), today=today, bounds=BOUNDS)
     assert far.value.extra["errors"] == [
-        {"field": "start_date", "message": "must be between 2025-12-03 and 2029-12-02"}
+        {
+            "field": "start_date",
+            "message": t(
+                "harus antara 2025-12-03 dan 2029-12-02",
+                "must be between 2025-12-03 and 2029-12-02",
+            ),
+        }
     ]
     with pytest.raises(SessionRuleBroken, match="start_date"):
         schedule.check_dates(date(1, 1, 1), date(1, 1, 2), today=today, bounds=BOUNDS)
@@ -114,7 +121,9 @@ async def test_holiday_calendar_file_covers_a_year_lokal_does_not(database_url, 
     async with training_app(database_url, clock=FrozenClock(TODAY), holidays_dir=folder) as t:
         r = await t.post("/sessions", session_body(start_date="2028-08-17", end_date="2028-08-18"))
         assert r.status_code == 201, r.text
-        assert r.json()["warnings"] == ["2028-08-17 is a public holiday: Proklamasi Kemerdekaan"]
+        assert r.json()["warnings"] == [
+            "2028-08-17 adalah hari libur nasional: Proklamasi Kemerdekaan"
+        ]
 
 
 async def test_a_year_without_holiday_calendar_warns_and_is_not_refused(database_url):
@@ -122,7 +131,7 @@ async def test_a_year_without_holiday_calendar_warns_and_is_not_refused(database
         r = await t.post("/sessions", session_body(start_date="2029-03-01", end_date="2029-03-02"))
         assert r.status_code == 201, r.text
         assert r.json()["warnings"] == [
-            "holiday calendar for 2029 is not available; dates were not checked"
+            "kalender hari libur 2029 belum tersedia; tanggal tidak diperiksa"
         ]
 
 

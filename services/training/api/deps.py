@@ -1,4 +1,5 @@
-"""Request dependencies of training's routes: the service's typed state."""
+"""Request dependencies of training's routes: the service's typed state, and the language
+a route's own texts (warnings, refusal reasons) are answered in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.training.state import TrainingState
+from shared.i18n import Language, language_of
 
 
 async def service_state(request: Request) -> TrainingState:
@@ -18,3 +20,11 @@ async def service_state(request: Request) -> TrainingState:
 
 
 State = Annotated[TrainingState, Depends(service_state)]
+
+
+async def answer_language(request: Request) -> Language:
+    """Indonesian unless the client's `Accept-Language` prefers English (`shared.i18n`)."""
+    return language_of(request.headers)
+
+
+Lang = Annotated[Language, Depends(answer_language)]

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from services.training.api.deps import State
+from services.training.api.deps import Lang, State
 from services.training.domain.enums import (
     CancelReason,
     EnrolmentDecision,
@@ -70,13 +70,13 @@ class OutcomePublic(BaseModel):
     quota: str | None = Field(description="the quota the place counts against")
 
 
-def _outcome(o: enrolments.Outcome) -> OutcomePublic:
+def _outcome(o: enrolments.Outcome, language: str) -> OutcomePublic:
     return OutcomePublic(
         volunteer_id=o.volunteer_id,
         outcome=o.outcome,
         enrolment_id=o.enrolment_id,
         position=o.position,
-        reasons=[ReasonPublic(code=r.code, message=r.message) for r in o.reasons],
+        reasons=[ReasonPublic(code=r.code, message=r.message.get(language)) for r in o.reasons],
         quota=o.quota,
     )
 
@@ -88,7 +88,12 @@ def _outcome(o: enrolments.Outcome) -> OutcomePublic:
 )
 @raises(SessionNotFound, WrongSessionStatus, UnknownQuota, VolunteerNotFound)
 async def enrol(
-    session_id: uuid.UUID, body: EnrolBody, principal: Writer, session: Session, state: State
+    session_id: uuid.UUID,
+    body: EnrolBody,
+    principal: Writer,
+    session: Session,
+    state: State,
+    language: Lang,
 ) -> OutcomePublic:
     """Confirmed while seats last, else waitlisted; or rejected with every reason. A
     volunteer unknown to training or outside your reach (your scope, or the eligible regions
@@ -103,7 +108,7 @@ async def enrol(
             now=state.clock.now(),
             today=state.clock.today(),
         )
-    return _outcome(outcome)
+    return _outcome(outcome, language)
 
 
 @router.post(
@@ -113,7 +118,12 @@ async def enrol(
 )
 @raises(SessionNotFound, WrongSessionStatus, UnknownQuota)
 async def enrol_bulk(
-    session_id: uuid.UUID, body: BulkEnrolBody, principal: Writer, session: Session, state: State
+    session_id: uuid.UUID,
+    body: BulkEnrolBody,
+    principal: Writer,
+    session: Session,
+    state: State,
+    language: Lang,
 ) -> list[OutcomePublic]:
     """One outcome per volunteer, in order (one rejection blocks none)."""
     async with session.begin():
@@ -126,7 +136,7 @@ async def enrol_bulk(
             now=state.clock.now(),
             today=state.clock.today(),
         )
-    return [_outcome(o) for o in outcomes]
+    return [_outcome(o, language) for o in outcomes]
 
 
 class EnrolmentPublic(BaseModel):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
-from services.training.api.deps import State
+from services.training.api.deps import Lang, State
 from services.training.db.tables import NOTE_MAX, TrainingSession
 from services.training.domain import eligibility
 from services.training.domain.enums import (
@@ -35,6 +35,7 @@ from services.training.service.common import scoped_session
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
 from shared.fields import Integer, IsoDate, left_out, number_only
+from shared.i18n import Text, localize
 from shared.problems import raises
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -171,9 +172,11 @@ def _data(body: BaseModel, *, exclude_unset: bool = False) -> dict[str, Any]:
     return data
 
 
-def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionPublic:
+def _public(
+    row: TrainingSession, warnings: list[Text] | None = None, language: str = "id"
+) -> SessionPublic:
     out = SessionPublic.model_validate(row, from_attributes=True)
-    return out.model_copy(update={"warnings": warnings or []})
+    return out.model_copy(update={"warnings": localize(warnings or [], language)})
 
 
 @router.post(
@@ -184,7 +187,7 @@ def _public(row: TrainingSession, warnings: list[str] | None = None) -> SessionP
 )
 @raises(RegionOutOfScope, SessionRuleBroken, CourseNotFound)
 async def create(
-    body: SessionCreate, principal: Writer, session: Session, state: State
+    body: SessionCreate, principal: Writer, session: Session, state: State, language: Lang
 ) -> SessionPublic:
     """Warnings (e.g. a date is a public holiday) are returned, never blocking. The start
     lies within the configured window around today and the session within the longest
@@ -197,7 +200,7 @@ async def create(
             rules=state.scheduling_rules(),
             now=state.clock.now(),
         )
-    return _public(row, warnings)
+    return _public(row, warnings, language)
 
 
 @router.get("", response_model=list[SessionPublic], summary="Sessions in your scope")
@@ -228,7 +231,12 @@ async def get_one(
 )
 @raises(SessionNotFound, WrongSessionStatus, SessionRuleBroken)
 async def update(
-    session_id: uuid.UUID, body: SessionUpdate, principal: Writer, session: Session, state: State
+    session_id: uuid.UUID,
+    body: SessionUpdate,
+    principal: Writer,
+    session: Session,
+    state: State,
+    language: Lang,
 ) -> SessionPublic:
     """Publishes `session-rescheduled` when an open session's dates or venue change."""
     async with session.begin():
@@ -240,7 +248,7 @@ async def update(
             rules=state.scheduling_rules(),
             now=state.clock.now(),
         )
-    return _public(row, warnings)
+    return _public(row, warnings, language)
 
 
 @router.post("/{session_id}/open", response_model=SessionPublic, summary="Open for enrolment")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.training.domain.enums import OrganiserLevel, ReasonCode
 from services.training.domain.policy import organiser_level
+from shared.i18n import Text, t
 from shared.regions import within
 
 
@@ -15,7 +16,7 @@ class Reason:
     """One reason a volunteer may not enrol."""
 
     code: ReasonCode
-    message: str
+    message: Text
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ class Offer:
 
 
 #: what an unknown volunteer and one outside the operator's reach are both told
-UNKNOWN = Reason(ReasonCode.UNKNOWN_VOLUNTEER, "no such volunteer within your reach")
+UNKNOWN = Reason(
+    ReasonCode.UNKNOWN_VOLUNTEER,
+    t("relawan tidak ditemukan dalam jangkauan Anda", "no such volunteer within your reach"),
+)
 
 
 def check(candidate: Candidate, offer: Offer) -> list[Reason]:
@@ -52,37 +56,69 @@ def check(candidate: Candidate, offer: Offer) -> list[Reason]:
         return [UNKNOWN]
     reasons: list[Reason] = []
     if candidate.already_enrolled:
-        reasons.append(Reason(ReasonCode.ALREADY_ENROLLED, "already enrolled or waitlisted"))
+        reasons.append(
+            Reason(
+                ReasonCode.ALREADY_ENROLLED,
+                t("sudah terdaftar atau masuk daftar tunggu", "already enrolled or waitlisted"),
+            )
+        )
     if candidate.status not in offer.allowed_statuses:
         allowed = ", ".join(sorted(offer.allowed_statuses))
         reasons.append(
             Reason(
                 ReasonCode.STATUS_NOT_ALLOWED,
-                f"status '{candidate.status}' is not one of: {allowed}",
+                t(
+                    "status '{status}' bukan salah satu dari: {allowed}",
+                    "status '{status}' is not one of: {allowed}",
+                    status=candidate.status,
+                    allowed=allowed,
+                ),
             )
         )
     prereq = offer.prerequisite_level
     if prereq and prereq not in candidate.certified_levels:
         reasons.append(
-            Reason(ReasonCode.PREREQUISITE_MISSING, f"requires a valid '{prereq}' certificate")
+            Reason(
+                ReasonCode.PREREQUISITE_MISSING,
+                t(
+                    "memerlukan sertifikat '{level}' yang masih berlaku",
+                    "requires a valid '{level}' certificate",
+                    level=prereq,
+                ),
+            )
         )
     if offer.level in candidate.certified_levels:
         reasons.append(
-            Reason(ReasonCode.ALREADY_CERTIFIED, f"already holds a '{offer.level}' certificate")
+            Reason(
+                ReasonCode.ALREADY_CERTIFIED,
+                t(
+                    "sudah memiliki sertifikat '{level}'",
+                    "already holds a '{level}' certificate",
+                    level=offer.level,
+                ),
+            )
         )
     region = candidate.regency_code or ""
     if offer.eligible_regions and not any(within(region, r) for r in offer.eligible_regions):
         reasons.append(
             Reason(
                 ReasonCode.OUTSIDE_ELIGIBLE_REGIONS,
-                f"region {region} is not eligible for this session",
+                t(
+                    "wilayah {region} tidak termasuk wilayah sasaran sesi ini",
+                    "region {region} is not eligible for this session",
+                    region=region,
+                ),
             )
         )
     if offer.quotas and quota_of(region, offer.quotas, offer.nominated) is None:
         reasons.append(
             Reason(
                 ReasonCode.OUTSIDE_QUOTAS,
-                f"no quota of this session covers region {region} and it has no remainder",
+                t(
+                    "tidak ada kuota sesi ini untuk wilayah {region} dan tidak ada kuota sisa",
+                    "no quota of this session covers region {region} and it has no remainder",
+                    region=region,
+                ),
             )
         )
     return reasons
@@ -129,10 +165,13 @@ def quota_has_room(key: str | None, quotas: Mapping[str, int], used: Mapping[str
     return key is None or used.get(key, 0) < quotas.get(key, 0)
 
 
-def quota_keys_problem(quotas: Mapping[str, int]) -> str | None:
+def quota_keys_problem(quotas: Mapping[str, int]) -> Text | None:
     """What is wrong with a session's quota keys, if anything (one remainder at most)."""
     if sum(1 for k in REMAINDER_KEYS if k in quotas) > 1:
-        return "at most one remainder key ('national' or 'remainder')"
+        return t(
+            "paling banyak satu kunci kuota sisa ('national' atau 'remainder')",
+            "at most one remainder key ('national' or 'remainder')",
+        )
     return None
 
 

@@ -4,19 +4,25 @@ statuses only, never a name or text a user typed)."""
 from __future__ import annotations
 
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.i18n import Text, t
 
 
 class InvalidField(Invalid):
     """A value breaks one of training's rules; `errors` names the field."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+    def __init__(self, field: str, message: Text | str) -> None:
+        if isinstance(message, str):  # not yet translated
+            message = Text(message, message)
+        super().__init__(
+            t("{field}: {id}", "{field}: {en}", field=field, id=message.id, en=message.en),
+            errors=[{"field": field, "message": message}],
+        )
 
 
 class SessionRuleBroken(InvalidField):
     """The session's dates, venue, organiser or course break a scheduling rule."""
 
-    title = "Invalid session"
+    title = Text("Sesi tidak valid", "Invalid session")
 
 
 class DayOutsideSession(InvalidField):
@@ -56,8 +62,12 @@ class RegionOutOfScope(Forbidden):
 
     def __init__(self, region_code: str, field: str = "organiser_region_code") -> None:
         super().__init__(
-            f"your scope does not include region {region_code}",
-            errors=[{"field": field, "message": "outside your scope"}],
+            t(
+                "Wilayah {region} berada di luar cakupan Anda",
+                "your scope does not include region {region}",
+                region=region_code,
+            ),
+            errors=[{"field": field, "message": t("di luar cakupan Anda", "outside your scope")}],
         )
 
 

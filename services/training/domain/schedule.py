@@ -10,6 +10,7 @@ import lokal
 
 from services.training.domain.enums import SessionStatus as S
 from services.training.domain.errors import SessionRuleBroken
+from shared.i18n import Text, t
 
 #: allowed lifecycle moves: draft → open → in_progress → completed; cancel before completion
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -46,17 +47,31 @@ def check_dates(start: date, end: date, *, today: date, bounds: DateBounds) -> N
     """Refuse dates out of order, a start outside [today − past, today + future] and a session
     longer than `max_days`, naming the field (so no per-day work is ever unbounded)."""
     if end < start:
-        raise SessionRuleBroken("end_date", "must not be before start_date")
+        raise SessionRuleBroken(
+            "end_date", t("tidak boleh sebelum start_date", "must not be before start_date")
+        )
     earliest = today - timedelta(days=bounds.past_days)
     latest = today + timedelta(days=bounds.future_days)
     if not earliest <= start <= latest:
         raise SessionRuleBroken(
-            "start_date", f"must be between {earliest.isoformat()} and {latest.isoformat()}"
+            "start_date",
+            t(
+                "harus antara {earliest} dan {latest}",
+                "must be between {earliest} and {latest}",
+                earliest=earliest.isoformat(),
+                latest=latest.isoformat(),
+            ),
         )
     days = (end - start).days + 1
     if days > bounds.max_days:
         raise SessionRuleBroken(
-            "end_date", f"a session lasts at most {bounds.max_days} days; this one {days}"
+            "end_date",
+            t(
+                "sesi paling lama {max_days} hari; sesi ini {days} hari",
+                "a session lasts at most {max_days} days; this one {days}",
+                max_days=bounds.max_days,
+                days=days,
+            ),
         )
 
 
@@ -78,17 +93,30 @@ def holidays_on(day: date, extra: ExtraHolidays) -> list[str] | None:
         return None
 
 
-def holiday_warnings(start: date, end: date, extra: ExtraHolidays | None = None) -> list[str]:
+def holiday_warnings(start: date, end: date, extra: ExtraHolidays | None = None) -> list[Text]:
     """Warnings (never errors) for days that are Indonesian public holidays, and for years
     no calendar covers (those days are not checked)."""
-    warnings: list[str] = []
+    warnings: list[Text] = []
     unknown_years: set[int] = set()
     for day in session_days(start, end):
         names = holidays_on(day, extra or {})
         if names is None:
             unknown_years.add(day.year)
         elif names:
-            warnings.append(f"{day.isoformat()} is a public holiday: {', '.join(names)}")
+            warnings.append(
+                t(
+                    "{day} adalah hari libur nasional: {names}",
+                    "{day} is a public holiday: {names}",
+                    day=day.isoformat(),
+                    names=", ".join(names),
+                )
+            )
     for year in sorted(unknown_years):
-        warnings.append(f"holiday calendar for {year} is not available; dates were not checked")
+        warnings.append(
+            t(
+                "kalender hari libur {year} belum tersedia; tanggal tidak diperiksa",
+                "holiday calendar for {year} is not available; dates were not checked",
+                year=year,
+            )
+        )
     return warnings

@@ -32,6 +32,7 @@ from services.training.domain.errors import (
 )
 from services.training.service.common import stage
 from shared.events.training import CertificateIssued, CertificateRevoked
+from shared.i18n import t
 from shared.identity import Principal
 
 
@@ -153,7 +154,13 @@ async def get_certificate(
         or row is None
         or not (principal.sees(row.organiser_region_code) or principal.sees(cert.regency_code))
     ):
-        raise CertificateNotFound(f"no certificate {certificate_id} in your scope")
+        raise CertificateNotFound(
+            t(
+                "Sertifikat {id} tidak ditemukan dalam cakupan Anda",
+                "no certificate {id} in your scope",
+                id=certificate_id,
+            )
+        )
     return cert, row
 
 
@@ -184,9 +191,20 @@ async def revoke(
         session, principal=principal, certificate_id=certificate_id, lock=True
     )
     if not principal.sees(row.organiser_region_code):
-        raise IssuerScopeOnly("only the issuing organiser's scope may revoke")
+        raise IssuerScopeOnly(
+            t(
+                "Hanya penyelenggara penerbit (sesuai cakupannya) yang boleh mencabut sertifikat",
+                "only the issuing organiser's scope may revoke",
+            )
+        )
     if cert.status != CertificateStatus.VALID:
-        raise WrongCertificateStatus(f"certificate is {cert.status}")
+        raise WrongCertificateStatus(
+            t(
+                "Sertifikat berstatus {status}",
+                "certificate is {status}",
+                status=cert.status,
+            )
+        )
     await mark_revoked(session, cert, reason_code=reason_code, note=note, now=now)
     return cert
 
@@ -240,10 +258,20 @@ async def reissue(
         session, principal=principal, certificate_id=certificate_id, lock=True
     )
     if not principal.sees(row.organiser_region_code):
-        raise IssuerScopeOnly("only the issuing organiser's scope may re-issue")
+        raise IssuerScopeOnly(
+            t(
+                "Hanya penyelenggara penerbit (sesuai cakupannya) yang boleh menerbitkan ulang",
+                "only the issuing organiser's scope may re-issue",
+            )
+        )
     if old.status != CertificateStatus.VALID:
         raise WrongCertificateStatus(
-            f"only a valid certificate can be re-issued; this one is {old.status}"
+            t(
+                "Hanya sertifikat yang berlaku yang dapat diterbitkan ulang; "
+                "sertifikat ini berstatus {status}",
+                "only a valid certificate can be re-issued; this one is {status}",
+                status=old.status,
+            )
         )
     course = await session.get(Course, old.course_code)
     enrolment = await session.get(Enrolment, old.enrolment_id)
@@ -267,7 +295,12 @@ async def verify(session: AsyncSession, *, code: str, today: date) -> dict[str, 
         )
     ).scalar_one_or_none()
     if cert is None:
-        raise CertificateNotFound("no certificate has this verification code")
+        raise CertificateNotFound(
+            t(
+                "Tidak ada sertifikat dengan kode verifikasi ini",
+                "no certificate has this verification code",
+            )
+        )
     course = await session.get(Course, cert.course_code)
     row = await session.get(TrainingSession, cert.session_id)
     assert course is not None and row is not None  # noqa: S101 - never deleted

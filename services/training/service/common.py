@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from services.training.db.tables import TrainingSession, outbox
 from services.training.domain.errors import SessionNotFound
 from shared.events.base import Event
+from shared.i18n import t
 from shared.identity import Principal
 from shared.outbox import stage_events
 
@@ -41,5 +42,11 @@ async def scoped_session(
         query = query.with_for_update()
     found = (await session.execute(query)).scalar_one_or_none()
     if found is None or not principal.sees(found.organiser_region_code):
-        raise SessionNotFound(f"no session {session_id} in your scope")
+        raise SessionNotFound(
+            t(
+                "Sesi {id} tidak ditemukan dalam cakupan Anda",
+                "no session {id} in your scope",
+                id=session_id,
+            )
+        )
     return found

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from services.training.db.tables import Course
 from services.training.domain.errors import CourseExists, CourseNotFound, NationalAdminOnly
 from services.training.domain.policy import SEED_COURSES
+from shared.i18n import t
 from shared.identity import Principal, Role
 
 
@@ -35,13 +36,18 @@ async def get_course(session: AsyncSession, code: str) -> Course:
     """The course with that code, else CourseNotFound."""
     course = await session.get(Course, code)
     if course is None:
-        raise CourseNotFound(f"no course {code}")
+        raise CourseNotFound(t("Kursus {code} tidak ditemukan", "no course {code}", code=code))
     return course
 
 
 def _require_national_admin(principal: Principal) -> None:
     if principal.role != Role.NATIONAL_ADMIN:
-        raise NationalAdminOnly("only national admins may change courses")
+        raise NationalAdminOnly(
+            t(
+                "Hanya admin nasional yang boleh mengubah kursus",
+                "only national admins may change courses",
+            )
+        )
 
 
 async def create_course(
@@ -50,7 +56,9 @@ async def create_course(
     """Add a course (e.g. a new topical khusus)."""
     _require_national_admin(principal)
     if await session.get(Course, data["code"]) is not None:
-        raise CourseExists(f"course {data['code']} exists already")
+        raise CourseExists(
+            t("Kursus {code} sudah ada", "course {code} exists already", code=data["code"])
+        )
     course = Course(**data, updated_at=now)
     session.add(course)
     return course

@@ -38,6 +38,7 @@ from services.training.domain.errors import (
 )
 from services.training.service.common import scoped_session, stage
 from shared.events.training import EnrolmentCancelled, EnrolmentConfirmed, EnrolmentWaitlisted
+from shared.i18n import Text, t
 from shared.identity import Principal
 
 # A session whose enrolments may still be cancelled.
@@ -83,7 +84,7 @@ async def enrol(
         today=today,
     )
     if outcomes[0].reasons == [eligibility.UNKNOWN]:
-        raise VolunteerNotFound("no such volunteer within your reach")
+        raise VolunteerNotFound(eligibility.UNKNOWN.message)
     return outcomes[0]
 
 
@@ -104,9 +105,21 @@ async def bulk_enrol(
     """
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status != SessionStatus.OPEN:
-        raise WrongSessionStatus(f"enrolment needs an open session; this one is {row.status}")
+        raise WrongSessionStatus(
+            t(
+                "Pendaftaran hanya untuk sesi yang dibuka (open); sesi ini berstatus {status}",
+                "enrolment needs an open session; this one is {status}",
+                status=row.status,
+            )
+        )
     if quota is not None and (quota not in row.quotas or not eligibility.is_org_key(quota)):
-        raise UnknownQuota("quota", "must be one of this session's organisation quota keys")
+        raise UnknownQuota(
+            "quota",
+            t(
+                "harus salah satu kunci kuota organisasi sesi ini",
+                "must be one of this session's organisation quota keys",
+            ),
+        )
     course = await session.get(Course, row.course_code)
     assert course is not None  # noqa: S101 - a session's course is never deleted
     return [
@@ -349,11 +362,11 @@ async def cancel_enrolment(
     """Cancel a place or waitlist entry; a freed seat goes to the next on the waitlist."""
     enrolment = await session.get(Enrolment, enrolment_id)
     if enrolment is None:
-        raise EnrolmentNotFound(f"no enrolment {enrolment_id} in your scope")
+        raise EnrolmentNotFound(_no_enrolment(enrolment_id))
     try:
         await scoped_session(session, principal, enrolment.session_id, for_update=True)
     except SessionNotFound:
-        raise EnrolmentNotFound(f"no enrolment {enrolment_id} in your scope") from None
+        raise EnrolmentNotFound(_no_enrolment(enrolment_id)) from None
     return await withdraw(
         session,
         session_id=enrolment.session_id,
@@ -380,7 +393,14 @@ async def withdraw(
     enrolment = await session.get(Enrolment, enrolment_id)
     assert enrolment is not None  # noqa: S101 - the caller found it in this transaction
     if enrolment.status not in ACTIVE_ENROLMENT or row.status not in WITHDRAWABLE:
-        raise EnrolmentNotActive(f"enrolment is {enrolment.status} in a {row.status} session")
+        raise EnrolmentNotActive(
+            t(
+                "Pendaftaran berstatus {status} pada sesi berstatus {session_status}",
+                "enrolment is {status} in a {session_status} session",
+                status=enrolment.status,
+                session_status=row.status,
+            )
+        )
     was_confirmed = enrolment.status == EnrolmentStatus.CONFIRMED
     enrolment.status = EnrolmentStatus.CANCELLED
     enrolment.cancel_reason = reason_code
@@ -404,3 +424,11 @@ async def list_enrolments(
         .order_by(col(Enrolment.created_at), col(Enrolment.id))
     )
     return list(rows.scalars())
+
+
+def _no_enrolment(enrolment_id: uuid.UUID) -> Text:
+    return t(
+        "Pendaftaran {id} tidak ditemukan dalam cakupan Anda",
+        "no enrolment {id} in your scope",
+        id=enrolment_id,
+    )

@@ -21,6 +21,7 @@ from services.training.domain.enums import (
     SessionStatus,
 )
 from services.training.domain.errors import InvalidRegion, RegionOutOfScope
+from shared.i18n import t
 from shared.identity import Principal
 from shared.regions import is_region_code
 from shared.spreadsheets import safe_mapping
@@ -55,7 +56,13 @@ async def region_report(
 ) -> dict[str, Any]:
     """Totals for a region (national, a province '32' or a regency '32.76') in a year."""
     if region != "national" and (not is_region_code(region) or region.count(".") > 1):
-        raise InvalidRegion("region_code", "must be national, a province or a regency")
+        raise InvalidRegion(
+            "region_code",
+            t(
+                "harus 'national', provinsi atau kabupaten/kota",
+                "must be national, a province or a regency",
+            ),
+        )
     if not principal.sees(region):
         raise RegionOutOfScope(region, field="region_code")
     # Why the session's end date: a certificate belongs to the year its Bimtek was held,

@@ -30,6 +30,7 @@ from services.training.service import courses, enrolments
 from services.training.service.common import scoped_session, stage
 from shared.clock import CALENDAR_ZONE
 from shared.events.training import SessionCancelled, SessionRescheduled, SessionScheduled
+from shared.i18n import Text, t
 from shared.identity import Principal
 from shared.regions import is_region_code, timezone_of, within
 
@@ -50,10 +51,17 @@ class SchedulingRules:
 
 def _check_region(principal: Principal, region_code: str) -> None:
     if region_code != "national" and not is_region_code(region_code):
-        raise SessionRuleBroken("organiser_region_code", "must be 'national' or a region code")
+        raise SessionRuleBroken(
+            "organiser_region_code",
+            t("harus 'national' atau kode wilayah", "must be 'national' or a region code"),
+        )
     if region_code != "national" and region_code.count(".") > 1:
         raise SessionRuleBroken(
-            "organiser_region_code", "organisers are national, provinces or regencies"
+            "organiser_region_code",
+            t(
+                "penyelenggara adalah pusat, provinsi atau kabupaten/kota",
+                "organisers are national, provinces or regencies",
+            ),
         )
     if not principal.sees(region_code):
         raise RegionOutOfScope(region_code)
@@ -62,7 +70,10 @@ def _check_region(principal: Principal, region_code: str) -> None:
 def _check_venue(data: dict[str, Any]) -> None:
     region = data["organiser_region_code"]
     if region != "national" and not within(data["venue_village_code"], region):
-        raise SessionRuleBroken("venue_village_code", "must lie in the organiser's region")
+        raise SessionRuleBroken(
+            "venue_village_code",
+            t("harus berada di wilayah penyelenggara", "must lie in the organiser's region"),
+        )
 
 
 async def create_session(
@@ -72,7 +83,7 @@ async def create_session(
     data: dict[str, Any],
     rules: SchedulingRules | None = None,
     now: datetime,
-) -> tuple[TrainingSession, list[str]]:
+) -> tuple[TrainingSession, list[Text]]:
     """Schedule a draft session; returns it with warnings (e.g. public holidays)."""
     rules = rules or SchedulingRules.default(now)
     _check_region(principal, data["organiser_region_code"])
@@ -82,12 +93,18 @@ async def create_session(
     _check_venue(data)
     course = await courses.get_course(session, data["course_code"])
     if not course.active:
-        raise SessionRuleBroken("course_code", "course is not active")
+        raise SessionRuleBroken("course_code", t("kursus tidak aktif", "course is not active"))
     level = organiser_level(data["organiser_region_code"])
     if level not in course.organiser_levels:
         allowed = ", ".join(course.organiser_levels)
         raise SessionRuleBroken(
-            "organiser_region_code", f"{course.level} is organised by: {allowed}"
+            "organiser_region_code",
+            t(
+                "{level} diselenggarakan oleh: {allowed}",
+                "{level} is organised by: {allowed}",
+                level=course.level,
+                allowed=allowed,
+            ),
         )
     region = data["organiser_region_code"]
     row = TrainingSession(
@@ -112,12 +129,18 @@ async def update_session(
     changes: dict[str, Any],
     rules: SchedulingRules | None = None,
     now: datetime,
-) -> tuple[TrainingSession, list[str]]:
+) -> tuple[TrainingSession, list[Text]]:
     """Edit a draft or open session (dates, venue, capacity, quotas, speakers, agenda)."""
     rules = rules or SchedulingRules.default(now)
     row = await scoped_session(session, principal, session_id, for_update=True)
     if row.status not in NOT_STARTED:
-        raise WrongSessionStatus(f"a session that is {row.status} cannot be edited")
+        raise WrongSessionStatus(
+            t(
+                "Sesi berstatus {status} tidak dapat diubah",
+                "a session that is {status} cannot be edited",
+                status=row.status,
+            )
+        )
     merged = {**row.model_dump(), **changes}
     if {"start_date", "end_date"} & changes.keys():
         # Why only then: a session planned long ago keeps its dates while its venue changes.
@@ -128,7 +151,12 @@ async def update_session(
     before = (row.start_date, row.end_date, row.venue_name, row.venue_village_code)
     if "capacity" in changes and changes["capacity"] < row.confirmed_count:
         raise SessionRuleBroken(
-            "capacity", f"{row.confirmed_count} participants are confirmed already"
+            "capacity",
+            t(
+                "sudah ada {count} peserta terkonfirmasi",
+                "{count} participants are confirmed already",
+                count=row.confirmed_count,
+            ),
         )
     for field, value in changes.items():
         setattr(row, field, value)
@@ -166,7 +194,14 @@ async def move(
     """Open a draft for enrolment (publishes `session-scheduled`) or start an open session."""
     row = await scoped_session(session, principal, session_id, for_update=True)
     if not schedule.can_move(row.status, target):
-        raise WrongSessionStatus(f"a session that is {row.status} cannot become {target}")
+        raise WrongSessionStatus(
+            t(
+                "Sesi berstatus {status} tidak dapat menjadi {target}",
+                "a session that is {status} cannot become {target}",
+                status=row.status,
+                target=target,
+            )
+        )
     row.status = target
     row.updated_at = now
     if target == SessionStatus.OPEN:
@@ -201,7 +236,13 @@ async def cancel(
     every place and waitlist entry is cancelled with it."""
     row = await scoped_session(session, principal, session_id, for_update=True)
     if not schedule.can_move(row.status, SessionStatus.CANCELLED):
-        raise WrongSessionStatus(f"a session that is {row.status} cannot be cancelled")
+        raise WrongSessionStatus(
+            t(
+                "Sesi berstatus {status} tidak dapat dibatalkan",
+                "a session that is {status} cannot be cancelled",
+                status=row.status,
+            )
+        )
     active = await session.execute(
         select(Enrolment)
         .where(col(Enrolment.session_id) == row.id)

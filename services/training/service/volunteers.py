@@ -24,6 +24,7 @@ from shared.events.registry import (
     VolunteerStatusChanged,
     VolunteerTransferred,
 )
+from shared.i18n import t
 from shared.identity import Principal
 from shared.logging import get_logger
 
@@ -145,5 +146,11 @@ async def get_known_volunteer(
     VolunteerNotFound (outside the scope too: whether an id exists is not told)."""
     known = await session.get(KnownVolunteer, volunteer_id)
     if known is None or not principal.sees(known.village_code):
-        raise VolunteerNotFound(f"training knows no volunteer {volunteer_id} in your scope")
+        raise VolunteerNotFound(
+            t(
+                "Relawan {id} tidak dikenal di data pelatihan dalam cakupan Anda",
+                "training knows no volunteer {id} in your scope",
+                id=volunteer_id,
+            )
+        )
     return known
