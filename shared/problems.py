@@ -250,7 +250,7 @@ def field_message(err: Mapping[str, Any]) -> Text:
     """One refused field's message in both languages (never the refused value itself)."""
     ctx = err.get("ctx") or {}
     cause = ctx.get("error")
-    if cause is not None and cause.args and isinstance(cause.args[0], Text):
+    if isinstance(cause, Exception) and cause.args and isinstance(cause.args[0], Text):
         return cause.args[0]
     english = str(err.get("msg", "")).removeprefix("Value error, ")
     pair = FIELD_TEXTS.get(str(err.get("type", "")))
