@@ -96,6 +96,9 @@ class Stack:
         if service == "notifications":
             env["NOTIFICATIONS_REGISTRY_URL"] = self.url("registry")
             env["NOTIFICATIONS_TRAINING_URL"] = self.url("training")
+        if service == "registry":  # a data-subject export gathers the other two's records
+            env["REGISTRY_TRAINING_URL"] = self.url("training")
+            env["REGISTRY_NOTIFICATIONS_URL"] = self.url("notifications")
         return env
 
     def start_broker(self) -> None:

@@ -89,6 +89,12 @@ class Settings(ServiceSettings):
     public_rate_per_minute: float = Field(default=120.0, gt=0)
     public_rate_burst: int = Field(default=30, ge=1)
 
+    # A data-subject export (GET /volunteers/{id}/export) gathers what training and
+    # notifications hold about the person from their `/volunteers/{id}/records`, forwarding
+    # the operator's own token. Required in production (no loopback default there).
+    training_url: str = "http://127.0.0.1:8002"
+    notifications_url: str = "http://127.0.0.1:8003"
+
     @model_validator(mode="after")
     def _check_nik_keys(self) -> Settings:
         """Key ids well formed and unambiguous (always); keys strong and distinct (production).
@@ -114,8 +120,13 @@ class Settings(ServiceSettings):
             raise ValueError("invalid NIK key settings: " + "; ".join(problems))
         if self.environment != "production":
             return self
-        keys = self.nik_keys()
         problems = [
+            f"{name} ({self.env_name(name)}) is required in production"
+            for name in ("training_url", "notifications_url")
+            if name not in self.model_fields_set
+        ]
+        keys = self.nik_keys()
+        problems += [
             f"{name} ({self.env_name(name.split('[')[0])}) {reason}"
             for name, value in keys
             if (reason := weakness(value)) is not None

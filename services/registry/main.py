@@ -13,6 +13,7 @@ from services.registry.api import (
     imports,
     internal,
     regions,
+    subject_export,
     transfers,
     volunteers,
 )
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routers=[
             imports.router,
             volunteers.router,
+            subject_export.router,
             transfers.router,
             regions.router,
             admin.router,

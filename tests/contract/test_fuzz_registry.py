@@ -50,10 +50,16 @@ config = SchemathesisConfig.from_dict(
             for name in _RULED
         ]
         + [
+            # the export gathers training's and notifications' records: neither runs in
+            # this tier, so a seeded volunteer's export is the documented 503 naming them
+            {
+                "include-name": "GET /volunteers/{volunteer_id}/export",
+                "checks": {"not_a_server_error": {"expected-statuses": ["2xx", "4xx", "503"]}},
+            },
             {
                 "include-name": "POST /volunteers/{volunteer_id}/erasure",
                 "checks": {"positive_data_acceptance": {"expected-statuses": _GONE}},
-            }
+            },
         ]
     }
 )

@@ -46,6 +46,8 @@ def production(service: str, **overrides: Any) -> dict[str, Any]:
         values |= {
             "signing_keys": SigningKey.generate().pem().decode(),
             "service_client_secrets": {"training": _random(), "notifications": _random()},
+            "training_url": "http://training",
+            "notifications_url": "http://notifications",
         }
     else:
         values |= {
@@ -151,6 +153,18 @@ def test_production_notifications_needs_the_training_url():
     assert "training_url (NOTIFICATIONS_TRAINING_URL) is required in production" in str(
         caught.value
     )
+
+
+def test_production_registry_needs_the_training_and_notifications_urls():
+    values = production("registry")
+    del values["training_url"], values["notifications_url"]
+    with pytest.raises(ValidationError) as caught:
+        settings_class("registry")(**values)
+    for name in (
+        "training_url (REGISTRY_TRAINING_URL)",
+        "notifications_url (REGISTRY_NOTIFICATIONS_URL)",
+    ):
+        assert f"{name} is required in production" in str(caught.value)
 
 
 def test_production_refuses_the_development_nik_keys():

@@ -287,23 +287,6 @@ async def correct(
     return public(v, state.vault)
 
 
-@router.get(
-    "/{volunteer_id:uuid}/export",
-    response_model=dict[str, Any],
-    summary="Everything held about one person (audited)",
-)
-@raises(VolunteerNotFound, Erased)
-async def export(
-    volunteer_id: uuid.UUID, session: Session, actor: WriterActor, state: State
-) -> dict[str, Any]:
-    """Data-subject access: profile with full NIK, status history and transfers."""
-    async with session.begin():
-        v = await volunteer_in_scope(session, volunteer_id, actor)
-        return await volunteers.export_volunteer(
-            session, v, actor=actor, vault=state.vault, now=state.clock.now()
-        )
-
-
 @router.post("/{volunteer_id:uuid}/erasure", status_code=204, summary="Erase (anonymise) a person")
 @raises(VolunteerNotFound, Erased)
 async def erase(
