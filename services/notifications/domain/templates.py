@@ -28,6 +28,8 @@ SESSION_CANCELLED = "session-cancelled"
 SESSION_RESCHEDULED = "session-rescheduled"
 SESSION_REMINDER = "session-reminder"
 CERTIFICATE_ISSUED = "certificate-issued"
+PARTICIPANT_NOT_PASSED = "participant-not-passed"
+SESSION_REOPENED = "session-reopened"
 OPERATOR_DIGEST = "operator-digest"
 BROADCAST = "broadcast"
 
@@ -182,6 +184,41 @@ TEMPLATES: dict[str, Template] = {
                 "nomor": "BMT/3276/2026/0001",
                 "kode": "K7Q2-9XPA",
                 "tautan": "https://psm.kemensos.example.id/sertifikat/K7Q2-9XPA",
+            },
+        ),
+        Template(
+            PARTICIPANT_NOT_PASSED,
+            1,
+            Category.TRAINING,
+            "Hasil Bimtek: belum lulus",
+            "Halo {{ nama }}, hasil {{ sesi.judul }} ({{ sesi.mulai }} s.d. {{ sesi.selesai }}"
+            "){% if koreksi %} setelah koreksi{% endif %}: Anda belum lulus Bimtek {{ tingkat }}. "
+            "Alasan: {{ alasan | join('; ') }}. Langkah berikutnya: Anda dapat mengikuti "
+            "Bimtek {{ tingkat }} berikutnya; hubungi operator Dinas Sosial kabupaten/kota "
+            "Anda untuk jadwal dan pendaftarannya.",
+            {
+                "nama": "Siti Aminah",
+                "tingkat": "dasar",
+                "alasan": ["kehadiran 1 dari 2 hari (minimal 2 hari)"],
+                "koreksi": False,
+                **_SESSION_EXAMPLE,
+            },
+        ),
+        Template(
+            SESSION_REOPENED,
+            1,
+            Category.TRAINING,
+            "Bimtek dibuka kembali untuk koreksi",
+            "Halo {{ nama }}, {{ sesi.judul }} ({{ sesi.mulai }} s.d. {{ sesi.selesai }}) "
+            "dibuka kembali oleh penyelenggara: {{ alasan }}. "
+            "{% if menunggu %}Anda masih tercatat di daftar tunggu sesi ini. "
+            "{% else %}Hasil Bimtek dapat berubah; Anda akan dikabari bila hasil Anda "
+            "berubah. {% endif %}Tidak ada yang perlu Anda lakukan saat ini.",
+            {
+                "nama": "Siti Aminah",
+                "alasan": "koreksi data kehadiran",
+                "menunggu": False,
+                **_SESSION_EXAMPLE,
             },
         ),
         Template(

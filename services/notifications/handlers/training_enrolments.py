@@ -1,8 +1,9 @@
-"""Subscriber of training.enrolments: confirmed, waitlisted, promoted from the waitlist."""
+"""Subscriber of training.enrolments: confirmed, waitlisted, promoted from the waitlist;
+a participant who did not pass told why."""
 
 from __future__ import annotations
 
-from services.notifications.service import triggers
+from services.notifications.service import results, triggers
 from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import training as tr
@@ -29,3 +30,8 @@ def register(consumer: EventConsumer, state: NotificationsState) -> None:
     async def on_enrolment_cancelled(event: tr.EnrolmentCancelled, ctx: EventContext) -> None:
         """Stop reminding this volunteer (and tell them if their session was cancelled)."""
         await triggers.enrolment_cancelled(ctx.session, event, now=state.clock.now())
+
+    @consumer.handles(tr.ParticipantEvaluated)
+    async def on_participant_evaluated(event: tr.ParticipantEvaluated, ctx: EventContext) -> None:
+        """Did not pass: tell the volunteer why and what next (passes get their certificate)."""
+        await results.participant_evaluated(ctx.session, event, now=state.clock.now())

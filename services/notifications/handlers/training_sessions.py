@@ -1,8 +1,9 @@
-"""Subscriber of training.sessions: reminders scheduled, moved or cancelled; cancellations told."""
+"""Subscriber of training.sessions: reminders scheduled, moved or cancelled; cancellations and
+re-openings told."""
 
 from __future__ import annotations
 
-from services.notifications.service import triggers
+from services.notifications.service import results, triggers
 from services.notifications.state import NotificationsState
 from shared.consumer import EventConsumer, EventContext
 from shared.events import training as tr
@@ -38,3 +39,10 @@ def register(consumer: EventConsumer, state: NotificationsState) -> None:
     async def on_session_completed(event: tr.SessionCompleted, ctx: EventContext) -> None:
         """No reminders after the end."""
         await triggers.session_completed(ctx.session, event)
+
+    @consumer.handles(tr.SessionReopened)
+    async def on_session_reopened(event: tr.SessionReopened, ctx: EventContext) -> None:
+        """Tell participants and the waitlist the session is re-opened; results may change."""
+        await results.session_reopened(
+            ctx.session, event, event_id=ctx.envelope.event_id, now=state.clock.now()
+        )
