@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from services.notifications.domain.errors import DevelopmentOnly, NationalAdminOnly
 from services.notifications.state import NotificationsState
 from shared.auth import CurrentPrincipal, Principal, Role
+from shared.i18n import t
 from shared.problems import raises
 
 
@@ -29,9 +30,19 @@ async def development_admin(principal: CurrentPrincipal, state: State) -> Princi
     """A national admin, in development only: the development outbox shows message bodies
     (names), and outside development there is none."""
     if principal.role is not Role.NATIONAL_ADMIN:
-        raise NationalAdminOnly("only a national admin may read the development outbox")
+        raise NationalAdminOnly(
+            t(
+                "Hanya admin nasional yang boleh membaca kotak keluar pengembangan",
+                "only a national admin may read the development outbox",
+            )
+        )
     if state.settings.environment != "development":
-        raise DevelopmentOnly("the development outbox exists only in development")
+        raise DevelopmentOnly(
+            t(
+                "Kotak keluar pengembangan hanya ada di lingkungan pengembangan",
+                "the development outbox exists only in development",
+            )
+        )
     return principal
 
 

@@ -4,18 +4,19 @@ a name, a phone number or text a user typed)."""
 from __future__ import annotations
 
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.i18n import Text
 
 
 class UnknownTemplate(NotFound):
     """No template of that name."""
 
-    title = "Unknown template"
+    title = Text("Templat tidak dikenal", "Unknown template")
 
 
 class TemplateCannotRender(Invalid):
     """The template's context lacks a value it needs, or a value of the wrong shape."""
 
-    title = "Template cannot render"
+    title = Text("Templat tidak dapat disusun", "Template cannot render")
 
 
 class NotificationNotFound(NotFound):
@@ -29,7 +30,7 @@ class VolunteerNotFound(NotFound):
 class NotResendable(Conflict):
     """The notification is being sent or was cancelled: it cannot be queued again."""
 
-    title = "Cannot be resent"
+    title = Text("Tidak dapat dikirim ulang", "Cannot be resent")
 
 
 class InvalidRegion(Invalid):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.domain.errors import InvalidCursor
+from shared.i18n import t
 
 MAX_PAGE = 1000
 
@@ -40,8 +41,19 @@ class Cursor:
         """The position a cursor names; InvalidCursor (422) for any other text (not echoed)."""
         if not re.fullmatch(CURSOR_PATTERN, text):
             raise InvalidCursor(
-                "after is not a cursor this service gave out",
-                errors=[{"field": "after", "message": "not a cursor from a previous page"}],
+                t(
+                    "after bukan kursor yang diberikan layanan ini",
+                    "after is not a cursor this service gave out",
+                ),
+                errors=[
+                    {
+                        "field": "after",
+                        "message": t(
+                            "bukan kursor dari halaman sebelumnya",
+                            "not a cursor from a previous page",
+                        ),
+                    }
+                ],
             )
         micros, hex_id = text.split(".")
         return cls(at=_EPOCH + timedelta(microseconds=int(micros)), id=uuid.UUID(hex=hex_id))

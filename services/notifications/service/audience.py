@@ -38,6 +38,7 @@ from services.notifications.domain.paging import Cursor
 from services.notifications.service import ledger
 from services.notifications.service.paging import Page, keyset, page_of
 from services.notifications.state import NotificationsState
+from shared import i18n
 from shared.identity import Principal
 from shared.logging import get_logger
 from shared.regions import is_region_code
@@ -70,11 +71,25 @@ async def broadcast(
     national = region_code == NATIONAL
     if not national and not is_region_code(region_code):
         raise InvalidRegion(
-            "region_code is not a Kemendagri region code",
-            errors=[{"field": "region_code", "message": "not a region code"}],
+            i18n.t(
+                "region_code bukan kode wilayah Kemendagri",
+                "region_code is not a Kemendagri region code",
+            ),
+            errors=[
+                {
+                    "field": "region_code",
+                    "message": i18n.t("bukan kode wilayah", "not a region code"),
+                }
+            ],
         )
     if not (principal.is_national if national else principal.sees(region_code)):
-        raise RegionOutOfScope(f"region {region_code} is outside your scope")
+        raise RegionOutOfScope(
+            i18n.t(
+                "Wilayah {region} berada di luar cakupan Anda",
+                "region {region} is outside your scope",
+                region=region_code,
+            )
+        )
     stmt = select(Recipient.volunteer_id, Recipient.village_code)
     if not national:
         stmt = stmt.where(_within(region_code))
@@ -226,7 +241,9 @@ async def recipient_in_scope(
     """The volunteer, if in the principal's scope (another region's is not found)."""
     recipient = await session.get(Recipient, volunteer_id)
     if recipient is None or not principal.sees(recipient.village_code):
-        raise VolunteerNotFound(f"volunteer {volunteer_id} not found")
+        raise VolunteerNotFound(
+            i18n.t("Relawan {id} tidak ditemukan", "volunteer {id} not found", id=volunteer_id)
+        )
     return recipient
 
 
@@ -258,8 +275,13 @@ async def set_preferences(
     if channel_order is not None:
         if not channel_order:
             raise InvalidPreferences(
-                "channel_order must list whatsapp, sms or email",
-                errors=[{"field": "channel_order", "message": "no channel"}],
+                i18n.t(
+                    "channel_order harus memuat whatsapp, sms atau email",
+                    "channel_order must list whatsapp, sms or email",
+                ),
+                errors=[
+                    {"field": "channel_order", "message": i18n.t("tidak ada kanal", "no channel")}
+                ],
             )
         recipient.channel_order = ",".join(channel_order)
         session.add(recipient)

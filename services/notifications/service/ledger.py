@@ -22,6 +22,7 @@ from services.notifications.domain.errors import NotificationNotFound, NotResend
 from services.notifications.domain.paging import Cursor
 from services.notifications.service.paging import Page, keyset, page_of
 from shared.db import dialect_insert
+from shared.i18n import t
 from shared.identity import Principal
 
 
@@ -169,7 +170,13 @@ async def get_in_scope(
         stmt = stmt.where(scope)
     note = (await session.execute(stmt)).scalar_one_or_none()
     if note is None:
-        raise NotificationNotFound(f"notification {notification_id} not found")
+        raise NotificationNotFound(
+            t(
+                "Notifikasi {id} tidak ditemukan",
+                "notification {id} not found",
+                id=notification_id,
+            )
+        )
     return note
 
 
@@ -189,7 +196,14 @@ async def resend(
     """Put a notification back in the queue (an operator's decision; recorded on the row)."""
     note = await get_in_scope(session, principal=principal, notification_id=notification_id)
     if note.status in NOT_RESENDABLE:
-        raise NotResendable(f"notification {notification_id} is {note.status}; it cannot be resent")
+        raise NotResendable(
+            t(
+                "Notifikasi {id} berstatus {status}; tidak dapat dikirim ulang",
+                "notification {id} is {status}; it cannot be resent",
+                id=notification_id,
+                status=note.status,
+            )
+        )
     note.status, note.next_attempt_at, note.lease_until = NotificationStatus.PENDING, now, None
     note.attempts = 0
     note.resent_count += 1
