@@ -58,8 +58,18 @@ def issuer(var_dir: Path) -> TokenIssuer:
     return TokenIssuer([SigningKey.from_pem(first)], issuer=ISSUER)
 
 
+def console_session_secret(var_dir: Path) -> str:
+    """The console's session-cookie key: CONSOLE_SESSION_SECRET, else the file."""
+    if os.environ.get("CONSOLE_SESSION_SECRET"):
+        return os.environ["CONSOLE_SESSION_SECRET"]
+    path = var_dir / "secrets" / "console-session-secret"
+    return _secret_file(path, secrets.token_urlsafe(32).encode()).decode()
+
+
 def stack_env(service: str, var_dir: Path, registry_url: str) -> dict[str, str]:
     """The token settings of one service's process in the stack."""
+    if service == "console":
+        return {"CONSOLE_SESSION_SECRET": console_session_secret(var_dir)}
     clients = client_secrets(var_dir)
     if service == "registry":
         return {

@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the services with a database and events (migrated, topics created)
 SERVICE_NAMES = ("registry", "training", "notifications")
+#: every process `make run` starts: the services, then the console (pages over their APIs;
+#: no database, no topic)
+PROCESS_NAMES = (*SERVICE_NAMES, "console")
 
 
 @dataclass(frozen=True)
@@ -38,4 +42,4 @@ class ServiceSpec:
         return module.Settings(**overrides)
 
 
-SERVICES = {name: ServiceSpec(name) for name in SERVICE_NAMES}
+SERVICES = {name: ServiceSpec(name) for name in PROCESS_NAMES}

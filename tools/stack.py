@@ -7,7 +7,8 @@ consumers commit and relays flush) and the broker last. The end-to-end tests use
 directly; tests/ops/test_make_run.py runs the real runner.
 
 Environment of the runner: PSM_VAR_DIR (data: the Kafka log, the SQLite files and the
-development token secrets in `secrets/`; default `var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT, PSM_QUIET (services log to
+development token secrets in `secrets/`; default `var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT
+(PSM_CONSOLE_PORT: the console, 8004), PSM_QUIET (services log to
 `<var>/<service>.log` instead of the terminal).
 """
 
@@ -31,10 +32,10 @@ from shared.migrations import upgrade
 from tools import devkeys
 from tools.broker import KafkaBroker
 from tools.procs import die_with_parent, exit_description
-from tools.services import ROOT, SERVICE_NAMES, SERVICES
+from tools.services import PROCESS_NAMES, ROOT, SERVICE_NAMES, SERVICES
 from tools.supervisor import Supervisor, say
 
-DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003}
+DEFAULT_PORTS = {"registry": 8001, "training": 8002, "notifications": 8003, "console": 8004}
 #: what uvicorn may spend finishing requests on SIGTERM before its lifespan shutdown runs
 GRACEFUL_SHUTDOWN_S = 10
 #: SIGTERM to exit: uvicorn's grace, then the lifespan (consumers commit, relay flush ≤ 5 s)
@@ -72,6 +73,8 @@ class Stack:
 
     def env(self, service: str) -> dict[str, str]:
         """The environment a service process is started with."""
+        if service == "console":
+            return self.console_env()
         p = SERVICES[service].env_prefix
         assert self.broker is not None
         return {
@@ -83,6 +86,19 @@ class Stack:
             f"{p}CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
             f"{p}RELAY_POLL_INTERVAL_S": "0.2",
             **self._links(service),
+            **self.extra_env,
+        }
+
+    def console_env(self) -> dict[str, str]:
+        """The console's environment: where the services are, its session secret."""
+        return {
+            **os.environ,
+            "CONSOLE_REGISTRY_URL": self.url("registry"),
+            "CONSOLE_TRAINING_URL": self.url("training"),
+            "CONSOLE_NOTIFICATIONS_URL": self.url("notifications"),
+            "CONSOLE_PUBLIC_BASE_URL": self.url("console"),
+            "CONSOLE_LOG_FORMAT": self.log_format,
+            **devkeys.stack_env("console", self.var_dir, self.url("registry")),
             **self.extra_env,
         }
 
@@ -276,7 +292,7 @@ def stack_from_env() -> Stack:
         broker_port=int(os.environ.get("PSM_KAFKA_PORT", "9092")),
         extra_env={"PSM_QUIET": "1"} if os.environ.get("PSM_QUIET") else {},
     )
-    for name in SERVICE_NAMES:
+    for name in PROCESS_NAMES:
         stack.ports[name] = int(os.environ.get(f"PSM_{name.upper()}_PORT", stack.ports[name]))
     return stack
 
@@ -319,7 +335,7 @@ def _supervise(stack: Stack, supervisor: Supervisor, started: float) -> None:
     stack.start_broker()
     stack.migrate()
     say(f"Kafka up, databases migrated after {time.monotonic() - started:.1f}s; services …")
-    for name in SERVICE_NAMES:
+    for name in PROCESS_NAMES:
         stack.start_service(name)
     supervisor.watch_all()
     # While the services boot: the topics with their partitions and retention (a
@@ -341,6 +357,7 @@ def _banner(stack: Stack, seconds: float) -> None:
         print(
             f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi"
         )
+    print(f"  {'console':<14} {stack.url('console')}   pages for operators (sign in at /masuk)")
     print("A service that exits is restarted. Ctrl-C stops everything.\n", flush=True)
 
 

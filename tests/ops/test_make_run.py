@@ -25,7 +25,7 @@ from bench.samples.generate import write
 from tests.builders import auth_headers
 from tools.broker import free_port
 from tools.procs import die_with_parent
-from tools.services import ROOT, SERVICE_NAMES, SERVICES
+from tools.services import PROCESS_NAMES, ROOT, SERVICE_NAMES, SERVICES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker, pytest.mark.fault]
 
@@ -66,7 +66,7 @@ class Runner:
     """`python -m tools.stack run` in its own var dir, as `make run` starts it."""
 
     var_dir: Path
-    ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in SERVICE_NAMES})
+    ports: dict[str, int] = field(default_factory=lambda: {n: free_port() for n in PROCESS_NAMES})
     kafka_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     output: Path = field(init=False)
