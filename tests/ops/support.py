@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from tools.services import SERVICE_NAMES
+from tools.services import PROCESS_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -48,5 +48,5 @@ def env_names(service: str) -> set[str]:
 
 def env_prefixes() -> dict[str, str]:
     return {
-        str(settings_class(s).model_config.get("env_prefix", "")).upper(): s for s in SERVICE_NAMES
+        str(settings_class(s).model_config.get("env_prefix", "")).upper(): s for s in PROCESS_NAMES
     }
