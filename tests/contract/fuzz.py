@@ -126,8 +126,8 @@ def fuzz_schema(service: str, *, config: SchemathesisConfig | None = None) -> Op
     schema cannot state). Two generation options are off for every service because they
     test the harness, not the service: the fixture always sends an admin's token (so a
     generated "request without Authorization" goes out with one), and OpenAPI cannot
-    declare a closed query string (an unknown query parameter is ignored, as by every
-    FastAPI service).
+    declare a closed query string (every service refuses an unknown query parameter with a
+    422, `shared.query_params`, which the schema cannot state).
     """
     schema = schemathesis.openapi.from_dict(openapi_of(service), config=config)
     schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
