@@ -216,6 +216,19 @@ async def test_a_regency_operators_full_bimtek_dasar_runs_end_to_end(broker, tmp
         # notifications queued a certificate message for each passed participant, none else
         certified = await p.wait_told(sid, "certificate-issued", passed)
         assert set(certified) == set(passed)
+        # those who did not pass are told why (attendance, score) and what to do next
+        not_passed = await p.wait_told(sid, "participant-not-passed", failed)
+        assert not_passed == {absent_on_day_two: 1, low_score: 1}
+
+        async def sent_bodies() -> dict[str, str] | None:
+            rows = [r for r in await p.ledger(sid) if r["template"] == "participant-not-passed"]
+            done = {r["recipient_id"]: r["body"] for r in rows if r["status"] == "sent"}
+            return done if len(done) == 2 else None
+
+        told_why = await eventually(sent_bodies, timeout=30, message="not-passed messages sent")
+        assert told_why is not None
+        assert "kehadiran 1 dari 2 hari" in told_why[absent_on_day_two]
+        assert "nilai post-test" in told_why[low_score]
         # each participant's result is published with every rule missed (participant-evaluated)
         records = await read_topic(broker.bootstrap, ENROLMENTS_TOPIC, expect=40, timeout=30)
         results = {
