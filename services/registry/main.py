@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.registry.api import (
     admin,
     auth,
+    holder_names,
     imports,
     internal,
     regions,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # imports before volunteers: /volunteers/imports must not match /volunteers/{id}.
         routers=[
             imports.router,
+            holder_names.router,
             volunteers.router,
             subject_export.router,
             transfers.router,
