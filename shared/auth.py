@@ -6,6 +6,9 @@ allow-list of `tests/security/test_routes_need_a_principal.py`):
 - `CurrentPrincipal` — an operator (any role); service tokens are refused (403).
 - `Writer` — an operator whose role may change data.
 - `Needs(Permission.X)` — a service principal holding permission X; operators are refused.
+- `CurrentVolunteer` — a volunteer on their own page (the `/me` routes only); every other
+  dependency refuses a volunteer's token (403), so no operator or service route is
+  reachable with one.
 
 Tokens are checked by the service's `TokenVerifier` (`app.state.service.verifier`); the
 token rules themselves (roles, scopes, signing, revocations) are in `shared.identity`.
@@ -32,7 +35,9 @@ __all__ = [
     "WRITE_ROLES",
     "AnyPrincipal",
     "CurrentPrincipal",
+    "CurrentVolunteer",
     "Needs",
+    "NeedsAccessLinksSend",
     "NeedsContactsRead",
     "NeedsRevocationsRead",
     "NeedsSessionsRead",
@@ -42,6 +47,7 @@ __all__ = [
     "Writer",
     "any_principal",
     "current_principal",
+    "current_volunteer",
     "require_permission",
     "require_writer",
 ]
@@ -54,12 +60,19 @@ SERVICE_REFUSED = t(
 )
 
 
+VOLUNTEER_REFUSED = t(
+    "Token relawan hanya diterima pada halaman relawan sendiri (/me)",
+    "volunteer tokens are accepted only on the volunteer's own routes (/me)",
+)
+
+
 @raises(Unauthenticated, Unavailable)
-async def any_principal(
+async def verified_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The principal of the request's bearer token, operator or service (401 without a
-    valid token, 503 while revocations cannot be confirmed)."""
+    """The principal of the request's bearer token, whoever it is (401 without a valid
+    token, 503 while revocations cannot be confirmed). Not for routes: they name one of
+    the dependencies below, which say whom they accept."""
     if credentials is None:
         raise Unauthenticated(
             t(
@@ -77,6 +90,33 @@ async def any_principal(
         if state.jwks is None or not await state.jwks.refresh_for_unknown_key():
             raise
         return state.verifier.verify(token)
+
+
+@raises(Forbidden)
+async def any_principal(
+    principal: Annotated[Principal, Depends(verified_principal)],
+) -> Principal:
+    """An operator or a service (401 without a valid token); a volunteer's token is
+    refused (403): it opens the volunteer's own routes only."""
+    if principal.is_volunteer:
+        raise Forbidden(VOLUNTEER_REFUSED)
+    return principal
+
+
+@raises(Forbidden)
+async def current_volunteer(
+    principal: Annotated[Principal, Depends(verified_principal)],
+) -> Principal:
+    """A volunteer on their own page: `principal.subject` is their id. Operator and service
+    tokens are refused (403): operators read a person through the operator routes."""
+    if not principal.is_volunteer:
+        raise Forbidden(
+            t(
+                "Rute ini hanya untuk relawan yang membuka halamannya sendiri",
+                "this route is for a volunteer on their own page only",
+            )
+        )
+    return principal
 
 
 @raises(Forbidden)
@@ -140,4 +180,9 @@ NeedsRevocationsRead = Annotated[
 NeedsSessionsRead = Annotated[Principal, Depends(require_permission(Permission.SESSIONS_READ))]
 AnyPrincipal = Annotated[Principal, Depends(any_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentVolunteer = Annotated[Principal, Depends(current_volunteer)]
+#: a service holding `access-links:send` (registry asking notifications to send a page link)
+NeedsAccessLinksSend = Annotated[
+    Principal, Depends(require_permission(Permission.ACCESS_LINKS_SEND))
+]
 Writer = Annotated[Principal, Depends(require_writer)]

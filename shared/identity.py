@@ -21,6 +21,7 @@ import base64
 import enum
 import hashlib
 import json
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Role(enum.StrEnum):
     REGENCY_OPERATOR = "regency_operator"
     VIEWER = "viewer"
     SERVICE = "service"  # another service of the platform (e.g. notifications reading contacts)
+    #: a volunteer reading their own page (a one-time link); scope = subject = their id
+    VOLUNTEER = "volunteer"
 
 
 class Permission(enum.StrEnum):
@@ -57,6 +60,8 @@ class Permission(enum.StrEnum):
     REVOCATIONS_READ = "revocations:read"
     #: notifications reads a session's title, organiser and venue (never published) from training
     SESSIONS_READ = "sessions:read"
+    #: registry asks notifications to send a volunteer their one-time page link
+    ACCESS_LINKS_SEND = "access-links:send"
 
 
 class Audience(enum.StrEnum):
@@ -69,6 +74,9 @@ class Audience(enum.StrEnum):
 
 #: an operator's access token is good at every service (the console calls all three)
 OPERATOR_AUDIENCES: tuple[Audience, ...] = tuple(Audience)
+
+#: a volunteer's access token (from a one-time link) is good at every service's `/me` routes
+VOLUNTEER_AUDIENCES: tuple[Audience, ...] = tuple(Audience)
 
 #: no token lives longer, whoever signed it (verification refuses longer ones)
 MAX_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -103,9 +111,27 @@ def scope_level(scope: str) -> str:
     return "province" if "." not in scope else "regency"
 
 
+def is_volunteer_scope(scope: str) -> bool:
+    """Whether `scope` is a volunteer's id (a UUID in its canonical lower-case form)."""
+    try:
+        return str(uuid.UUID(scope)) == scope
+    except ValueError:
+        return False
+
+
 def check_role_scope(role: Role, scope: str) -> None:
     """A national admin (and a service) is national, a province operator has a province, a
-    regency operator a regency, a viewer any scope; ValueError otherwise."""
+    regency operator a regency, a viewer any region scope, a volunteer their own id (and only
+    a volunteer has a UUID scope); ValueError otherwise."""
+    if role is Role.VOLUNTEER:
+        if not is_volunteer_scope(scope):
+            raise ValueError(
+                t(
+                    "peran volunteer memerlukan cakupan berupa id relawan itu sendiri",
+                    "a volunteer needs their own id as scope",
+                )
+            )
+        return
     level = scope_level(scope)
     expected = _SCOPE_LEVEL.get(role)
     if expected is not None and expected != level:
@@ -133,7 +159,10 @@ class Principal:
     issued_at: float = 0.0  # POSIX seconds; revocations refuse tokens issued before them
 
     def sees(self, region_code: str) -> bool:
-        """Whether a region lies within this principal's scope."""
+        """Whether a region lies within this principal's scope (a volunteer sees no region:
+        their routes look up their own id, never a region)."""
+        if self.role is Role.VOLUNTEER:
+            return False
         return within(region_code, self.scope)
 
     @property
@@ -145,6 +174,11 @@ class Principal:
     def is_national(self) -> bool:
         """Whether the scope is the whole country."""
         return self.scope == "national"
+
+    @property
+    def is_volunteer(self) -> bool:
+        """Whether the caller is a volunteer on their own page (scope = subject = own id)."""
+        return self.role is Role.VOLUNTEER
 
     @property
     def is_service(self) -> bool:
@@ -294,6 +328,8 @@ class TokenIssuer:
         inconsistent role and scope, no audience, or permissions on a non-service."""
         role = Role(role)
         check_role_scope(role, scope)
+        if role is Role.VOLUNTEER and subject != scope:
+            raise ValueError("a volunteer's token names the volunteer as subject and scope")
         if not timedelta(0) < ttl <= self._max_lifetime:
             raise ValueError(f"a token lives at most {self._max_lifetime}, not {ttl}")
         aud = sorted({str(Audience(a)) for a in audiences})
@@ -533,6 +569,13 @@ class TokenVerifier:
                 t("klaim subjek atau cakupan tidak sah", "malformed subject or scope claim")
             )
         check_role_scope(role, scope)
+        if role is Role.VOLUNTEER and claims["sub"] != scope:
+            raise _Malformed(
+                t(
+                    "token relawan harus bersubjek dan bercakupan relawan yang sama",
+                    "a volunteer's token must name the same volunteer as subject and scope",
+                )
+            )
         raw_perms = claims.get("perms", [])
         if not isinstance(raw_perms, list) or (raw_perms and role is not Role.SERVICE):
             raise _Malformed(t("klaim izin tidak sah", "malformed permissions claim"))
