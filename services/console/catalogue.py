@@ -6,6 +6,7 @@ The language is the `lang` cookie (not in URLs), Indonesian unless it says Engli
 
 from __future__ import annotations
 
+from services.console.catalogue_bimtek import BIMTEK_LABELS
 from shared.i18n import Language, Text, t
 
 LANG_COOKIE = "lang"
@@ -178,6 +179,9 @@ LABELS: dict[str, Text] = {
     "role.regency_operator": t("Operator kabupaten/kota", "Regency operator"),
     "role.viewer": t("Peninjau", "Viewer"),
 }
+
+
+LABELS.update(BIMTEK_LABELS)
 
 
 def label(key: str, language: Language, **params: object) -> str:

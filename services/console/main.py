@@ -17,8 +17,13 @@ from services.console.client import Api, NotAllowed, NotFound, SignInAgain, Unav
 from services.console.config import Settings
 from services.console.pages import (
     auth,
+    bimtek_enrolment,
+    bimtek_results,
+    bimtek_session,
+    bimtek_sessions,
     dashboard,
     imports,
+    messages,
     operators,
     person,
     registration,
@@ -98,6 +103,11 @@ def create_app(
         person.router,
         imports.router,
         operators.router,
+        bimtek_sessions.router,
+        bimtek_session.router,
+        bimtek_enrolment.router,
+        bimtek_results.router,
+        messages.router,
     ):
         app.include_router(router, dependencies=[Depends(require_csrf)])
     _platform_routes(app, state)
