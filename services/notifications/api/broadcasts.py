@@ -75,6 +75,33 @@ async def create_broadcast(
     return BroadcastPublic.model_validate(record, from_attributes=True)
 
 
+class BroadcastPreview(BaseModel):
+    """How many people a broadcast would reach now."""
+
+    recipients: int
+
+
+@router.post(
+    "/preview",
+    response_model=BroadcastPreview,
+    summary="Count a broadcast's recipients before sending",
+)
+@raises(InvalidRegion, RegionOutOfScope)
+async def preview_broadcast(
+    body: BroadcastCreate, session: ReadSession, principal: Writer
+) -> BroadcastPreview:
+    """The segment counted as `POST /broadcasts` would resolve it; nothing is recorded or
+    queued."""
+    count = await audience.count_segment(
+        session,
+        principal=principal,
+        region_code=body.region_code,
+        status=body.status,
+        training_level=body.training_level,
+    )
+    return BroadcastPreview(recipients=count)
+
+
 @router.get("", response_model=list[BroadcastPublic], summary="Broadcasts in your scope (audit)")
 @raises(InvalidCursor)
 async def list_broadcasts(

@@ -56,18 +56,15 @@ def _within(region: str) -> Any:
     )
 
 
-async def broadcast(
-    session: AsyncSession,
-    *,
+def _segment(
     principal: Principal,
     region_code: str,
-    message: str,
     status: SegmentStatus | None,
     training_level: TrainingLevel | None,
-    now: datetime,
-) -> Broadcast:
-    """Record the broadcast for audit and queue one ledger row per volunteer of the segment
-    (`national`: everyone, for a national admin only; a regional scope gets a 403)."""
+) -> Any:
+    """The members of a segment (volunteer id, village), refused when the region is not a
+    Kemendagri code (422) or lies outside the principal's scope (403; `national`: everyone,
+    for a national admin only)."""
     national = region_code == NATIONAL
     if not national and not is_region_code(region_code):
         raise InvalidRegion(
@@ -97,6 +94,36 @@ async def broadcast(
         stmt = stmt.where(col(Recipient.status) == status)
     if training_level:
         stmt = stmt.where(col(Recipient.training_level) == training_level)
+    return stmt
+
+
+async def count_segment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    region_code: str,
+    status: SegmentStatus | None,
+    training_level: TrainingLevel | None,
+) -> int:
+    """How many people a broadcast to the segment would reach (nothing recorded)."""
+    stmt = _segment(principal, region_code, status, training_level)
+    counted = select(func.count()).select_from(stmt.subquery())
+    return int((await session.execute(counted)).scalar_one())
+
+
+async def broadcast(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    region_code: str,
+    message: str,
+    status: SegmentStatus | None,
+    training_level: TrainingLevel | None,
+    now: datetime,
+) -> Broadcast:
+    """Record the broadcast for audit and queue one ledger row per volunteer of the segment
+    (`national`: everyone, for a national admin only; a regional scope gets a 403)."""
+    stmt = _segment(principal, region_code, status, training_level)
     members = list((await session.execute(stmt)).all())
     record = Broadcast(
         operator=principal.subject,
