@@ -84,7 +84,7 @@ def negotiate(accept_language: str | None) -> Language:
                     q = 0.0
         weights[primary] = max(q, weights.get(primary, 0.0))
     english = weights.get("en", 0.0)
-    indonesian = weights.get("id", weights.get("*", 0.0) if "en" not in weights else 0.0)
+    indonesian = weights.get("id", weights.get("*", 0.0))  # `*`: any language not named
     return "en" if english > 0 and english > indonesian else DEFAULT
 
 

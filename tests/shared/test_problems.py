@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from shared.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, RateLimited
 from shared.http import ObserveRequests
+from shared.i18n import t
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.problems import (
@@ -46,7 +47,7 @@ def make_app() -> FastAPI:
     @raises(NotFound)
     async def get_thing(thing_id: int) -> dict[str, int]:
         if thing_id == 0:
-            raise NotFound(f"no thing {thing_id}")
+            raise NotFound(t("tidak ada barang {id}", "no thing {id}", id=thing_id))
         return {"id": thing_id}
 
     @router.patch("/things/{thing_id}", dependencies=[Depends(only_admins)])
@@ -102,19 +103,29 @@ def test_an_exception_outside_the_kinds_has_no_status() -> None:
         status_of(DomainError)
 
 
-async def test_a_domain_error_raised_by_a_use_case_is_answered_as_a_problem(
+async def test_a_domain_error_raised_by_a_use_case_is_answered_as_a_problem_in_indonesian(
     client: httpx.AsyncClient,
 ) -> None:
     r = await client.get("/things/0")
     assert r.status_code == 404
     assert r.headers["content-type"] == PROBLEM_JSON
+    assert (r.headers["content-language"], r.headers["vary"]) == ("id", "Accept-Language")
     assert r.json() == {
         "type": "about:blank",
-        "title": "Not found",
+        "title": "Tidak ditemukan",
         "status": 404,
-        "detail": "no thing 0",
+        "detail": "tidak ada barang 0",
         "instance": "/things/0",
     }
+
+
+async def test_a_client_preferring_english_gets_the_problem_in_english(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/things/0", headers={"Accept-Language": "en-GB,en;q=0.9,id;q=0.5"})
+    assert r.status_code == 404
+    assert r.headers["content-language"] == "en"
+    assert (r.json()["title"], r.json()["detail"]) == ("Not found", "no thing 0")
 
 
 async def test_a_rate_limited_answer_says_when_to_retry(client: httpx.AsyncClient) -> None:
