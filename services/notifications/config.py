@@ -65,6 +65,8 @@ class Settings(ServiceSettings):
     delivery_backoff_max_s: float = 3600.0
     delivery_lease_s: float = 120.0
     public_verify_url: str = "https://psm.kemensos.example.id/sertifikat"
+    #: the console's address as volunteers reach it: a one-time page link is <console_url>/v/<code>
+    console_url: str = "http://127.0.0.1:8004"
 
     @model_validator(mode="after")
     def _require_training_url_in_production(self) -> "Settings":

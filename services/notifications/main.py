@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from services.notifications.api import (
+    access_links,
     broadcasts,
+    me,
     notifications,
     preferences,
     subject_records,
@@ -62,6 +64,8 @@ def create_app(
             broadcasts.router,
             preferences.router,
             subject_records.router,
+            access_links.router,
+            me.router,
         ],
         background=[state.issuer.follow, *([dispatch_forever] if run_dispatcher else [])],
     )

@@ -73,6 +73,8 @@ class Settings(ServiceSettings):
     #: POST /auth/login per client address, and per email address.
     login_rate_per_minute: float = Field(default=10.0, gt=0.0)
     login_rate_burst: int = Field(default=5, ge=1)
+    #: A volunteer's one-time page link lives this long (POST /volunteers/{id}/access-link).
+    volunteer_link_ttl_minutes: int = Field(default=1440, ge=5, le=7 * 1440)
 
     # Uploads and imports (bounded so that no file can exhaust memory, disk or time).
     #: The largest import upload accepted, in bytes (413 beyond it, refused while it streams).

@@ -13,9 +13,11 @@ from services.registry.api import (
     holder_names,
     imports,
     internal,
+    me,
     regions,
     subject_export,
     transfers,
+    volunteer_links,
     volunteers,
 )
 from services.registry.config import Settings
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         routers=[
             imports.router,
             holder_names.router,
+            volunteer_links.router,
             volunteers.router,
             subject_export.router,
             transfers.router,
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             admin.router,
             auth.router,
             internal.router,
+            me.router,
         ],
         background=[refresh_business_metrics, follow_own_revocations],
     )

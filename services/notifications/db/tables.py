@@ -125,6 +125,9 @@ class Recipient(NotificationsModel, table=True):
     status: str = Field(max_length=20)
     training_level: str | None = Field(default=None, max_length=20)
     channel_order: str | None = Field(default=None, max_length=100)
+    # the volunteer's own quiet hours (local hours, from their page); None: the settings'
+    quiet_start_hour: int | None = None
+    quiet_end_hour: int | None = None
     updated_at: datetime
 
 

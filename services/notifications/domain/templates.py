@@ -32,6 +32,7 @@ PARTICIPANT_NOT_PASSED = "participant-not-passed"
 SESSION_REOPENED = "session-reopened"
 OPERATOR_DIGEST = "operator-digest"
 BROADCAST = "broadcast"
+ACCESS_LINK = "access-link"
 
 # Categories a volunteer may opt out of, per channel; CRITICAL cannot be opted out of.
 CRITICAL = Category.CRITICAL
@@ -233,6 +234,19 @@ TEMPLATES: dict[str, Template] = {
                 "wilayah": [{"jumlah": 12, "wilayah": "32.76", "nama": "Kota Depok"}],
             },
             priority=Priority.BULK,
+        ),
+        Template(
+            ACCESS_LINK,
+            1,
+            Category.ACCOUNT,
+            "Tautan halaman PSM Anda",
+            "Halo {{ nama }}, buka halaman PSM Anda: {{ tautan }} (berlaku {{ berlaku }}, "
+            "sekali pakai). Jangan bagikan tautan ini kepada siapa pun.",
+            {
+                "nama": "Siti Aminah",
+                "tautan": "https://psm.kemensos.example.id/v/contoh",
+                "berlaku": "24 jam",
+            },
         ),
         Template(
             BROADCAST,

@@ -175,12 +175,9 @@ async def deliver(
     except SessionTextsUnavailable as exc:  # the session's title and venue: ask again later
         return retry_or_fail(state, row, now, Outcome(NotificationStatus.RETRY, error=str(exc)))
     zone = timezone_of(target.province_code) if target.province_code else "Asia/Jakarta"
-    until = rules.quiet_until(
-        now,
-        zone,
-        start_hour=state.notifications_settings.quiet_start_hour,
-        end_hour=state.notifications_settings.quiet_end_hour,
-    )
+    settings = state.notifications_settings
+    start, end = target.quiet or (settings.quiet_start_hour, settings.quiet_end_hour)
+    until = rules.quiet_until(now, zone, start_hour=start, end_hour=end)
     if until is not None:
         return Outcome(
             NotificationStatus.DEFERRED, next_attempt_at=until, error="quiet hours", body=body

@@ -32,6 +32,8 @@ class Target:
     province_code: str
     order: list[str]
     opt_outs: set[tuple[str, str]]
+    #: the volunteer's own quiet hours (start, end), if they set them on their page
+    quiet: tuple[int, int] | None = None
 
 
 async def resolve_target(state: NotificationsState, row: Notification) -> Target:
@@ -66,7 +68,15 @@ async def resolve_target(state: NotificationsState, row: Notification) -> Target
         province_code=contact.province_code,
         order=order,
         opt_outs=opt_outs,
+        quiet=own_quiet_hours(recipient),
     )
+
+
+def own_quiet_hours(recipient: Recipient | None) -> tuple[int, int] | None:
+    """The quiet hours a volunteer set on their page, if any."""
+    if recipient is None or recipient.quiet_start_hour is None or recipient.quiet_end_hour is None:
+        return None
+    return recipient.quiet_start_hour, recipient.quiet_end_hour
 
 
 ContactProblem = ContactGone | ContactUnavailable

@@ -249,7 +249,8 @@ class AuditEntry(RegistryModel, table=True):
 
 
 class VolunteerImport(RegistryModel, table=True):
-    """One bulk import: its status, counts and the per-row error report (CSV text).
+    """One bulk import: its status, counts and the per-row error report (CSV text, both
+    languages: `service.import_report`).
 
     Written before the first row, its counts updated in each chunk's transaction, and
     `updated_at` with them (the heartbeat the start-up sweep judges a dead import by).
@@ -266,8 +267,25 @@ class VolunteerImport(RegistryModel, table=True):
     imported: int = 0
     invalid: int = 0
     duplicates: int = 0
+    #: of the duplicates, rows whose NIK was registered before the import (not twice in it)
+    already_registered: int = 0
     errors_csv: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: ImportStatus = enum_field(ImportStatus, 20, default=ImportStatus.RUNNING)
     started_at: datetime
     updated_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+class VolunteerLink(RegistryModel, table=True):
+    """A one-time link to a volunteer's own page, by the SHA-256 of its code (the code itself
+    is never stored): good once, until `expires_at` (service.volunteer_links)."""
+
+    __tablename__ = "volunteer_links"
+
+    code_hash: str = Field(max_length=64, primary_key=True)
+    volunteer_id: uuid.UUID = Field(index=True)
+    #: the operator who had it sent (their token's subject)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _instant()
+    expires_at: datetime = _instant()
+    used_at: datetime | None = _instant(nullable=True, default=None)

@@ -53,6 +53,8 @@ class AuditAction(enum.StrEnum):
     OPERATOR_ENABLE = "operator.enable"
     OPERATOR_ROLE_SCOPE = "operator.role_scope"
     OPERATOR_PASSWORD = "operator.password"  # noqa: S105 - an action, not a secret
+    ACCESS_LINK_SEND = "access_link.send"  # a one-time page link sent to the volunteer
+    ACCESS_LINK_REDEEM = "access_link.redeem"  # the volunteer opened their page with it
 
 
 class RevocationReason(enum.StrEnum):
