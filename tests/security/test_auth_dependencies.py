@@ -106,3 +106,32 @@ async def test_a_viewer_reads_but_may_not_write(tmp_path):
         answer = await client.post("/sessions", json={}, headers=viewer)
         assert answer.status_code == 403
         assert "tidak boleh mengubah data" in answer.json()["detail"]
+
+
+def test_only_a_volunteer_has_a_uuid_scope_and_it_names_the_volunteer_themself():
+    import uuid
+
+    import pytest
+
+    from shared.identity import Revocations, TokenVerifier
+
+    issuer = TokenIssuer([SigningKey.generate()], issuer=TEST_TOKEN_ISSUER)
+    me = str(uuid.uuid4())
+    with pytest.raises(ValueError):
+        issuer.mint(subject="op", role=Role.REGENCY_OPERATOR, scope=me, audiences=["psm-registry"])
+    with pytest.raises(ValueError):
+        issuer.mint(subject=me, role=Role.VOLUNTEER, scope="32.76", audiences=["psm-registry"])
+    with pytest.raises(ValueError):
+        issuer.mint(
+            subject=str(uuid.uuid4()), role=Role.VOLUNTEER, scope=me, audiences=["psm-registry"]
+        )
+    token = issuer.mint(subject=me, role=Role.VOLUNTEER, scope=me, audiences=["psm-registry"])
+    verifier = TokenVerifier(
+        issuer=TEST_TOKEN_ISSUER,
+        audience=Audience.REGISTRY,
+        keys=issuer.public_keys,
+        revocations=Revocations.followed_elsewhere(),
+    )
+    principal = verifier.verify(token)
+    assert principal.is_volunteer and principal.subject == me
+    assert not principal.sees("32.76") and not principal.can_write and not principal.is_national

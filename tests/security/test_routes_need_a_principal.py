@@ -20,8 +20,8 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
-from shared.identity import Audience, Permission
-from tests.builders import auth_headers, service_headers
+from shared.identity import VOLUNTEER_AUDIENCES, Audience, Permission, Role
+from tests.builders import auth_headers, bearer, make_issuer, service_headers
 from tests.support import settings_for
 
 SERVICES = ("registry", "training", "notifications")
@@ -43,6 +43,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("registry", "/auth/login"): "operators authenticate here",
     ("registry", "/auth/refresh"): "a refresh token authenticates itself",
     ("registry", "/auth/token"): "services authenticate with client credentials in the body",
+    ("registry", "/auth/volunteer-link"): "a one-time link's code authenticates itself, throttled",
     ("training", "/certificates/verify/{code}"): "anyone verifies a printed certificate",
     ("training", "/certificates/public-key"): "anyone checks a certificate's signature",
 }
@@ -176,3 +177,55 @@ async def test_routes_for_services_refuse_operators_and_revocations_need_their_p
         await app.state.runtime.engine.dispose()
     assert needs.get("registry GET /internal/revocations") == {Permission.REVOCATIONS_READ}
     assert needs.get("training GET /internal/sessions/{session_id}") == {Permission.SESSIONS_READ}
+
+
+def volunteer_headers(app: FastAPI, volunteer_id: uuid.UUID) -> dict[str, str]:
+    """A volunteer's token (from a one-time link), minted on the app's clock."""
+    token = make_issuer(app.state.service.clock).mint(
+        subject=str(volunteer_id),
+        role=Role.VOLUNTEER,
+        scope=str(volunteer_id),
+        audiences=VOLUNTEER_AUDIENCES,
+    )
+    return bearer(token)
+
+
+def is_own_route(path: str) -> bool:
+    return path == "/me" or path.startswith("/me/")
+
+
+async def test_a_volunteer_token_is_refused_on_every_route_but_the_volunteers_own(app):
+    """A volunteer's token opens the `/me` routes only: every operator and service route of
+    every service answers 403, and every `/me` route lets it through authorisation."""
+    service: str = app.state.name
+    headers = volunteer_headers(app, uuid.uuid4())
+    wrong, own = {}, []
+    for method, path, _ in endpoints(app):
+        if is_public(service, path):
+            continue
+        answer = await call(app, method, path, headers)
+        if is_own_route(path):
+            own.append(f"{method} {path}")
+            if answer.status_code in (401, 403):
+                wrong[f"{method} {path}"] = (answer.status_code, "should pass authorisation")
+        elif answer.status_code != 403:
+            wrong[f"{method} {path}"] = (answer.status_code, "should be 403")
+    assert wrong == {}, f"{service}: {wrong}"
+    assert own, f"{service}: no /me route"
+
+
+async def test_the_volunteers_own_routes_refuse_operator_and_service_tokens(app):
+    service: str = app.state.name
+    operator = auth_headers(app)
+    every_permission = service_headers(
+        app, permissions=tuple(Permission), audience=Audience(f"psm-{service}")
+    )
+    checked = 0
+    for method, path, _ in endpoints(app):
+        if not is_own_route(path):
+            continue
+        checked += 1
+        for headers in (operator, every_permission):
+            answer = await call(app, method, path, headers)
+            assert answer.status_code == 403, f"{service} {method} {path}: {answer.status_code}"
+    assert checked >= 1
