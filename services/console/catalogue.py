@@ -7,6 +7,7 @@ The language is the `lang` cookie (not in URLs), Indonesian unless it says Engli
 from __future__ import annotations
 
 from services.console.catalogue_bimtek import BIMTEK_LABELS
+from services.console.catalogue_certificates import CERTIFICATE_LABELS
 from shared.i18n import Language, Text, t
 
 LANG_COOKIE = "lang"
@@ -182,6 +183,7 @@ LABELS: dict[str, Text] = {
 
 
 LABELS.update(BIMTEK_LABELS)
+LABELS.update(CERTIFICATE_LABELS)
 
 
 def label(key: str, language: Language, **params: object) -> str:

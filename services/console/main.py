@@ -21,11 +21,13 @@ from services.console.pages import (
     bimtek_results,
     bimtek_session,
     bimtek_sessions,
+    certificates,
     dashboard,
     imports,
     messages,
     operators,
     person,
+    public,
     registration,
     volunteers,
 )
@@ -108,6 +110,8 @@ def create_app(
         bimtek_enrolment.router,
         bimtek_results.router,
         messages.router,
+        certificates.router,
+        public.router,
     ):
         app.include_router(router, dependencies=[Depends(require_csrf)])
     _platform_routes(app, state)

@@ -47,6 +47,8 @@ class ConsoleStack:
     registry_app: Any
     clock: FrozenClock
     browser: Browser
+    #: training's app, for tests that reach training's state (its read model, certificates)
+    training_app: Any = None
 
     def admin(self) -> dict[str, str]:
         """A national admin's headers at registry (the test issuer's token)."""
@@ -146,7 +148,9 @@ async def console_stack(tmp: Path) -> AsyncIterator[ConsoleStack]:
         ):
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
             try:
-                yield ConsoleStack(f"http://127.0.0.1:{port}", client, registry, clock, browser)
+                yield ConsoleStack(
+                    f"http://127.0.0.1:{port}", client, registry, clock, browser, training
+                )
             finally:
                 await browser.close()
     finally:
