@@ -57,24 +57,25 @@ async def claim_many(
     now: datetime,
 ) -> set[uuid.UUID]:
     """The ids of `envelopes` this consumer had not applied before (now claimed, processed
-    at `now`), in one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING instead of one
-    statement per event. Envelopes must have distinct event ids."""
+    at `now`), in one INSERT … ON CONFLICT DO NOTHING RETURNING for the batch instead of one
+    statement per event. Envelopes must have distinct event ids.
+
+    Why the rows go as a parameter list and not as `.values([...])`: a statement with the
+    rows inside is a new statement for every batch, compiled anew (≈ 50 SQLAlchemy calls per
+    bound value); with a parameter list the statement is compiled once, cached, and sent
+    as multi-row VALUES pages by SQLAlchemy's "insertmanyvalues" (one round trip per page,
+    RETURNING kept).
+    """
     if not envelopes:
         return set()
-    stmt = (
-        dialect_insert(session)(inbox)
-        .values(
-            [
-                {
-                    "consumer": consumer,
-                    "event_id": e.event_id,
-                    "event_type": e.event_type,
-                    "processed_at": now,
-                }
-                for e in envelopes
-            ]
-        )
-        .on_conflict_do_nothing()
-        .returning(inbox.c.event_id)
-    )
-    return {row[0] for row in (await session.execute(stmt)).all()}
+    stmt = dialect_insert(session)(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+    rows = [
+        {
+            "consumer": consumer,
+            "event_id": e.event_id,
+            "event_type": e.event_type,
+            "processed_at": now,
+        }
+        for e in envelopes
+    ]
+    return set((await session.execute(stmt, rows)).scalars())

@@ -115,8 +115,11 @@ async def enqueue_many(
         }
         for item in items
     ]
-    stmt = dialect_insert(session)(Notification.__table__).values(rows)  # type: ignore[attr-defined]
-    await session.execute(stmt.on_conflict_do_nothing())
+    if not rows:
+        return
+    # rows as a parameter list: the statement is compiled once and cached (not per batch)
+    stmt = dialect_insert(session)(Notification.__table__)  # type: ignore[attr-defined]
+    await session.execute(stmt.on_conflict_do_nothing(), rows)
 
 
 def in_scope(principal: Principal) -> Any:

@@ -83,11 +83,17 @@ async def upsert_recipients(session: AsyncSession, rows: list[dict[str, Any]]) -
         known = dict(found.tuples().all())
         for i in missing:
             by_id[i]["status"] = known.get(i) or VolunteerStatus.CANDIDATE
-    stmt = dialect_insert(session)(Recipient.__table__).values(list(by_id.values()))  # type: ignore[attr-defined]
+    if not by_id:
+        return
+    # rows as a parameter list: the statement is compiled once and cached (not per batch)
+    stmt = dialect_insert(session)(Recipient.__table__)  # type: ignore[attr-defined]
     updates = {
         k: getattr(stmt.excluded, k) for k in next(iter(by_id.values())) if k != "volunteer_id"
     }
-    await session.execute(stmt.on_conflict_do_update(index_elements=["volunteer_id"], set_=updates))
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["volunteer_id"], set_=updates),
+        list(by_id.values()),
+    )
 
 
 async def set_status(
