@@ -147,6 +147,8 @@ def session_body(form: Any, op: Operator) -> tuple[dict[str, Any], dict[str, str
             "capacity",
         )
     }
+    if text["capacity"].isdigit():  # training takes a JSON number, never a string
+        body["capacity"] = int(text["capacity"])
     if text["title"]:
         body["title"] = text["title"]
     quotas, bad = parse_quotas(text["quotas"])
