@@ -112,6 +112,7 @@ class Stack:
         if service == "notifications":
             env["NOTIFICATIONS_REGISTRY_URL"] = self.url("registry")
             env["NOTIFICATIONS_TRAINING_URL"] = self.url("training")
+            env["NOTIFICATIONS_CONSOLE_URL"] = self.url("console")  # volunteers' page links
         if service == "registry":  # a data-subject export gathers the other two's records
             env["REGISTRY_TRAINING_URL"] = self.url("training")
             env["REGISTRY_NOTIFICATIONS_URL"] = self.url("notifications")

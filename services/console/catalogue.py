@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from services.console.catalogue_bimtek import BIMTEK_LABELS
 from services.console.catalogue_certificates import CERTIFICATE_LABELS
+from services.console.catalogue_volunteer import VOLUNTEER_LABELS
 from shared.i18n import Language, Text, t
 
 LANG_COOKIE = "lang"
@@ -184,6 +185,7 @@ LABELS: dict[str, Text] = {
 
 LABELS.update(BIMTEK_LABELS)
 LABELS.update(CERTIFICATE_LABELS)
+LABELS.update(VOLUNTEER_LABELS)
 
 
 def label(key: str, language: Language, **params: object) -> str:

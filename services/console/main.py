@@ -29,6 +29,7 @@ from services.console.pages import (
     person,
     public,
     registration,
+    volunteer,
     volunteers,
 )
 from services.console.session import COOKIE, SessionCodec
@@ -112,8 +113,10 @@ def create_app(
         messages.router,
         certificates.router,
         public.router,
+        volunteer.router,
     ):
         app.include_router(router, dependencies=[Depends(require_csrf)])
+    app.add_exception_handler(volunteer.VolunteerSessionOver, volunteer.session_over)
     _platform_routes(app, state)
     _error_pages(app)
     app.middleware("http")(_session_cookie)

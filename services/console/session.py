@@ -44,6 +44,9 @@ class Session:
     scope: str | None = None
     #: the operator's email, shown in the header (never logged)
     email: str | None = None
+    #: whose session: "operator" (signed in) or "volunteer" (opened with a one-time link);
+    #: each kind's pages refuse the other
+    kind: str = "operator"
 
     @property
     def signed_in(self) -> bool:

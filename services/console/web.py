@@ -138,7 +138,7 @@ async def current_operator(request: Request) -> Operator:
     state = state_of(request)
     session = session_of(request)
     now = state.now()
-    if not session.signed_in:
+    if not session.signed_in or session.kind != "operator":  # a volunteer's: not here
         raise SignInAgain(401)
     if session.idle(now, state.settings.idle_timeout_minutes * 60):
         await end_session(request, session)

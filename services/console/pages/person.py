@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.console.client import ApiProblem, NotFound, Refused, Service
+from services.console.client import ApiProblem, NotFound, Refused, Service, Unavailable
 from services.console.web import Operator, SignedIn, form_of, render, state_of
 
 router = APIRouter()
@@ -87,6 +87,23 @@ async def transfer(request: Request, op: SignedIn, volunteer_id: str) -> Respons
     form = await form_of(request)
     body = {"village_code": str(form.get("village_code") or "").strip()}
     return await _change(request, op, vid, f"/volunteers/{vid}/transfers", body, "transfer")
+
+
+@router.post("/psm/{volunteer_id}/tautan")
+async def send_page_link(request: Request, op: SignedIn, volunteer_id: str) -> Response:
+    """Have registry send the person a one-time link to their own page (volunteer.py)."""
+    vid = _id(volunteer_id)
+    try:
+        await state_of(request).api.send(
+            "registry",
+            "POST",
+            f"/volunteers/{vid}/access-link",
+            token=op.token,
+            language=op.language,
+        )
+    except (Refused, Unavailable):
+        return await _page(request, op, vid, status=503, errors={"link": {"": "not sent"}})
+    return RedirectResponse(f"/psm/{vid}?ok=tautan", status_code=303)
 
 
 async def _change(
