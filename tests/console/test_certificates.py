@@ -16,12 +16,17 @@ import pypdf
 import pytest
 import pytest_asyncio
 import zxingcpp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.console.certificate_pdf import PrintedCertificate, build_pdf, indonesian_date
+from services.console.config import Settings as ConsoleSettings
+from services.console.main import create_app as create_console
+from services.training.main import create_app as create_training
 from services.training.main import seed_courses
 from services.training.service import volunteers as training_volunteers
-from tests.builders import auth_headers, volunteer_payload
+from tests.builders import auth_headers, token_settings, volunteer_payload
 from tests.console.browser import ConsoleStack, console_stack, screenshot
+from tests.support import migrate, settings_for
 from tests.training.helpers import registered, session_body
 
 DEPOK = "cetak.depok@dinsos.go.id"
@@ -92,6 +97,44 @@ def test_an_expired_certificate_is_marked_on_the_page():
 def test_dates_are_written_the_indonesian_way():
     assert indonesian_date(date(2022, 6, 7)) == "7 Juni 2022"
     assert indonesian_date(date(2022, 8, 17), "en") == "17 August 2022"
+
+
+# --- the public page and training's throttle ------------------------------------------
+
+
+async def test_the_public_page_passes_the_visitors_address_on_so_training_throttles_each_visitor(
+    tmp_path: Path,
+):
+    url = f"sqlite+aiosqlite:///{tmp_path}/t.db"
+    await migrate("training", url)
+    training = create_training(
+        settings_for(
+            "training",
+            database_url=url,
+            bootstrap="127.0.0.1:1",
+            public_rate_burst=2,
+            public_rate_per_minute=1,
+            **token_settings("training"),
+        )
+    )
+    # training as `make run` serves it: uvicorn trusting X-Forwarded-For from loopback
+    behind_proxy_headers = ProxyHeadersMiddleware(training, trusted_hosts="127.0.0.1")
+    console = create_console(
+        ConsoleSettings(environment="test", session_secret="x" * 40, log_format="console"),
+        transports={"training": httpx.ASGITransport(app=behind_proxy_headers)},
+    )
+
+    async def visit(address: str) -> int:
+        transport = httpx.ASGITransport(app=console, client=(address, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as c:
+            return (await c.get("/verifikasi/ZZZZZ-ZZZZZ")).status_code
+
+    try:
+        assert [await visit("203.0.113.5") for _ in range(3)] == [404, 404, 429]
+        assert await visit("198.51.100.7") == 404  # another visitor has their own budget
+    finally:
+        await console.state.console.api.close()
+        await training.state.runtime.engine.dispose()
 
 
 # --- in the browser ---------------------------------------------------------------------
