@@ -23,6 +23,7 @@ from services.registry.domain.operators import check_new_password
 from services.registry.nik_vault import NikVault
 from services.registry.service import operators
 from services.registry.service.access import Actor
+from services.registry.service.import_report import report_csv
 from services.registry.service.imports import Importer
 from services.registry.service.passwords import Passwords
 from services.registry.service.rekey import RekeyTally, rekey
@@ -31,6 +32,7 @@ from services.registry.state import build_issuer
 from shared.clock import SYSTEM_CLOCK
 from shared.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from shared.errors import DomainError
+from shared.i18n import negotiate
 from shared.identity import OPERATOR_AUDIENCES, Role
 
 app = typer.Typer(help="registry: imports, operators, tokens", no_args_is_help=True)
@@ -48,6 +50,12 @@ def import_volunteers(
     errors: Annotated[
         Path | None, typer.Option(help="where to write the per-row error report")
     ] = None,
+    language: Annotated[
+        str, typer.Option(help="the error report's language: id (Bahasa Indonesia) or en")
+    ] = "id",
+    include_registered: Annotated[
+        bool, typer.Option(help="list rows whose NIK was already registered (else counted)")
+    ] = True,
 ) -> None:
     """Import a volunteer list into the registry database (events go out via the outbox)."""
     settings = Settings()
@@ -59,11 +67,15 @@ def import_volunteers(
         raise typer.Exit(2) from exc
     typer.echo(
         f"import {record.id}: {record.rows} rows, {record.imported} imported, "
-        f"{record.invalid} invalid, {record.duplicates} duplicates"
+        f"{record.invalid} invalid, {record.duplicates} duplicates "
+        f"({record.already_registered} already registered)"
     )
     target = errors or file.with_name(file.stem + ".errors.csv")
     if record.invalid or record.duplicates:
-        target.write_text(record.errors_csv, encoding="utf-8")
+        report = report_csv(
+            record.errors_csv, negotiate(language), include_registered=include_registered
+        )
+        target.write_text(report, encoding="utf-8")
         typer.echo(f"error report: {target}")
 
 

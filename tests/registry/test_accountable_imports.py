@@ -101,7 +101,7 @@ async def test_a_huge_csv_cell_is_a_422_naming_the_line_not_a_500(tmp_path):
     ) as reg:
         r = await reg.post("/volunteers/imports", NATIONAL, content=data)
         assert r.status_code == 422, r.text
-        assert "line 4" in r.json()["detail"]
+        assert "baris 4" in r.json()["detail"]
         assert "A" * 100 not in r.text
         # The rows before it were imported, and the problem says which import holds them.
         record = (await reg.get(f"/volunteers/imports/{r.json()['import_id']}", NATIONAL)).json()
@@ -112,11 +112,11 @@ async def test_a_csv_with_too_many_rows_or_columns_is_refused(tmp_path):
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db", import_max_rows=3) as reg:
         r = await reg.post("/volunteers/imports", NATIONAL, content=csv_of(5))
         assert r.status_code == 413
-        assert "more than 3 data rows" in r.json()["detail"]
+        assert "lebih dari 3 baris data" in r.json()["detail"]
         wide = csv_of(1).replace(b"\r\n", b"," * 100 + b"\r\n", 2)
         r = await reg.post("/volunteers/imports", NATIONAL, content=wide)
         assert r.status_code == 413
-        assert "columns" in r.json()["detail"]
+        assert "kolom" in r.json()["detail"]
 
 
 async def test_an_xlsx_zip_bomb_is_refused_before_it_is_unzipped(tmp_path):
@@ -130,7 +130,7 @@ async def test_an_xlsx_zip_bomb_is_refused_before_it_is_unzipped(tmp_path):
     ) as reg:
         r = await reg.post("/volunteers/imports", NATIONAL, content=bomb.getvalue())
         assert r.status_code == 413
-        assert "unzips to more than" in r.json()["detail"]
+        assert "setelah diekstrak lebih dari" in r.json()["detail"]
 
 
 async def test_an_xlsx_with_too_many_rows_is_refused(tmp_path):

@@ -27,6 +27,14 @@ def error_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+async def report_rows(reg, url: str, who, language: str = "id", **params) -> list[dict[str, str]]:
+    """The rows of an import's error report, asked for in `language`."""
+    headers = reg.headers(who) | {"Accept-Language": language}
+    r = await reg.client.get(url, headers=headers, params=params)
+    assert r.status_code == 200, r.text
+    return error_rows(r.text)
+
+
 async def test_the_sample_province_file_imports_valid_rows_and_reports_bad_ones(database_url):
     async with registry_http(database_url) as reg:
         r = await reg.client.post(
@@ -45,7 +53,34 @@ async def test_the_sample_province_file_imports_valid_rows_and_reports_bad_ones(
         )
         errors = await reg.get(report["errors_url"], NATIONAL)
         assert errors.headers["content-type"].startswith("text/csv")
-        rows = [(r["row"], r["field"], r["reason"]) for r in error_rows(errors.text)]
+        assert errors.headers["content-language"] == "id"
+        rows = [(r["Baris"], r["Kolom"], r["Alasan"]) for r in error_rows(errors.text)]
+        assert rows == [
+            ("42", "NIK", "NIK ini muncul dua kali di dalam berkas"),
+            (
+                "43",
+                "NIK",
+                "NIK terbaca sebagai angka dan dibulatkan oleh aplikasi lembar kerja; simpan "
+                "kolom NIK sebagai teks",
+            ),
+            ("44", "NIK", "NIK harus 16 angka"),
+            (
+                "45",
+                "Kode Desa",
+                "kode desa/kelurahan tidak dikenal (tidak ada dalam data wilayah Kemendagri)",
+            ),
+            (
+                "46",
+                "Jenis Kelamin",
+                "jenis kelamin tidak sesuai dengan NIK (pada NIK perempuan, tanggal lahir "
+                "ditambah 40)",
+            ),
+            ("47", "Tanggal Lahir", "umur relawan minimal 18 tahun"),
+            ("48", "No HP", "bukan nomor HP Indonesia yang sah"),
+            ("49", "Nama", "wajib diisi"),
+        ]
+        english = await report_rows(reg, report["errors_url"], NATIONAL, "en-US,en;q=0.9")
+        rows = [(r["row"], r["field"], r["reason"]) for r in english]
         assert rows == [
             ("42", "nik", "this NIK appears twice in the file"),
             (
@@ -101,7 +136,7 @@ async def test_reimporting_the_same_file_creates_no_duplicates(database_url):
         assert count == 40
         dupes = [
             r
-            for r in error_rows((await reg.get(second["errors_url"], NATIONAL)).text)
+            for r in await report_rows(reg, second["errors_url"], NATIONAL, "en")
             if r["existing_volunteer_id"]
         ]
         assert len(dupes) == 40
@@ -125,7 +160,7 @@ async def test_an_xlsx_nik_stored_as_a_number_is_reported_as_rounded(tmp_path):
         )
         assert r.status_code == 201, r.text
         assert (r.json()["imported"], r.json()["invalid"]) == (1, 1)
-        [row] = error_rows((await reg.get(r.json()["errors_url"], DEPOK)).text)
+        [row] = await report_rows(reg, r.json()["errors_url"], DEPOK, "en")
         assert (row["row"], row["field"]) == ("3", "nik")
         assert "rounded" in row["reason"]
         assert rounded not in row["reason"]
@@ -136,10 +171,8 @@ async def test_rows_outside_the_operators_region_are_reported_not_imported(tmp_p
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
         depok = (await reg.post("/volunteers/imports", DEPOK, content=path.read_bytes())).json()
         assert (depok["imported"], depok["invalid"]) == (0, 5)
-        reasons = {
-            r["reason"] for r in error_rows((await reg.get(depok["errors_url"], DEPOK)).text)
-        }
-        assert reasons == {"is outside your region"}
+        reasons = {r["Alasan"] for r in await report_rows(reg, depok["errors_url"], DEPOK)}
+        assert reasons == {"desa/kelurahan ini di luar wilayah Anda"}
         assert (await reg.post("/volunteers/imports", VIEWER, content=b"x")).status_code == 403
         jabar = (await reg.post("/volunteers/imports", JABAR, content=path.read_bytes())).json()
         assert jabar["imported"] == 0
@@ -149,15 +182,18 @@ async def test_a_file_without_the_required_columns_is_refused(tmp_path):
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
         r = await reg.post("/volunteers/imports", NATIONAL, content=b"name,phone\nSiti,0812\n")
         assert r.status_code == 422
-        assert "nik" in r.json()["detail"]
+        assert r.json()["detail"] == (
+            "baris judul tidak memuat kolom: NIK, Tanggal Lahir, Jenis Kelamin, Kode Desa"
+        )
 
 
-async def test_a_csv_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
-    latin1 = "nik,full_name,birth_date,sex,village_code\n3276011705900001,Sité,1990-05-17,L,x\n"
+async def test_a_csv_that_cannot_be_decoded_is_refused_as_unreadable(tmp_path):
+    header = "nik,full_name,birth_date,sex,village_code\n".encode("utf-16-le")
+    broken = b"\xff\xfe" + header + b"\x00\xd8" + "x,y\n".encode("utf-16-le")  # a lone surrogate
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
-        r = await reg.post("/volunteers/imports", NATIONAL, content=latin1.encode("latin-1"))
+        r = await reg.post("/volunteers/imports", NATIONAL, content=broken)
         assert r.status_code == 422, r.text
-        assert "UTF-8" in r.json()["detail"]
+        assert "UTF-16" in r.json()["detail"]
         assert r.json()["errors"] == [{"field": "file", "message": r.json()["detail"]}]
 
 
@@ -249,7 +285,7 @@ async def test_a_large_file_is_validated_in_a_worker_process_with_the_same_resul
         assert len(await reg.outbox_events("volunteer-registered")) == 250
         unreadable = await reg.post("/volunteers/imports", NATIONAL, content=b"name\nx\n")
         assert unreadable.status_code == 422
-        assert "nik" in unreadable.json()["detail"]
+        assert "NIK" in unreadable.json()["detail"]
 
 
 def test_the_workers_shares_of_a_csv_are_exactly_the_files_chunks(tmp_path):

@@ -76,7 +76,7 @@ async def test_where_depok_requires_verification_activation_waits_for_the_operat
         await apply_certificate(reg, vid)
         assert (await reg.get(f"/volunteers/{vid}", DEPOK)).json()["status"] == "candidate"
         manual = await reg.post(f"/volunteers/{vid}/status", DEPOK, json={"status": "active"})
-        assert manual.status_code == 409 and "verified" in manual.json()["detail"]
+        assert manual.status_code == 409 and "belum diverifikasi" in manual.json()["detail"]
         verified = await reg.post(f"/volunteers/{vid}/verification", DEPOK)
         assert verified.status_code == 200, verified.text
         assert verified.json()["status"] == "active"

@@ -60,7 +60,7 @@ def test_a_candidate_without_bimtek_dasar_cannot_be_activated():
 
 def test_where_the_regency_requires_it_activation_waits_for_verification():
     unverified = Readiness(dasar_passed=True, verification_required=True, verified=False)
-    with pytest.raises(IllegalTransition, match="verified"):
+    with pytest.raises(IllegalTransition, match="belum diverifikasi"):
         check_transition("candidate", "active", readiness=unverified)
     verified = Readiness(dasar_passed=True, verification_required=True, verified=True)
     check_transition("candidate", "active", readiness=verified)

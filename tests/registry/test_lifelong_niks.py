@@ -65,7 +65,7 @@ def test_a_nik_issued_before_a_region_split_keeps_its_old_prefix(region):
 
 
 def test_a_regency_code_that_never_existed_is_still_refused():
-    with pytest.raises(InvalidVolunteer, match="unknown regency"):
+    with pytest.raises(InvalidVolunteer, match="kode kabupaten/kota NIK"):
         parse_nik(make_nik(region="919901", serial=1), today=TODAY)
 
 
@@ -92,11 +92,11 @@ def test_a_declared_birth_date_disagreeing_with_the_nik_is_refused(declared):
 def test_a_serial_of_0000_is_refused_naming_the_serial():
     with pytest.raises(InvalidVolunteer) as err:
         parse_nik("3276011705900000", today=TODAY)
-    assert "serial" in str(err.value) and "birth date" not in str(err.value)
+    assert "nomor urut" in str(err.value) and "tanggal lahir" not in str(err.value)
 
 
 def test_a_district_code_of_00_is_refused_naming_the_district():
-    with pytest.raises(InvalidVolunteer, match="district"):
+    with pytest.raises(InvalidVolunteer, match="kode kecamatan"):
         parse_nik("3276001705900001", today=TODAY)
 
 

@@ -20,19 +20,19 @@ BIDI += ["\u200e", "\u200f", "\u061c"]
 @pytest.mark.parametrize(
     ("field", "value", "rule"),
     [
-        ("full_name", "=HYPERLINK(1)", "must begin with a letter"),
-        ("full_name", "+Siti", "must begin with a letter"),
-        ("full_name", "-Siti", "must begin with a letter"),
-        ("full_name", "@Siti", "must begin with a letter"),
-        ("full_name", "Siti\u202eanimA", "bidirectional"),
-        ("full_name", "Siti\x07Aminah", "control"),
-        ("full_name", "Siti\u200bAminah", "control or invisible"),
-        ("full_name", "   ", "blank"),
-        ("birth_place", "=Depok", "must begin with a letter"),
-        ("birth_place", "De\u2066pok", "bidirectional"),
-        ("address", "Jl. Margonda\nRaya", "control"),
-        ("address", "Jl. \u202eMargonda", "bidirectional"),
-        ("occupation", "Guru\x00", "control"),
+        ("full_name", "=HYPERLINK(1)", "harus diawali huruf"),
+        ("full_name", "+Siti", "harus diawali huruf"),
+        ("full_name", "-Siti", "harus diawali huruf"),
+        ("full_name", "@Siti", "harus diawali huruf"),
+        ("full_name", "Siti\u202eanimA", "pengatur arah teks"),
+        ("full_name", "Siti\x07Aminah", "karakter kendali"),
+        ("full_name", "Siti\u200bAminah", "tak terlihat"),
+        ("full_name", "   ", "tidak boleh kosong"),
+        ("birth_place", "=Depok", "harus diawali huruf"),
+        ("birth_place", "De\u2066pok", "pengatur arah teks"),
+        ("address", "Jl. Margonda\nRaya", "karakter kendali"),
+        ("address", "Jl. \u202eMargonda", "pengatur arah teks"),
+        ("occupation", "Guru\x00", "karakter kendali"),
     ],
 )
 async def test_a_refused_name_or_text_is_a_422_naming_the_field_without_the_value(
@@ -54,7 +54,7 @@ async def test_every_bidi_override_isolate_and_mark_is_refused_in_names(tmp_path
     async with registry_http(f"sqlite+aiosqlite:///{tmp_path}/r.db") as reg:
         r = await reg.post("/volunteers", NATIONAL, json=volunteer_payload(full_name=f"Si{char}ti"))
         assert r.status_code == 422
-        assert "bidirectional" in r.json()["errors"][0]["message"]
+        assert "pengatur arah teks" in r.json()["errors"][0]["message"]
 
 
 async def test_names_are_stored_trimmed_and_in_nfc(tmp_path):
@@ -94,6 +94,6 @@ async def test_an_imported_row_with_a_formula_name_is_reported_per_row(tmp_path)
         assert (report["imported"], report["invalid"]) == (1, 1)
         errors = (await reg.get(report["errors_url"], NATIONAL)).text
         [row] = list(csv.DictReader(io.StringIO(errors)))
-        assert (row["row"], row["field"]) == ("3", "full_name")
-        assert row["reason"].startswith("must begin with a letter")
+        assert (row["Baris"], row["Kolom"]) == ("3", "Nama")
+        assert row["Alasan"].startswith("harus diawali huruf")
         assert "=1+1" not in errors

@@ -50,16 +50,16 @@ def test_anything_but_16_digits_is_refused_naming_the_nik(text):
 
 @given(day=st.integers(min_value=32, max_value=40) | st.integers(min_value=72, max_value=99))
 def test_an_impossible_birth_day_is_refused(day):
-    with pytest.raises(InvalidVolunteer, match="birth date"):
+    with pytest.raises(InvalidVolunteer, match="tanggal lahir"):
         parse_nik(f"327601{day:02d}05900001", today=TODAY)
 
 
 @pytest.mark.parametrize(
     ("nik", "message"),
     [
-        ("9976011705900001", "unknown province"),
-        ("3299011705900001", "unknown regency"),
-        ("32760117a5900001", "16 digits"),
+        ("9976011705900001", "kode provinsi NIK"),
+        ("3299011705900001", "kode kabupaten/kota NIK"),
+        ("32760117a5900001", "NIK harus 16 angka"),
     ],
 )
 def test_unknown_regions_and_letters_are_refused(nik, message):
@@ -70,7 +70,7 @@ def test_unknown_regions_and_letters_are_refused(nik, message):
 @pytest.mark.parametrize("text", ["3.27601E+15", "3.276011705900E+15", "3276011705900000.0"])
 def test_a_nik_rounded_by_a_spreadsheet_is_recognised(text):
     assert looks_rounded(text)
-    with pytest.raises(InvalidVolunteer, match="spreadsheet"):
+    with pytest.raises(InvalidVolunteer, match="dibulatkan oleh aplikasi lembar kerja"):
         parse_nik(text, today=TODAY)
 
 

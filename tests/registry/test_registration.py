@@ -79,7 +79,7 @@ async def test_a_minor_cannot_register(tmp_path):
         assert r.status_code == 422
         assert r.json()["errors"][0] == {
             "field": "birth_date",
-            "message": "the volunteer must be at least 18 years old",
+            "message": "umur relawan minimal 18 tahun",
         }
 
 

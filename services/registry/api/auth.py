@@ -27,6 +27,7 @@ from services.registry.service import operators, tokens
 from shared.auth import CurrentPrincipal
 from shared.deps import Session
 from shared.errors import RateLimited
+from shared.i18n import t
 from shared.identity import Audience
 from shared.problems import raises
 from shared.throttle import TokenBuckets, throttle
@@ -95,7 +96,13 @@ def _throttle_email(request: Request, state: State, email: str) -> None:
         burst=settings.login_rate_burst,
     )
     if wait > 0:
-        raise RateLimited("too many login attempts for this account", retry_after_s=round(wait, 3))
+        raise RateLimited(
+            t(
+                "terlalu banyak percobaan masuk untuk akun ini; coba lagi nanti",
+                "too many login attempts for this account",
+            ),
+            retry_after_s=round(wait, 3),
+        )
 
 
 @router.post(

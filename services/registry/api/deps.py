@@ -14,6 +14,7 @@ from services.registry.domain.errors import (
 from services.registry.service.access import Actor
 from services.registry.state import RegistryState
 from shared.auth import CurrentPrincipal, NeedsContactsRead, NeedsRevocationsRead, Role, Writer
+from shared.i18n import t
 from shared.problems import raises
 
 
@@ -36,7 +37,12 @@ def _address(request: Request) -> str | None:
 async def operator_actor(request: Request, principal: CurrentPrincipal) -> Actor:
     """Any operator role; service tokens are for the /internal endpoints only."""
     if principal.role == Role.SERVICE:
-        raise ServiceTokenRefused("service tokens may only call /internal endpoints")
+        raise ServiceTokenRefused(
+            t(
+                "token layanan hanya boleh memanggil endpoint /internal",
+                "service tokens may only call /internal endpoints",
+            )
+        )
     return Actor.of(principal, _address(request))
 
 
@@ -49,7 +55,9 @@ async def writer_actor(request: Request, principal: Writer) -> Actor:
 async def national_admin(request: Request, principal: CurrentPrincipal) -> Actor:
     """A national admin."""
     if principal.role != Role.NATIONAL_ADMIN:
-        raise NationalAdminOnly("only national admins may do this")
+        raise NationalAdminOnly(
+            t("hanya admin nasional yang boleh melakukan ini", "only national admins may do this")
+        )
     return Actor.of(principal, _address(request))
 
 
@@ -57,7 +65,12 @@ async def national_admin(request: Request, principal: CurrentPrincipal) -> Actor
 async def account_manager(request: Request, principal: CurrentPrincipal) -> Actor:
     """A national admin, or a province operator (who manages their regencies' accounts)."""
     if principal.role not in (Role.NATIONAL_ADMIN, Role.PROVINCE_OPERATOR):
-        raise AccountManagersOnly("only national admins and province operators manage accounts")
+        raise AccountManagersOnly(
+            t(
+                "hanya admin nasional dan operator provinsi yang mengelola akun",
+                "only national admins and province operators manage accounts",
+            )
+        )
     return Actor.of(principal, _address(request))
 
 

@@ -4,7 +4,10 @@ to a temporary file, then imported.
 The upload is capped (`REGISTRY_MAX_UPLOAD_BYTES`): a declared Content-Length over the cap is
 refused before any of the body is read, and the bytes are counted as they arrive, so an
 oversized body is refused as soon as it passes the cap (never read whole into memory or
-onto disk)."""
+onto disk).
+
+Operators are answered in Bahasa Indonesia unless `Accept-Language` prefers English: the
+problems, and the error report's headers, column names and reasons."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.types import Message, Receive
 
 from services.registry.api.deps import State, WriterActor
@@ -28,8 +31,10 @@ from services.registry.domain.errors import (
     UnreadableFile,
     UploadTooLarge,
 )
+from services.registry.service.import_report import report_csv
 from services.registry.service.imports import Importer, get_import
 from shared.deps import ReadSession
+from shared.i18n import language_of, t
 from shared.problems import raises
 
 router = APIRouter(prefix="/volunteers/imports", tags=["imports"])
@@ -44,7 +49,14 @@ class ImportReport(BaseModel):
     rows: int
     imported: int
     invalid: int
-    duplicates: int
+    duplicates: int = Field(
+        description="Rows not imported because their NIK is twice in the file or was "
+        "already registered"
+    )
+    already_registered: int = Field(
+        description="Of the duplicates, the rows whose NIK was registered before this "
+        "import (left out of the error report with `?include_registered=false`)"
+    )
     started_at: datetime
     finished_at: datetime | None
     errors_url: str
@@ -94,6 +106,16 @@ async def import_volunteers(
     body (`curl --data-binary @list.csv -H 'Content-Type: text/csv'`). Rows outside your
     region are reported, not imported. Re-importing creates no duplicates.
 
+    The header row may name the columns in Bahasa Indonesia or English, in any case and
+    spacing: `NIK`; `Nama` / `Nama Lengkap` (`full_name`); `Tempat Lahir`; `Tanggal Lahir` /
+    `Tgl Lahir`; `Jenis Kelamin` / `JK` / `L/P`; `Kode Desa` / `Kode Wilayah Desa` /
+    `Kode Kelurahan`; `Alamat`; `No HP` / `Nomor HP` / `No Telp` / `Nomor WhatsApp`;
+    `Email` / `Surel`; `Pendidikan`; `Pekerjaan`; `No IPSM` / `Nomor IPSM`. Other columns
+    are not imported. Jenis kelamin may be `L`, `P`, `Laki-laki` or `Perempuan`; tanggal
+    lahir `DD-MM-YYYY`, `DD/MM/YYYY`, `YYYY-MM-DD` or a date cell. A CSV may be saved by
+    Excel in any of its CSV forms: UTF-8 (with or without BOM), "Unicode Text" (UTF-16),
+    or "CSV (Comma delimited)" (Windows-1252), separated by commas, semicolons or tabs.
+
     The file may be at most `REGISTRY_MAX_UPLOAD_BYTES` (413 beyond). The import's record
     exists before its first row is written: if the import stops part-way, the problem
     carries `import_id` and the counts, and the record says `failed`.
@@ -121,7 +143,12 @@ async def import_volunteers(
 
 def _too_large(limit: int) -> UploadTooLarge:
     return UploadTooLarge(
-        f"the upload is larger than {limit} bytes (REGISTRY_MAX_UPLOAD_BYTES)", limit_bytes=limit
+        t(
+            "unggahan lebih besar dari {limit} byte (REGISTRY_MAX_UPLOAD_BYTES)",
+            "the upload is larger than {limit} bytes (REGISTRY_MAX_UPLOAD_BYTES)",
+            limit=limit,
+        ),
+        limit_bytes=limit,
     )
 
 
@@ -155,7 +182,12 @@ async def _save_form_upload(request: Request, path: Path) -> str | None:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise UnreadableFile("send the list as the form field 'file'")
+        raise UnreadableFile(
+            t(
+                "kirim daftarnya sebagai isian formulir 'file'",
+                "send the list as the form field 'file'",
+            )
+        )
     with path.open("wb") as f:
         while chunk := await upload.read(1 << 20):
             f.write(chunk)
@@ -178,11 +210,34 @@ async def get_report(
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 @raises(ImportNotFound)
-async def get_errors(import_id: uuid.UUID, session: ReadSession, actor: WriterActor) -> Response:
-    """row, field, reason, existing_volunteer_id — no personal data from the file."""
+async def get_errors(
+    import_id: uuid.UUID,
+    request: Request,
+    session: ReadSession,
+    actor: WriterActor,
+    include_registered: Annotated[
+        bool,
+        Query(
+            description="List the rows refused only because their NIK was already registered "
+            "(false: leave them out; the summary's `already_registered` counts them)"
+        ),
+    ] = True,
+) -> Response:
+    """One line per refused row, no personal data from the file.
+
+    In Bahasa Indonesia (`Baris, Kolom, Alasan, ID relawan terdaftar`) unless
+    `Accept-Language` prefers English (`row, field, reason, existing_volunteer_id`). A row
+    refused because its NIK was registered before names that volunteer's id; with
+    `?include_registered=false` those rows are left out (re-importing a corrected list
+    then shows only the rows that still need fixing)."""
     record = await get_import(session, import_id, actor)
+    language = language_of(request.headers)
     return Response(
-        record.errors_csv,
+        report_csv(record.errors_csv, language, include_registered=include_registered),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"',
+            "Content-Language": language,
+            "Vary": "Accept-Language",
+        },
     )

@@ -23,6 +23,7 @@ from services.registry.domain.errors import (
 )
 from services.registry.service import transfers
 from shared.deps import Session
+from shared.i18n import t
 from shared.problems import raises
 
 router = APIRouter(prefix="/transfers", tags=["transfers"])
@@ -41,7 +42,12 @@ class TransferOpening(BaseModel):
     @model_validator(mode="after")
     def _one_person(self) -> TransferOpening:
         if (self.volunteer_id is None) == (self.nik is None):
-            raise ValueError("give exactly one of volunteer_id (origin) and nik (destination)")
+            raise ValueError(
+                t(
+                    "isi tepat salah satu: volunteer_id (daerah asal) atau nik (daerah tujuan)",
+                    "give exactly one of volunteer_id (origin) and nik (destination)",
+                )
+            )
         return self
 
 

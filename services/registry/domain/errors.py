@@ -1,7 +1,8 @@
 """The domain exceptions of registry (kinds of shared.errors).
 
 Details never carry a NIK, a name, a phone number or text a user typed: they name fields,
-statuses and ids only.
+statuses and ids only. Titles and details are `shared.i18n.Text`s (Bahasa Indonesia and
+English; the caller gets the language its `Accept-Language` prefers, Indonesian by default).
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from shared.errors import (
     Unauthenticated,
     Unavailable,
 )
+from shared.i18n import Text, t
 
 
 class InvalidVolunteer(Invalid):
     """A registration or correction broke a rule; `field` names the field (never its value)."""
 
-    title = "Invalid volunteer"
+    title = Text("Data relawan tidak valid", "Invalid volunteer")
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+    def __init__(self, field: str, message: Text) -> None:
+        detail = Text(f"{field}: {message.id}", f"{field}: {message.en}")
+        super().__init__(detail, errors=[{"field": field, "message": message}])
         self.field = field
         self.message = message
 
@@ -34,11 +37,15 @@ class InvalidVolunteer(Invalid):
 class DuplicateNik(Conflict):
     """The NIK is already registered; the problem names the existing record's id only."""
 
-    title = "Already registered"
+    title = Text("Sudah terdaftar", "Already registered")
 
     def __init__(self, existing_id: uuid.UUID) -> None:
         super().__init__(
-            f"a volunteer with this NIK is already registered: {existing_id}",
+            t(
+                "relawan dengan NIK ini sudah terdaftar: {id}",
+                "a volunteer with this NIK is already registered: {id}",
+                id=existing_id,
+            ),
             existing_id=str(existing_id),
         )
         self.existing_id = existing_id
@@ -47,36 +54,47 @@ class DuplicateNik(Conflict):
 class OutOfScope(Forbidden):
     """The target region lies outside the caller's region."""
 
-    title = "Outside your region"
+    title = Text("Di luar wilayah Anda", "Outside your region")
+
+
+#: The detail of an `OutOfScope` for a village code (registration, move).
+VILLAGE_OUTSIDE_REGION = Text(
+    "village_code: desa/kelurahan ini di luar wilayah Anda", "village_code is outside your region"
+)
 
 
 class Erased(Gone):
     """The volunteer's data was erased on their request."""
 
-    title = "Erased"
+    title = Text("Data sudah dihapus", "Erased")
 
     def __init__(self) -> None:
-        super().__init__("this volunteer's data was erased on their request")
+        super().__init__(
+            t(
+                "data relawan ini sudah dihapus atas permintaan yang bersangkutan",
+                "this volunteer's data was erased on their request",
+            )
+        )
 
 
 class IllegalTransition(Conflict):
     """A lifecycle change the rules do not allow now (wrong status, missing step)."""
 
-    title = "Not allowed now"
+    title = Text("Tidak dapat dilakukan saat ini", "Not allowed now")
 
 
 class VolunteerNotFound(NotFound):
     """No volunteer with that id in the caller's region."""
 
     def __init__(self, volunteer_id: uuid.UUID) -> None:
-        super().__init__(f"no volunteer {volunteer_id}")
+        super().__init__(t("relawan {id} tidak ditemukan", "no volunteer {id}", id=volunteer_id))
 
 
 class ImportNotFound(NotFound):
     """No import with that id made in the caller's region."""
 
     def __init__(self, import_id: uuid.UUID) -> None:
-        super().__init__(f"no import {import_id}")
+        super().__init__(t("impor {id} tidak ditemukan", "no import {id}", id=import_id))
 
 
 class RegionNotFound(NotFound):
@@ -86,21 +104,21 @@ class RegionNotFound(NotFound):
 class InvalidOperator(Invalid):
     """An operator account whose role and scope do not fit together, or a taken email."""
 
-    title = "Invalid operator"
+    title = Text("Akun operator tidak valid", "Invalid operator")
 
 
 class OperatorExists(Conflict):
     """An operator account with this email exists already."""
 
-    title = "Operator exists"
+    title = Text("Akun operator sudah ada", "Operator exists")
 
 
 class UnreadableFile(Invalid):
     """The uploaded file is neither a CSV nor an XLSX with the expected header row."""
 
-    title = "Unreadable file"
+    title = Text("Berkas tidak dapat dibaca", "Unreadable file")
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Text) -> None:
         super().__init__(detail, errors=[{"field": "file", "message": detail}])
 
 
@@ -119,81 +137,112 @@ class NationalAdminOnly(Forbidden):
 class FullNikRefused(Forbidden):
     """The caller's role may not see full NIKs."""
 
+    def __init__(self, role: str) -> None:
+        super().__init__(
+            t(
+                "peran {role} tidak boleh melihat NIK lengkap",
+                "role {role} may not see full NIKs",
+                role=role,
+            )
+        )
+
 
 class OperatorNotFound(NotFound):
     """No operator account with that id among those the caller may manage."""
 
     def __init__(self, operator_id: uuid.UUID) -> None:
-        super().__init__(f"no operator {operator_id}")
+        super().__init__(t("operator {id} tidak ditemukan", "no operator {id}", id=operator_id))
 
 
 class OutOfReach(Forbidden):
     """The caller may not give an account this role or scope (above their own, or outside
     their province)."""
 
-    title = "Outside your reach"
+    title = Text("Di luar kewenangan Anda", "Outside your reach")
 
 
 class WeakPassword(Invalid):
     """A new password breaks the password rules (the password itself is never echoed)."""
 
-    title = "Weak password"
+    title = Text("Kata sandi terlalu lemah", "Weak password")
 
-    def __init__(self, message: str, field: str = "password") -> None:
-        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+    def __init__(self, message: Text, field: str = "password") -> None:
+        detail = Text(f"{field}: {message.id}", f"{field}: {message.en}")
+        super().__init__(detail, errors=[{"field": field, "message": message}])
 
 
 class WrongPassword(Forbidden):
     """The current password given to change it does not match."""
 
-    title = "Wrong password"
+    title = Text("Kata sandi salah", "Wrong password")
 
 
 class LoginFailed(Unauthenticated):
     """Unknown email, wrong password or a disabled account: one answer for all three, so the
     answer does not tell which accounts exist."""
 
-    title = "Login failed"
+    title = Text("Gagal masuk", "Login failed")
 
     def __init__(self) -> None:
-        super().__init__("the email or the password is wrong, or the account is disabled")
+        super().__init__(
+            t(
+                "email atau kata sandi salah, atau akun sedang dinonaktifkan",
+                "the email or the password is wrong, or the account is disabled",
+            )
+        )
 
 
 class RefreshRefused(Unauthenticated):
     """The refresh token is unknown, spent, expired or its session ended: log in again."""
 
-    title = "Invalid refresh token"
+    title = Text("Token penyegaran tidak berlaku", "Invalid refresh token")
 
     def __init__(self) -> None:
-        super().__init__("the refresh token is not valid: log in again")
+        super().__init__(
+            t(
+                "token penyegaran tidak berlaku: silakan masuk lagi",
+                "the refresh token is not valid: log in again",
+            )
+        )
 
 
 class ClientRefused(Unauthenticated):
     """Client credentials of an unknown service or with a wrong secret."""
 
-    title = "Invalid client"
+    title = Text("Klien tidak valid", "Invalid client")
 
     def __init__(self) -> None:
-        super().__init__("unknown client or wrong client secret")
+        super().__init__(
+            t(
+                "klien tidak dikenal atau rahasia klien salah",
+                "unknown client or wrong client secret",
+            )
+        )
 
 
 class UploadTooLarge(TooLarge):
     """The upload, or a workbook's unzipped content or its rows or columns, is over the limit."""
 
-    title = "File too large"
+    title = Text("Berkas terlalu besar", "File too large")
 
 
 class ImportFailed(Unavailable):
     """The import stopped part-way (e.g. the database went away); the problem carries the
     import's id and the counts of what was imported (re-import the file to finish it)."""
 
-    title = "Import stopped"
+    title = Text("Impor terhenti", "Import stopped")
 
 
 class TransferNotFound(NotFound):
     """No pending transfer with this id at either end of the caller's region."""
 
-    title = "Transfer not found"
+    title = Text("Perpindahan tidak ditemukan", "Transfer not found")
 
     def __init__(self, transfer_id: object) -> None:
-        super().__init__(f"no transfer {transfer_id} in your region")
+        super().__init__(
+            t(
+                "tidak ada perpindahan {id} di wilayah Anda",
+                "no transfer {id} in your region",
+                id=transfer_id,
+            )
+        )

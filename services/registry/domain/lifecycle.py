@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.registry.domain.enums import TrainingLevel, VolunteerStatus
 from services.registry.domain.errors import IllegalTransition
+from shared.i18n import Text, t
 
 CANDIDATE, ACTIVE, INACTIVE = (
     VolunteerStatus.CANDIDATE,
@@ -50,24 +51,48 @@ class Readiness:
     verification_required: bool
     verified: bool
 
-    def blockers(self) -> list[str]:
+    def blockers(self) -> list[Text]:
         """What still keeps the candidate from becoming active (empty: nothing)."""
         missing = []
         if not self.dasar_passed:
-            missing.append("has not passed Bimtek dasar")
+            missing.append(t("belum lulus Bimtek dasar", "has not passed Bimtek dasar"))
         if self.verification_required and not self.verified:
-            missing.append("recommendations and SK are not yet verified by an operator")
+            missing.append(
+                t(
+                    "rekomendasi dan SK-nya belum diverifikasi operator",
+                    "recommendations and SK are not yet verified by an operator",
+                )
+            )
         return missing
 
 
 def check_transition(old: str, new: str, *, readiness: Readiness | None = None) -> None:
     """Raise IllegalTransition unless `old → new` is allowed now."""
     if new not in STATUSES:
-        raise IllegalTransition(f"unknown status; one of {', '.join(STATUSES)}")
+        raise IllegalTransition(
+            t(
+                "status tidak dikenal; pilih salah satu dari {statuses}",
+                "unknown status; one of {statuses}",
+                statuses=", ".join(STATUSES),
+            )
+        )
     if new not in TRANSITIONS[VolunteerStatus(old)]:
-        raise IllegalTransition(f"a volunteer cannot go from {old} to {new}")
+        raise IllegalTransition(
+            t(
+                "status relawan tidak dapat berubah dari {old} ke {new}",
+                "a volunteer cannot go from {old} to {new}",
+                old=old,
+                new=new,
+            )
+        )
     if old == CANDIDATE and new == ACTIVE and readiness is not None and readiness.blockers():
-        raise IllegalTransition("the candidate " + " and ".join(readiness.blockers()))
+        blockers = readiness.blockers()
+        raise IllegalTransition(
+            Text(
+                "calon relawan " + " dan ".join(b.id for b in blockers),
+                "the candidate " + " and ".join(b.en for b in blockers),
+            )
+        )
 
 
 def becomes_active(readiness: Readiness) -> bool:

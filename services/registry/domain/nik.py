@@ -12,9 +12,20 @@ from lokal.nik import PROVINCES  # type: ignore[attr-defined]
 from services.registry.domain.enums import Sex
 from services.registry.domain.errors import InvalidVolunteer
 from services.registry.domain.region_history import has_existed, retired_codes
+from shared.i18n import t
 
 _DIGITS = re.compile(r"^\d{16}$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+ROUNDED = t(
+    "NIK terbaca sebagai angka dan dibulatkan oleh aplikasi lembar kerja; simpan kolom NIK "
+    "sebagai teks",
+    "was read as a number and rounded by a spreadsheet; store the NIK column as text",
+)
+BIRTH_DATE_MISMATCH = t(
+    "tidak sesuai dengan tanggal lahir dalam NIK",
+    "does not match the birth date encoded in the NIK",
+)
 
 
 @dataclass(frozen=True)
@@ -45,11 +56,8 @@ def parse_nik(raw: str, *, today: date, birth_date: date | None = None) -> NikFa
     nik = raw.strip()
     if not _DIGITS.match(nik):
         if looks_rounded(nik):
-            raise InvalidVolunteer(
-                "nik",
-                "was read as a number and rounded by a spreadsheet; store the NIK column as text",
-            )
-        raise InvalidVolunteer("nik", "must be exactly 16 digits")
+            raise InvalidVolunteer("nik", ROUNDED)
+        raise InvalidVolunteer("nik", t("NIK harus 16 angka", "must be exactly 16 digits"))
     facts = _plain(nik, today=today) or _with_lokal(nik)
     return facts if birth_date is None else _in_declared_century(facts, birth_date)
 
@@ -63,7 +71,7 @@ def _in_declared_century(facts: NikFacts, declared: date) -> NikFacts:
         encoded.month,
         encoded.year % 100,
     ):
-        raise InvalidVolunteer("birth_date", "does not match the birth date encoded in the NIK")
+        raise InvalidVolunteer("birth_date", BIRTH_DATE_MISMATCH)
     return replace(facts, birth_date=declared)
 
 
@@ -101,18 +109,48 @@ def _with_lokal(nik: str) -> NikFacts:
     info = lokal.parse_nik(nik)
     codes = {issue.code for issue in info.errors}
     if "province" in codes and not _known_province(nik[:2]):
-        raise InvalidVolunteer("nik", "starts with an unknown province code")
+        raise InvalidVolunteer(
+            "nik",
+            t(
+                "kode provinsi NIK (angka 1-2) tidak dikenal",
+                "starts with an unknown province code",
+            ),
+        )
     regency = f"{nik[:2]}.{nik[2:4]}"
     if not has_existed(regency):
-        raise InvalidVolunteer("nik", "has an unknown regency code (digits 3-4)")
+        raise InvalidVolunteer(
+            "nik",
+            t(
+                "kode kabupaten/kota NIK (angka 3-4) tidak dikenal",
+                "has an unknown regency code (digits 3-4)",
+            ),
+        )
     if "wilayah" in codes:
-        raise InvalidVolunteer("nik", "has a district code of 00 (digits 5-6)")
+        raise InvalidVolunteer(
+            "nik",
+            t(
+                "kode kecamatan NIK (angka 5-6) tidak boleh 00",
+                "has a district code of 00 (digits 5-6)",
+            ),
+        )
     if "birth_date" in codes or info.birth_date is None or info.gender is None:
-        raise InvalidVolunteer("nik", "has an impossible birth date (digits 7-12)")
+        raise InvalidVolunteer(
+            "nik",
+            t(
+                "tanggal lahir dalam NIK (angka 7-12) tidak mungkin",
+                "has an impossible birth date (digits 7-12)",
+            ),
+        )
     if "serial" in codes:
-        raise InvalidVolunteer("nik", "has the serial 0000 (digits 13-16), which is never issued")
+        raise InvalidVolunteer(
+            "nik",
+            t(
+                "nomor urut NIK (angka 13-16) tidak boleh 0000, nomor itu tidak pernah diterbitkan",
+                "has the serial 0000 (digits 13-16), which is never issued",
+            ),
+        )
     if codes - {"province"}:
-        raise InvalidVolunteer("nik", "is not a valid NIK")
+        raise InvalidVolunteer("nik", t("NIK tidak sah", "is not a valid NIK"))
     return NikFacts(
         nik=nik,
         birth_date=date.fromisoformat(info.birth_date),
@@ -124,8 +162,13 @@ def _with_lokal(nik: str) -> NikFacts:
 def check_consistency(facts: NikFacts, *, birth_date: date | None, sex: str | None) -> None:
     """The declared birth date and sex must be the ones encoded in the NIK."""
     if birth_date is not None and birth_date != facts.birth_date:
-        raise InvalidVolunteer("birth_date", "does not match the birth date encoded in the NIK")
+        raise InvalidVolunteer("birth_date", BIRTH_DATE_MISMATCH)
     if sex is not None and sex != facts.sex:
         raise InvalidVolunteer(
-            "sex", "does not match the NIK (women's NIK birth day is the day plus 40)"
+            "sex",
+            t(
+                "jenis kelamin tidak sesuai dengan NIK (pada NIK perempuan, tanggal lahir "
+                "ditambah 40)",
+                "does not match the NIK (women's NIK birth day is the day plus 40)",
+            ),
         )

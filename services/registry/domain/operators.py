@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from services.registry.domain.enums import OperatorRole
 from services.registry.domain.errors import WeakPassword
+from shared.i18n import t
 
 #: The shortest password accepted (NIST SP 800-63B asks for at least 8; operators read
 #: personal data of a whole region, so more).
@@ -94,14 +95,41 @@ def check_new_password(password: str, *, email: str) -> None:
     """A new password is 12–256 characters, not a common one, and does not contain the
     local part of the account's email; `WeakPassword` (422, never echoing it) otherwise."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise WeakPassword(
+            t(
+                "minimal {n} karakter",
+                "must have at least {n} characters",
+                n=MIN_PASSWORD_LENGTH,
+            )
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"must have at most {MAX_PASSWORD_LENGTH} characters")
+        raise WeakPassword(
+            t(
+                "maksimal {n} karakter",
+                "must have at most {n} characters",
+                n=MAX_PASSWORD_LENGTH,
+            )
+        )
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS:
-        raise WeakPassword("is one of the most common passwords")
+        raise WeakPassword(
+            t(
+                "termasuk kata sandi yang paling umum dipakai",
+                "is one of the most common passwords",
+            )
+        )
     local = email.split("@", 1)[0].lower()
     if len(local) >= 3 and local in lowered:
-        raise WeakPassword("must not contain the email address's name part")
+        raise WeakPassword(
+            t(
+                "tidak boleh memuat bagian nama dari alamat email",
+                "must not contain the email address's name part",
+            )
+        )
     if len(set(password)) < 4:
-        raise WeakPassword("repeats too few distinct characters")
+        raise WeakPassword(
+            t(
+                "terlalu sedikit karakter yang berbeda",
+                "repeats too few distinct characters",
+            )
+        )

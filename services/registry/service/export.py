@@ -64,7 +64,7 @@ def record_export(
     """Refuse a full-NIK export to a role that may not see NIKs (403), and audit the export
     (`volunteers.export`, plus `nik.read` when NIKs are shown in full)."""
     if reveal_nik and actor.role not in FULL_NIK_ROLES:
-        raise FullNikRefused(f"role {actor.role} may not see full NIKs")
+        raise FullNikRefused(actor.role)
     region = f.region or actor.scope
     detail = f"{file_format} region={region} nik={'full' if reveal_nik else 'masked'}"
     audit(session, actor, AuditAction.VOLUNTEERS_EXPORT, now=now, detail=detail)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.process
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,17 +30,20 @@ from services.registry.service.drafts import VolunteerDraft, volunteer_values
 from services.registry.service.spreadsheets import SheetLimits, SheetRow, read_chunks
 from services.registry.service.volunteers import SOURCE, VOLUNTEERS
 from shared.events.registry import VolunteerRegistered
+from shared.i18n import Text, t
 from shared.ids import uuid7
 from shared.outbox import outbox_row
 
 
 @dataclass
 class RowError:
-    """Why one row of the file was not imported (a field and a reason, no values)."""
+    """Why one row of the file was not imported (a field and a reason, no values).
+
+    `existing_id` is set on a row refused only because its NIK is already registered."""
 
     row: int
     field: str
-    reason: str
+    reason: Text | str
     existing_id: uuid.UUID | None = None
 
 
@@ -51,46 +55,124 @@ class ImportTally:
     imported: int = 0
     invalid: int = 0
     duplicates: int = 0
+    #: of the duplicates, the rows whose NIK was registered before (not twice in the file)
+    already_registered: int = 0
     errors: list[RowError] = field(default_factory=list)
 
 
+# Dates as operators write them: day first (17-05-1990, 17/05/1990, 17.05.1990, 7/5/1990),
+# ISO (1990-05-17, also 1990/05/17), or ISO with a midnight time (a date cell exported).
+_DAY_FIRST = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?")
+
+
 def _parse_date(text: str | None) -> str | None:
-    """ISO dates pass through; Indonesian dd/mm/yyyy or dd-mm-yyyy are converted."""
-    if not text or ("/" not in text and text[2:3] != "-"):
+    """An ISO date for the ways an Indonesian list writes one; anything else as it is
+    (refused by the draft's date rule)."""
+    if not text:
         return text
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return text
+    if found := _DAY_FIRST.fullmatch(text):
+        day, month, year = found.groups()
+    elif found := _YEAR_FIRST.fullmatch(text):
+        year, month, day = found.groups()
+    else:
+        return text
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return text
+
+
+# Jenis kelamin as lists write it (compared lower case, letters only).
+_SEX = {
+    "l": "L",
+    "lk": "L",
+    "lakilaki": "L",
+    "laki": "L",
+    "pria": "L",
+    "male": "L",
+    "m": "L",
+    "p": "P",
+    "pr": "P",
+    "perempuan": "P",
+    "wanita": "P",
+    "female": "P",
+    "f": "P",
+}
+
+
+def _parse_sex(text: str) -> str:
+    """`L` or `P` for the ways a list writes a sex; anything else as it is (refused)."""
+    return _SEX.get("".join(ch for ch in text.lower() if ch.isalpha()), text)
+
+
+ROUNDED_CELL = t(
+    "NIK tersimpan sebagai angka sehingga dibulatkan oleh aplikasi lembar kerja; format "
+    "kolom NIK sebagai teks",
+    "was stored as a number, so the spreadsheet rounded it; format the column as text",
+)
+
+# Why a row's cell was refused, by pydantic's error type (our own rules carry a `Text`).
+# Pydantic's own messages are never shown: they are English only.
+_REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("wajib diisi", "Field required"),
+    "string_type": ("harus berupa teks", "Input should be a valid string"),
+    "string_too_short": ("wajib diisi", "String should have at least 1 character"),
+    "string_too_long": (
+        "terlalu panjang (maksimal {max_length} karakter)",
+        "String should have at most {max_length} characters",
+    ),
+    "string_pattern_mismatch": ("formatnya tidak sesuai", "String should match pattern"),
+    "enum": ("harus salah satu dari: {expected}", "Input should be {expected}"),
+    "date_from_datetime_parsing": (
+        "harus berupa tanggal (HH-BB-TTTT atau TTTT-BB-HH)",
+        "Input should be a valid date (DD-MM-YYYY or YYYY-MM-DD)",
+    ),
+}
+_REASONS["date_parsing"] = _REASONS["date_type"] = _REASONS["date_from_datetime_parsing"]
+_FIELD_REASONS: dict[tuple[str, str], Text] = {
+    ("sex", "enum"): t("harus L (laki-laki) atau P (perempuan)", "Input should be 'L' or 'P'"),
+    ("email", "string_pattern_mismatch"): t(
+        "bukan alamat email yang sah", "is not a valid email address"
+    ),
+}
+
+
+def row_reason(err: Any) -> Text:
+    """Why pydantic refused a row's cell, in both languages (never the cell's value)."""
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, Exception) and cause.args and isinstance(cause.args[0], Text):
+        return cause.args[0]
+    name = ".".join(str(p) for p in err["loc"])
+    kind = str(err["type"])
+    if (name, kind) in _FIELD_REASONS:
+        return _FIELD_REASONS[name, kind]
+    # Pydantic's English is cut at the first comma: it holds no value from the file then.
+    english = str(err["msg"]).removeprefix("Value error, ").split(",")[0]
+    pair = _REASONS.get(kind)
+    if pair is None:
+        return Text("nilai tidak valid", english)
+    try:
+        return Text(pair[0].format(**(err.get("ctx") or {})), english)
+    except (KeyError, IndexError, ValueError):
+        return Text(pair[0], english)
 
 
 def draft_of(row: SheetRow) -> VolunteerDraft:
     """A registration draft from a sheet row (raises InvalidVolunteer naming the column)."""
     if row.nik_was_number:
-        raise InvalidVolunteer(
-            "nik",
-            "was stored as a number, so the spreadsheet rounded it; format the column as text",
-        )
+        raise InvalidVolunteer("nik", ROUNDED_CELL)
     values: dict[str, Any] = {k: v for k, v in row.values.items() if v is not None}
     if "birth_date" in values:
         values["birth_date"] = _parse_date(values["birth_date"])
     if "sex" in values:
-        values["sex"] = values["sex"].upper()[:1]
+        values["sex"] = _parse_sex(values["sex"])
     try:
         return VolunteerDraft.model_validate(values)
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"]) or "row"
-        message = str(err["msg"])
-        # Our own rules (a ValueError in a validator) come as "Value error, <rule>"; pydantic's
-        # messages are cut at the first comma (they hold no value from the file either way).
-        if message.startswith("Value error, "):
-            reason = message.removeprefix("Value error, ")
-        else:
-            reason = message.split(",")[0]
-        raise InvalidVolunteer(name, reason) from exc
+        raise InvalidVolunteer(name, row_reason(err)) from exc
 
 
 def _row_values(
@@ -101,7 +183,7 @@ def _row_values(
         draft, vault=vault, now=now, today=today, minimum_age=settings.minimum_age
     )
     if not actor.sees(values["village_code"]):
-        raise InvalidVolunteer("village_code", "is outside your region")
+        raise InvalidVolunteer("village_code", OUTSIDE_REGION)
     values["id"] = uuid7()
     return values
 
@@ -195,7 +277,10 @@ def validate_chunk(
     )
 
 
-IN_FILE_DUPLICATE = "this NIK appears twice in the file"
+IN_FILE_DUPLICATE = t(
+    "NIK ini muncul dua kali di dalam berkas", "this NIK appears twice in the file"
+)
+OUTSIDE_REGION = t("desa/kelurahan ini di luar wilayah Anda", "is outside your region")
 
 
 def limits_of(settings: Settings) -> SheetLimits:
@@ -207,17 +292,11 @@ def limits_of(settings: Settings) -> SheetLimits:
     )
 
 
-# The refusals a worker hands over as they are (the others become a RuntimeError).
-_PASSED_ON: dict[str, type[UnreadableFile | UploadTooLarge]] = {
-    "unreadable": UnreadableFile,
-    "too_large": UploadTooLarge,
-}
-
-
 @dataclass(frozen=True)
 class _WorkerFailure:
-    message: str
+    message: Text | str
     kind: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def worker_context() -> Any:
@@ -252,11 +331,15 @@ def read_and_validate(
             queue.put(validate_chunk(chunk, actor, settings, correlation_id, now=now, today=today))
         queue.put(None)
     except UnreadableFile as exc:
-        queue.put(_WorkerFailure(str(exc), kind="unreadable"))
+        queue.put(_WorkerFailure(exc.text, kind="unreadable"))
     except UploadTooLarge as exc:
-        queue.put(_WorkerFailure(str(exc), kind="too_large"))
+        queue.put(_WorkerFailure(exc.text, kind="too_large", extra=exc.extra))
     except Exception as exc:
         queue.put(_WorkerFailure(f"import worker failed: {type(exc).__name__}", kind=None))
+
+
+def _text(message: Text | str) -> Text:
+    return message if isinstance(message, Text) else Text(message, message)
 
 
 def next_result(queue: Any, worker: multiprocessing.process.BaseProcess) -> ChunkResult | None:
@@ -270,6 +353,8 @@ def next_result(queue: Any, worker: multiprocessing.process.BaseProcess) -> Chun
             continue
         if isinstance(item, _WorkerFailure):
             if item.kind is None:
-                raise RuntimeError(item.message)
-            raise _PASSED_ON[item.kind](item.message)
+                raise RuntimeError(str(item.message))
+            if item.kind == "unreadable":
+                raise UnreadableFile(_text(item.message))
+            raise UploadTooLarge(item.message, **item.extra)
         return item  # type: ignore[no-any-return]

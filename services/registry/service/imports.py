@@ -15,8 +15,6 @@ it `running` until the start-up sweep (`mark_interrupted`) marks it `interrupted
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -35,6 +33,7 @@ from services.registry.domain.enums import AuditAction, ImportStatus
 from services.registry.domain.errors import ImportFailed, ImportNotFound
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit, audit_each
+from services.registry.service.import_report import errors_csv, stored_report
 from services.registry.service.import_rows import (
     ChunkResult,
     ImportTally,
@@ -49,9 +48,11 @@ from services.registry.service.spreadsheets import SheetRow, chunks, read_rows
 from services.registry.service.volunteers import VOLUNTEERS
 from shared.clock import Clock
 from shared.errors import DomainError
+from shared.i18n import t
 from shared.logging import get_logger
 from shared.outbox import correlation_id_var
-from shared.spreadsheets import safe_row
+
+__all__ = ["Importer", "errors_csv", "get_import", "mark_interrupted"]
 
 Progress = Callable[[int], None]
 log = get_logger("registry.imports")
@@ -65,7 +66,7 @@ async def _existing(session: AsyncSession, hashes: list[str]) -> dict[str, uuid.
     return {str(h): i for h, i in (await session.execute(query)).all()}
 
 
-ALREADY_REGISTERED = "this NIK is already registered"
+ALREADY_REGISTERED = t("NIK ini sudah terdaftar", "this NIK is already registered")
 
 
 class Importer:
@@ -172,11 +173,11 @@ class Importer:
         return record
 
     async def _write(self, result: ChunkResult, progress: Progress | None) -> None:
-        t = self.tally
-        t.rows += result.tally.rows
-        t.invalid += result.tally.invalid
-        t.duplicates += result.tally.duplicates
-        t.errors.extend(result.tally.errors)
+        tally = self.tally
+        tally.rows += result.tally.rows
+        tally.invalid += result.tally.invalid
+        tally.duplicates += result.tally.duplicates
+        tally.errors.extend(result.tally.errors)
         await self._import_chunk(result)
         if progress:
             progress(result.tally.rows)
@@ -196,20 +197,22 @@ class Importer:
             # Counted only once the chunk's transaction committed (a retry recounts).
             self.tally.imported += imported
             self.tally.duplicates += len(duplicates)
+            self.tally.already_registered += len(duplicates)
             self.tally.errors.extend(duplicates)
             return
 
     async def _progress(self, session: AsyncSession, imported: int, duplicates: int) -> None:
         """The record's counts as of this chunk, in the chunk's transaction (the heartbeat)."""
-        t = self.tally
+        tally = self.tally
         await session.execute(
             update(IMPORTS)
             .where(IMPORTS.c.id == self.record_id)
             .values(
-                rows=t.rows,
-                imported=t.imported + imported,
-                invalid=t.invalid,
-                duplicates=t.duplicates + duplicates,
+                rows=tally.rows,
+                imported=tally.imported + imported,
+                invalid=tally.invalid,
+                duplicates=tally.duplicates + duplicates,
+                already_registered=tally.already_registered + duplicates,
                 updated_at=self.clock.now(),
             )
         )
@@ -263,15 +266,16 @@ class Importer:
         return self._record_id
 
     async def _close(self, record: VolunteerImport, status: ImportStatus) -> None:
-        t = self.tally
+        tally = self.tally
         now = self.clock.now()
         values = {
             "status": status,
-            "rows": t.rows,
-            "imported": t.imported,
-            "invalid": t.invalid,
-            "duplicates": t.duplicates,
-            "errors_csv": errors_csv(t.errors),
+            "rows": tally.rows,
+            "imported": tally.imported,
+            "invalid": tally.invalid,
+            "duplicates": tally.duplicates,
+            "already_registered": tally.already_registered,
+            "errors_csv": stored_report(tally.errors),
             "updated_at": now,
             "finished_at": now,
         }
@@ -282,8 +286,8 @@ class Importer:
                 self.actor,
                 AuditAction.VOLUNTEER_IMPORT,
                 now=now,
-                detail=f"import {record.id} {status}: {t.imported} imported, {t.invalid} "
-                f"invalid, {t.duplicates} duplicates",
+                detail=f"import {record.id} {status}: {tally.imported} imported, {tally.invalid} "
+                f"invalid, {tally.duplicates} duplicates",
             )
         for name, value in values.items():
             setattr(record, name, value)
@@ -294,8 +298,8 @@ class Importer:
 
     async def _failed(self, record: VolunteerImport, exc: Exception) -> DomainError:
         """Mark the import failed; the error to answer, carrying its id and counts."""
-        t = self.tally
-        counts = {"rows": t.rows, "imported": t.imported, "invalid": t.invalid}
+        tally = self.tally
+        counts = {"rows": tally.rows, "imported": tally.imported, "invalid": tally.invalid}
         # The type only: a database error's message can hold a row's values.
         log.warning("import failed", import_id=str(record.id), error=type(exc).__name__, **counts)
         try:
@@ -311,8 +315,14 @@ class Importer:
             exc.extra.update(extra)
             return exc
         return ImportFailed(
-            f"import {record.id} stopped after {t.imported} imported rows; "
-            "importing the file again skips them and finishes it",
+            t(
+                "impor {id} terhenti setelah {imported} baris masuk; impor ulang berkas yang "
+                "sama akan melewati baris-baris itu dan menyelesaikannya",
+                "import {id} stopped after {imported} imported rows; "
+                "importing the file again skips them and finishes it",
+                id=record.id,
+                imported=tally.imported,
+            ),
             **extra,
         )
 
@@ -338,17 +348,6 @@ async def mark_interrupted(
     if count:
         log.warning("imports marked interrupted", count=count)
     return count
-
-
-def errors_csv(errors: list[RowError]) -> str:
-    """The downloadable error report: row, field, reason, existing record id."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "reason", "existing_volunteer_id"])
-    for e in errors:
-        # safe_row: a column name from the file's header could be a formula.
-        writer.writerow(safe_row([e.row, e.field, e.reason, e.existing_id or ""]))
-    return out.getvalue()
 
 
 async def get_import(session: AsyncSession, import_id: uuid.UUID, actor: Actor) -> VolunteerImport:

@@ -17,7 +17,12 @@ from services.registry.db.tables import (
     outbox,
 )
 from services.registry.domain.enums import AuditAction, TrainingLevel, VolunteerStatus
-from services.registry.domain.errors import Erased, IllegalTransition, OutOfScope
+from services.registry.domain.errors import (
+    VILLAGE_OUTSIDE_REGION,
+    Erased,
+    IllegalTransition,
+    OutOfScope,
+)
 from services.registry.domain.lifecycle import (
     Readiness,
     after_revocation,
@@ -32,6 +37,7 @@ from services.registry.service.volunteers import SOURCE
 from shared.events.registry import VolunteerStatusChanged, VolunteerTransferred
 from shared.events.training import CertificateIssued, CertificateRevoked
 from shared.events.vocabulary import StatusChangeReason
+from shared.i18n import t
 from shared.outbox import stage_event
 
 __all__ = [
@@ -153,7 +159,13 @@ async def verify(
         if not value
     ]
     if missing:
-        raise IllegalTransition("cannot verify: missing " + ", ".join(missing))
+        raise IllegalTransition(
+            t(
+                "belum dapat diverifikasi: belum ada {missing}",
+                "cannot verify: missing {missing}",
+                missing=", ".join(missing),
+            )
+        )
     v.verified_at, v.verified_by = now, actor.subject
     audit(session, actor, AuditAction.VOLUNTEER_VERIFY, now=now, volunteer_id=v.id)
     await _activate_if_ready(
@@ -307,7 +319,7 @@ async def transfer(
         raise Erased()
     domicile_of(to_village_code, exists=village_exists(to_village_code))
     if not actor.sees(to_village_code):
-        raise OutOfScope("village_code is outside your region")
+        raise OutOfScope(VILLAGE_OUTSIDE_REGION)
     return await move(session, v, to_village_code, actor=actor, now=now, reason=reason)
 
 
@@ -327,7 +339,12 @@ async def move(
         raise Erased()
     domicile = domicile_of(to_village_code, exists=village_exists(to_village_code))
     if to_village_code == v.village_code:
-        raise IllegalTransition("the volunteer already lives in that village")
+        raise IllegalTransition(
+            t(
+                "relawan sudah berdomisili di desa/kelurahan itu",
+                "the volunteer already lives in that village",
+            )
+        )
     record = Transfer(
         volunteer_id=v.id,
         from_village_code=v.village_code,

@@ -29,8 +29,16 @@ from services.registry.domain.operators import check_new_password, may_manage
 from services.registry.service.access import Actor, audit
 from services.registry.service.passwords import Passwords
 from services.registry.service.tokens import revoke_subject
+from shared.i18n import t
 from shared.identity import Role
 from shared.identity import check_role_scope as identity_role_scope
+
+# The scope level each role needs (`shared.identity`), as a message names it.
+_LEVEL = {
+    OperatorRole.NATIONAL_ADMIN: ("nasional", "national"),
+    OperatorRole.PROVINCE_OPERATOR: ("provinsi", "province"),
+    OperatorRole.REGENCY_OPERATOR: ("kabupaten/kota", "regency"),
+}
 
 
 def check_role_scope(role: OperatorRole, scope: str) -> None:
@@ -39,14 +47,27 @@ def check_role_scope(role: OperatorRole, scope: str) -> None:
     try:
         identity_role_scope(Role(role), scope)
     except ValueError as exc:
-        raise InvalidOperator(str(exc)) from exc
+        level_id, level = _LEVEL.get(role, ("lain", "other"))
+        raise InvalidOperator(
+            t(
+                "peran {role} memerlukan wilayah tingkat {level_id}",
+                "a {role} needs a {level} scope",
+                role=role,
+                level_id=level_id,
+                level=level,
+            )
+        ) from exc
 
 
 def _check_reach(actor: Actor, role: OperatorRole, scope: str) -> None:
     if not may_manage(actor.role, actor.scope, role, scope):
         raise OutOfReach(
-            "you may not manage an account with this role and scope: a province operator "
-            "manages the regency operators and viewers of their province's regencies"
+            t(
+                "Anda tidak boleh mengelola akun dengan peran dan wilayah ini: operator provinsi "
+                "mengelola operator kabupaten/kota dan viewer di kabupaten/kota provinsinya",
+                "you may not manage an account with this role and scope: a province operator "
+                "manages the regency operators and viewers of their province's regencies",
+            )
         )
 
 
@@ -73,7 +94,12 @@ async def create_operator(
     check_new_password(password, email=email)
     found = await session.execute(select(Operator).where(col(Operator.email) == email.lower()))
     if found.scalar_one_or_none() is not None:
-        raise OperatorExists("an operator with this email exists already")
+        raise OperatorExists(
+            t(
+                "sudah ada akun operator dengan email ini",
+                "an operator with this email exists already",
+            )
+        )
     operator = Operator(
         email=email.lower(),
         role=role,
@@ -167,7 +193,9 @@ async def change_password(
         operator_id = None
     operator = await session.get(Operator, operator_id) if operator_id is not None else None
     if operator is None or not await passwords.verify(operator.password_hash, current):
-        raise WrongPassword("the current password does not match")
+        raise WrongPassword(
+            t("kata sandi saat ini tidak cocok", "the current password does not match")
+        )
     check_new_password(new, email=operator.email)
     await set_password(session, operator, new, passwords=passwords, actor=actor, now=now)
 

@@ -8,12 +8,16 @@ Bounded (`SheetLimits`): a cell of more than 64 KiB of text, a line of more colu
 allowed, more data rows than allowed, or an XLSX whose unzipped content is over the limit
 (a zip bomb) refuse the file with a problem naming the line or the limit, before it can
 exhaust memory.
+
+The header row may name the columns in Bahasa Indonesia or in English (`sheet_columns`:
+the alias table); a CSV may be UTF-8, UTF-16 or Windows-1252 and separated by commas,
+semicolons or tabs (`text_files`: how each is recognised). Refusals are `Text`s in both
+languages.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,29 +29,64 @@ from typing import IO, Any
 import openpyxl
 
 from services.registry.domain.errors import UnreadableFile, UploadTooLarge
+from services.registry.service.sheet_columns import COLUMNS, REQUIRED, column_names
+from services.registry.service.text_files import open_text, sniff_delimiter
+from shared.i18n import Text, t
 
-COLUMNS = (
-    "nik",
-    "full_name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "village_code",
-    "address",
-    "phone",
-    "email",
-    "education",
-    "occupation",
-    "ipsm_number",
-)
-REQUIRED = ("nik", "full_name", "birth_date", "sex", "village_code")
+__all__ = ["COLUMNS", "REQUIRED", "SheetLimits", "SheetRow", "read_chunks", "read_rows"]
 XLSX_MAGIC = b"PK\x03\x04"
 
 MAX_FIELD_CHARS = 64 * 1024
 # Python's csv module refuses a field above its own limit (128 Ki characters by default) with
 # a csv.Error; ours is lower and checked first, so the message names the line and column.
-NOT_UTF8 = "the CSV file is not UTF-8 text; save it as 'CSV UTF-8'"
-NOT_CSV = "the file is not a readable CSV"
+NOT_TEXT = t(
+    "berkas CSV tidak dapat dibaca sebagai teks (UTF-8, UTF-16 atau Windows-1252); simpan "
+    "ulang sebagai 'CSV UTF-8'",
+    "the CSV file is not UTF-8, UTF-16 or Windows-1252 text; save it as 'CSV UTF-8'",
+)
+NOT_CSV = t("berkas ini bukan CSV yang dapat dibaca", "the file is not a readable CSV")
+EMPTY = t("berkasnya kosong", "the file is empty")
+
+
+def too_many_rows(limit: int) -> UploadTooLarge:
+    """The refusal of a list of more than `limit` data rows."""
+    return UploadTooLarge(
+        t(
+            "daftar berisi lebih dari {limit} baris data (batas maksimal)",
+            "the list has more than {limit} data rows (the limit)",
+            limit=limit,
+        )
+    )
+
+
+def too_many_columns(where: Text, limit: int) -> UploadTooLarge:
+    """The refusal of a line or a sheet of more than `limit` columns."""
+    return UploadTooLarge(
+        t(
+            "{where_id} memiliki lebih dari {limit} kolom (batas maksimal)",
+            "{where_en} has more than {limit} columns (the limit)",
+            where_id=where.id,
+            where_en=where.en,
+            limit=limit,
+        )
+    )
+
+
+def cell_too_long(where: Text, limit: int) -> UnreadableFile:
+    """The refusal of a cell of more than `limit` characters."""
+    return UnreadableFile(
+        t(
+            "{where_id}: sebuah sel lebih panjang dari {limit} karakter",
+            "{where_en}: a cell is longer than {limit} characters",
+            where_id=where.id,
+            where_en=where.en,
+            limit=limit,
+        )
+    )
+
+
+def _line(number: int) -> Text:
+    return t("baris {n}", "line {n}", n=number)
 
 
 @dataclass(frozen=True)
@@ -87,7 +126,7 @@ def read_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[Shee
 def _at_most(rows: Iterator[SheetRow], limit: int) -> Iterator[SheetRow]:
     for count, row in enumerate(rows, start=1):
         if count > limit:
-            raise UploadTooLarge(f"the list has more than {limit} data rows (the limit)")
+            raise too_many_rows(limit)
         yield row
 
 
@@ -101,13 +140,22 @@ def check_workbook(f: IO[bytes], limits: SheetLimits) -> None:
         with zipfile.ZipFile(f) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile("not a readable XLSX workbook (a damaged zip)") from exc
+        raise UnreadableFile(
+            t(
+                "bukan buku kerja XLSX yang dapat dibaca (berkas zip rusak)",
+                "not a readable XLSX workbook (a damaged zip)",
+            )
+        ) from exc
     finally:
         f.seek(0)
     unzipped = sum(i.file_size for i in infos)
     if len(infos) > 10_000 or unzipped > limits.max_uncompressed_bytes:
         raise UploadTooLarge(
-            f"the workbook unzips to more than {limits.max_uncompressed_bytes} bytes (the limit)",
+            t(
+                "isi buku kerja setelah diekstrak lebih dari {limit} byte (batas maksimal)",
+                "the workbook unzips to more than {limit} bytes (the limit)",
+                limit=limits.max_uncompressed_bytes,
+            ),
             limit_bytes=limits.max_uncompressed_bytes,
         )
 
@@ -128,45 +176,44 @@ def count_rows(path: Path) -> int | None:
 
 
 def _header(cells: list[Any]) -> list[str]:
-    names = [str(c).strip().lower().replace(" ", "_") if c is not None else "" for c in cells]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise UnreadableFile("the header row lacks the column(s): " + ", ".join(missing))
-    return names
+    """The column of each header cell ("" for one not imported: `sheet_columns`)."""
+    try:
+        return column_names(cells)
+    except ValueError as exc:
+        raise UnreadableFile(exc.args[0]) from exc
 
 
 def _csv_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[SheetRow]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with open_text(path) as f:
         yield from csv_rows(f, limits)
 
 
 def _readable(
     lines: Iterator[tuple[int, list[str]]], limits: SheetLimits, names: list[str] | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """The lines of a CSV reader; a file that is not UTF-8 text or not CSV is unreadable, and
-    so is one with a cell or a line over the limits (the problem names the line)."""
+    """The lines of a CSV reader; a file that is not text or not CSV is unreadable, and so
+    is one with a cell or a line over the limits (the problem names the line)."""
     number = 0
     try:
         for number, cells in lines:
             if len(cells) > limits.max_columns:
-                raise UploadTooLarge(
-                    f"line {number} has more than {limits.max_columns} columns (the limit)"
-                )
+                raise too_many_columns(_line(number), limits.max_columns)
             for i, cell in enumerate(cells):
                 if len(cell) > limits.max_field_chars:
                     column = names[i] if names and i < len(names) and names[i] else f"#{i + 1}"
-                    raise UnreadableFile(
-                        f"line {number}, column {column}: a cell is longer than "
-                        f"{limits.max_field_chars} characters"
+                    where = t(
+                        "baris {n}, kolom {column}",
+                        "line {n}, column {column}",
+                        n=number,
+                        column=column,
                     )
+                    raise cell_too_long(where, limits.max_field_chars)
             yield number, cells
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(NOT_UTF8) from exc
+        raise UnreadableFile(NOT_TEXT) from exc
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise UnreadableFile(
-                f"line {number + 1}: a cell is longer than {limits.max_field_chars} characters"
-            ) from exc
+            raise cell_too_long(_line(number + 1), limits.max_field_chars) from exc
         raise UnreadableFile(NOT_CSV) from exc
 
 
@@ -175,19 +222,16 @@ def _csv_cells(
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header's column names, and (line number, cells) of each non-blank line."""
     try:
-        sample = f.read(4096)
+        # The header line (bounded: a file without line breaks is not read whole here)
+        header_line = f.readline(limits.max_field_chars * 2)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(NOT_UTF8) from exc
+        raise UnreadableFile(NOT_TEXT) from exc
     f.seek(0)
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(f, dialect)
+    reader = csv.reader(f, csv.excel, delimiter=sniff_delimiter(header_line))
     try:
         names = _header(next(_readable(enumerate(reader, start=1), limits))[1])
     except StopIteration as exc:
-        raise UnreadableFile("the file is empty") from exc
+        raise UnreadableFile(EMPTY) from exc
     lines = (
         (number, cells)
         for number, cells in _readable(enumerate(reader, start=2), limits, names)
@@ -223,15 +267,13 @@ def read_chunks(
             if k % of == index:
                 yield whole
         return
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with open_text(path) as f:
         names, lines = _csv_cells(f, limits)
         chunk: list[SheetRow] = []
         seen = k = 0
         for total, (number, cells) in enumerate(lines, start=1):
             if total > limits.max_rows:
-                raise UploadTooLarge(
-                    f"the list has more than {limits.max_rows} data rows (the limit)"
-                )
+                raise too_many_rows(limits.max_rows)
             if k % of == index:
                 chunk.append(_csv_row(names, number, cells))
             seen += 1
@@ -272,22 +314,31 @@ def _workbook_rows(f: IO[bytes], limits: SheetLimits = DEFAULT_LIMITS) -> Iterat
     try:
         wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
     except Exception as exc:
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+        raise UnreadableFile(
+            t(
+                "bukan buku kerja XLSX yang dapat dibaca ({error})",
+                "not a readable XLSX workbook ({error})",
+                error=type(exc).__name__,
+            )
+        ) from exc
     try:
         sheet = wb.worksheets[0]
         # The sheet's declared size (its <dimension>), when it has one; reading is bounded to
         # the column limit either way.
         if (sheet.max_column or 0) > limits.max_columns:
-            raise UploadTooLarge(
-                f"the sheet has more than {limits.max_columns} columns (the limit)"
-            )
+            raise too_many_columns(t("lembar kerja", "the sheet"), limits.max_columns)
         if (sheet.max_row or 0) > limits.max_rows + 1:
-            raise UploadTooLarge(f"the list has more than {limits.max_rows} data rows (the limit)")
+            raise too_many_rows(limits.max_rows)
         rows = sheet.iter_rows(values_only=True, max_col=limits.max_columns)
         try:
             names = _header(list(next(rows)))
         except StopIteration as exc:
-            raise UnreadableFile("the workbook's first sheet is empty") from exc
+            raise UnreadableFile(
+                t(
+                    "lembar pertama buku kerja ini kosong",
+                    "the workbook's first sheet is empty",
+                )
+            ) from exc
         for number, cells in enumerate(rows, start=2):
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue
@@ -297,8 +348,3 @@ def _workbook_rows(f: IO[bytes], limits: SheetLimits = DEFAULT_LIMITS) -> Iterat
             yield SheetRow(number, values, nik_was_number=isinstance(nik_cell, int | float))
     finally:
         wb.close()
-
-
-def text_stream(data: bytes) -> IO[str]:
-    """An uploaded CSV's bytes as a text stream."""
-    return io.StringIO(data.decode("utf-8-sig"))

@@ -24,6 +24,7 @@ from services.registry.nik_vault import NikVault
 from services.registry.service import lifecycle
 from services.registry.service.access import Actor, audit, scoped_volunteer
 from services.registry.service.volunteers import find_by_nik_hash
+from shared.i18n import t
 
 ACTION_AUDIT = {
     "confirm": AuditAction.TRANSFER_CONFIRM,
@@ -72,14 +73,26 @@ async def open_transfer(
     v = await _volunteer(session, actor, volunteer_id=volunteer_id, nik=nik, vault=vault)
     state = opening_state(actor.sees(v.village_code), actor.sees(village_code))
     if to.regency_code == v.regency_code:
-        raise IllegalTransition("the village is in the volunteer's own regency")
+        raise IllegalTransition(
+            t(
+                "desa/kelurahan itu ada di kabupaten/kota relawan sendiri: pindahkan secara "
+                "langsung",
+                "the village is in the volunteer's own regency",
+            )
+        )
     already = await session.scalar(
         select(col(PendingTransfer.id))
         .where(col(PendingTransfer.volunteer_id) == v.id)
         .where(col(PendingTransfer.state).in_(OPEN))
     )
     if already is not None:
-        raise IllegalTransition(f"transfer {already} of this volunteer is still open")
+        raise IllegalTransition(
+            t(
+                "perpindahan {id} untuk relawan ini masih terbuka",
+                "transfer {id} of this volunteer is still open",
+                id=already,
+            )
+        )
     pending = PendingTransfer(
         volunteer_id=v.id,
         from_village_code=v.village_code,
@@ -132,7 +145,12 @@ async def decide(
         if v is None or v.erased_at is not None:
             raise Erased()
         if v.village_code != p.from_village_code:
-            raise IllegalTransition("the volunteer moved since the transfer was opened")
+            raise IllegalTransition(
+                t(
+                    "relawan sudah pindah sejak perpindahan ini diajukan",
+                    "the volunteer moved since the transfer was opened",
+                )
+            )
         await lifecycle.move(
             session, v, p.to_village_code, actor=actor, now=now, reason=f"transfer {p.id}"
         )

@@ -13,7 +13,13 @@ from sqlmodel import col
 
 from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
 from services.registry.domain.enums import AuditAction, OperatorRole
-from services.registry.domain.errors import DuplicateNik, Erased, FullNikRefused, OutOfScope
+from services.registry.domain.errors import (
+    VILLAGE_OUTSIDE_REGION,
+    DuplicateNik,
+    Erased,
+    FullNikRefused,
+    OutOfScope,
+)
 from services.registry.nik_vault import NikVault
 from services.registry.service.access import Actor, audit, scoped_volunteer
 from services.registry.service.drafts import (
@@ -84,7 +90,7 @@ async def register_volunteer(
     """Record a new candidate and stage `volunteer-registered` in the same transaction."""
     values = volunteer_values(draft, vault=vault, now=now, today=today, minimum_age=minimum_age)
     if not actor.sees(values["village_code"]):
-        raise OutOfScope("village_code is outside your region")
+        raise OutOfScope(VILLAGE_OUTSIDE_REGION)
     existing = await find_by_nik_hash(session, vault.lookup_hashes(draft.nik.strip()))
     if existing is not None:
         raise DuplicateNik(existing)
@@ -125,7 +131,7 @@ async def read_volunteer(
 ) -> None:
     """Audit a read of one record (and, separately, of its full NIK)."""
     if reveal_nik and actor.role not in FULL_NIK_ROLES:
-        raise FullNikRefused(f"role {actor.role} may not see full NIKs")
+        raise FullNikRefused(actor.role)
     if v.erased_at is not None:
         raise Erased()
     audit(session, actor, AuditAction.VOLUNTEER_READ, now=now, volunteer_id=v.id)
