@@ -55,7 +55,7 @@ async def certificate_pdf(request: Request, op: SignedIn, certificate_id: str) -
 
 @router.get("/bimtek/{session_id}/sertifikat.pdf")
 async def session_pdf(
-    request: Request, op: SignedIn, session_id: str, sebagian: int = 0
+    request: Request, op: SignedIn, session_id: str, sebagian: str = ""
 ) -> Response:
     """Every valid certificate of a session, by number; with names missing, a page lists
     those certificates first (`?sebagian=1` prints the others)."""
@@ -71,7 +71,7 @@ async def session_pdf(
     names = await holder_names(request, op, [c["volunteer_id"] for c in certificates])
     named = [c for c in certificates if c["volunteer_id"] in names]
     missing = [c["number"] for c in certificates if c["volunteer_id"] not in names]
-    if missing and not (sebagian and named):
+    if missing and not (sebagian == "1" and named):
         rest = f"/bimtek/{sid}/sertifikat.pdf?sebagian=1" if named else None
         return refused(
             request, op, "missing", missing=missing, rest=len(named), rest_url=rest, session_id=sid
