@@ -10,7 +10,8 @@ Handed out (`errors_csv`): in Indonesian —
     Baris,Kolom,Alasan,ID relawan terdaftar
     44,NIK,NIK harus 16 angka,
 
-or in English (`row, field, reason, existing_volunteer_id`, the field as the API names it).
+or in English (`row, field, reason, existing_volunteer_id`, the field as the API names it),
+one line per refused row in the file's order.
 A row refused only because its NIK was registered before carries that volunteer's id; with
 `include_registered=False` such rows are left out (they are counted in the import's
 `already_registered`), so the rows that need fixing stand out in a re-imported list.
@@ -81,7 +82,7 @@ def errors_csv(
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS[language])
-    for e in errors:
+    for e in sorted(errors, key=lambda e: e.row):  # in the file's order
         if e.existing_id is not None and not include_registered:
             continue
         row = [e.row, label(e.field).get(language), _text(e.reason).get(language)]
