@@ -1,4 +1,4 @@
-# One image for the three services (registry, training, notifications) and the tools.
+# One image for the four services (registry, training, notifications, console) and the tools.
 #   docker build -t psm-platform .
 #   docker run -e PSM_SERVICE=registry -e REGISTRY_DATABASE_URL=… psm-platform
 # The service to run is chosen by PSM_SERVICE, or by overriding the command:
@@ -15,6 +15,10 @@ RUN /opt/venv/bin/pip install --require-virtualenv --require-hashes -r /tmp/runt
 
 # --- runtime: no compiler, no pip cache, a non-root user ------------------------------
 FROM python:3.11.10-slim-bookworm AS runtime
+# The console prints certificates with DejaVu Serif, so names keep their diacritics.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 psm \
  && useradd --system --uid 10001 --gid psm --home-dir /app --no-create-home psm
 COPY --from=build /opt/venv /opt/venv
