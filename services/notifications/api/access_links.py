@@ -49,8 +49,7 @@ async def send(
     """Sent now over the volunteer's channels in their order (quiet hours do not hold a
     link the volunteer asked for); 503 when no channel took it (never retried: the code is
     not kept). The ledger keeps the message with the code masked."""
-    outcome = await send_access_link(
+    notification_id, channel = await send_access_link(
         state, volunteer_id, body.code, valid_minutes=body.valid_minutes, now=state.clock.now()
     )
-    notification_id = outcome.attempts[-1].notification_id
-    return AccessLinkSent(notification_id=notification_id, channel=outcome.channel)
+    return AccessLinkSent(notification_id=notification_id, channel=channel)

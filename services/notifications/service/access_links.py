@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notifications.contacts import ContactGone, ContactUnavailable
 from services.notifications.db.tables import Notification
@@ -78,9 +78,10 @@ async def send_access_link(
     *,
     valid_minutes: int,
     now: datetime,
-) -> Outcome:
+) -> tuple[uuid.UUID, str]:
     """Render and send the link now; record the message in the ledger with the code masked.
-    `AccessLinkNotSent` (503) unless it was sent, `RecipientUnknown` (404)."""
+    Answers the ledger row's id and the channel that took it; `AccessLinkNotSent` (503)
+    unless it was sent, `RecipientUnknown` (404)."""
     spec = templates.get(templates.ACCESS_LINK)
     url = page_url(state.notifications_settings.console_url, code)
     context = {"tautan": url, "berlaku": validity(valid_minutes)}
@@ -95,15 +96,24 @@ async def send_access_link(
         channel="",
         status=NotificationStatus.SENDING,
         body="",
+        # Why no `tautan` in the stored context: should the dispatcher ever take this row
+        # (a crash before its outcome is written), it cannot render and fails it.
         context="{}",
         created_at=now,
+        lease_until=now + timedelta(seconds=state.notifications_settings.delivery_lease_s),
     )
+    async with state.sessionmaker() as session, session.begin():
+        row.region_code = await ledger.region_of(session, volunteer_id)
+        session.add(row)
     try:
         target = await resolve_target(state, row)
     except ContactGone:
+        await _record(state, row, Outcome(NotificationStatus.FAILED, error="unknown"), masked="")
         raise RecipientUnknown() from None
     except ContactUnavailable as exc:
         log.warning("access link: contact unavailable", error=type(exc).__name__)
+        outcome = Outcome(NotificationStatus.FAILED, error="contact unavailable")
+        await _record(state, row, outcome, masked="")
         raise AccessLinkNotSent() from exc
     subject, body = templates.render(spec.name, {"nama": target.name, **context})
     address = rules.Address(phone=target.phone, email=target.email)
@@ -116,29 +126,31 @@ async def send_access_link(
         outcome = Outcome(NotificationStatus.FAILED, error="no address on any channel")
     if outcome.status != NotificationStatus.SENT:
         outcome.status, outcome.next_attempt_at = NotificationStatus.FAILED, None
-    await _record(state, row, outcome, masked=body.replace(code, MASK), now=now)
+    await _record(state, row, outcome, masked=body.replace(code, MASK))
     if outcome.status != NotificationStatus.SENT:
         raise AccessLinkNotSent()
-    return outcome
+    return row.id, outcome.channel
 
 
 async def _record(
-    state: NotificationsState, row: Notification, outcome: Outcome, *, masked: str, now: datetime
+    state: NotificationsState, row: Notification, outcome: Outcome, *, masked: str
 ) -> None:
-    """The ledger row of the message as sent (or not), with the code masked."""
+    """The outcome on the ledger row, the text with the code masked, and the attempts."""
     async with state.sessionmaker() as session, session.begin():
-        row.region_code = await ledger.region_of(session, row.recipient_id)
-        row.status = outcome.status
-        row.body = masked
-        row.context = json.dumps({"tautan": MASK})
-        row.attempts = 1
-        row.last_error = outcome.error
+        current = await session.get(Notification, row.id, with_for_update=True)
+        if current is None:
+            return
+        current.status = outcome.status
+        current.body = masked
+        current.context = json.dumps({"tautan": MASK})
+        current.attempts = 1
+        current.lease_until = None
+        current.last_error = outcome.error
         if outcome.channel != NO_CHANNEL:
-            row.channel = outcome.channel
+            current.channel = outcome.channel
         if outcome.status == NotificationStatus.SENT:
-            row.provider_id, row.sent_at = outcome.provider_id, now
-        session.add(row)
-        await session.flush()
+            current.provider_id, current.sent_at = outcome.provider_id, state.clock.now()
+        session.add(current)
         for attempt in outcome.attempts:
             session.add(attempt)
     state.count(outcome.channel, outcome.status)
