@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
@@ -34,7 +37,7 @@ from shared.faststream_adapter import (
     records_of,
 )
 from shared.inbox import claim_many
-from shared.logging import get_logger
+from shared.logging import get_logger, is_enabled_for
 from shared.metrics import ServiceMetrics
 from shared.offsets import CommittedOffsetsCheck
 from shared.outbox import correlation_id_var
@@ -173,49 +176,67 @@ class EventConsumer:
         Why a batch: one transaction and one offset commit for hundreds of events is what
         lets the bulk import of a whole province flow through; the fallback keeps the
         per-event guarantees (bounded retries, dead letters) when any event in it fails.
+
+        Metrics count every event (added up per batch); the log has one line per batch
+        with its outcomes, and one line per event at DEBUG when `log_each_event` is set.
         """
         outcomes: list[str] = ["ignored"] * len(records)
+        types: list[str] = ["?"] * len(records)
+        envelopes: list[Envelope | None] = [None] * len(records)
         ready: list[tuple[int, Record, Envelope, Event, Handler]] = []
+        now = self._clock.now()
         for i, record in enumerate(records):
-            prepared = await self._prepare(record)
+            prepared = await self._prepare(record, now)
             if isinstance(prepared, str):
                 outcomes[i] = prepared
+                continue
+            envelope, event_, handler = prepared
+            types[i], envelopes[i] = envelope.event_type, envelope
+            if event_ is not None and handler is not None:
+                ready.append((i, record, envelope, event_, handler))
+        if ready:
+            try:
+                applied = await self._apply_all(ready)
+            except Exception as exc:
+                if len(ready) > 1:
+                    log.warning(
+                        "batch failed; applying its events one by one",
+                        size=len(ready),
+                        error=describe_error(exc),
+                    )
+                for i, record, envelope, event_, handler in ready:
+                    with _bound(record, envelope):
+                        outcomes[i] = await self._apply_with_retries(
+                            record, envelope, event_, handler
+                        )
             else:
-                ready.append((i, record, *prepared))
-        if not ready:
-            return outcomes
-        try:
-            applied = await self._apply_all(ready)
-        except Exception as exc:
-            if len(ready) > 1:
-                log.warning(
-                    "batch failed; applying its events one by one",
-                    size=len(ready),
-                    error=describe_error(exc),
-                )
-            for i, record, envelope, event_, handler in ready:
-                with _bound(record, envelope):
-                    outcomes[i] = await self._apply_with_retries(record, envelope, event_, handler)
-            return outcomes
-        for (i, _, envelope, _, _), outcome in zip(ready, applied, strict=True):
-            outcomes[i] = self._count(envelope, outcome)
+                for (i, *_), outcome in zip(ready, applied, strict=True):
+                    outcomes[i] = outcome
+        self._count(records, envelopes, types, outcomes)
         return outcomes
 
-    async def _prepare(self, record: Record) -> str | tuple[Envelope, Event, Handler]:
-        """Decode a record, or settle it at once (dead letter, ignored) if it cannot apply."""
-        with _bound(record, None):
-            try:
-                envelope = Envelope.from_headers(record.headers or (), now=self._clock.now())
-            except EnvelopeError as exc:
+    async def _prepare(
+        self, record: Record, now: datetime
+    ) -> str | tuple[Envelope, Event | None, Handler | None]:
+        """Decode a record, or settle it at once (dead letter) if it cannot apply; an event
+        type this consumer does not handle comes back without event and handler (ignored).
+
+        Why the log context is bound only on the dead-letter paths: binding and unbinding
+        it costs more than decoding the record, and only those paths log on its behalf.
+        """
+        try:
+            envelope = Envelope.from_headers(record.headers or (), now=now)
+        except EnvelopeError as exc:
+            with _bound(record, None):
                 return await self._dead_letter(record, "bad_envelope", exc, 1, "?")
-            registered = self._handlers.get(envelope.event_type)
-            if registered is None:
-                self._metrics.events_handled.labels(self.name, envelope.event_type, "ignored").inc()
-                return "ignored"
-            model, handler = registered
-            try:
-                return envelope, model.model_validate_json(record.value or b""), handler
-            except ValidationError as exc:
+        registered = self._handlers.get(envelope.event_type)
+        if registered is None:
+            return envelope, None, None
+        model, handler = registered
+        try:
+            return envelope, model.model_validate_json(record.value or b""), handler
+        except ValidationError as exc:
+            with _bound(record, envelope):
                 return await self._dead_letter(
                     record, "invalid_payload", exc, 1, envelope.event_type
                 )
@@ -239,29 +260,29 @@ class EventConsumer:
                 envelopes=list(distinct.values()),
                 now=self._clock.now(),
             )
+            batch_handlers = self._batch_handlers
             run: list[tuple[Any, EventContext]] = []
             run_type: str | None = None
             for _, record, envelope, event_, handler in ready:
-                with _bound(record, envelope):
-                    if envelope.event_id not in fresh:
-                        results.append("duplicate")
-                        continue
-                    fresh.discard(envelope.event_id)
-                    ctx = EventContext(
-                        session, envelope, record.topic, record.partition, record.offset
-                    )
-                    batch_handler = self._batch_handlers.get(envelope.event_type)
-                    if run and run_type != envelope.event_type:
-                        await self._batch_handlers[run_type](run)  # type: ignore[index]
-                        run = []
-                    if batch_handler is not None:
-                        run.append((event_, ctx))
-                        run_type = envelope.event_type
-                    else:
+                if envelope.event_id not in fresh:
+                    results.append("duplicate")
+                    continue
+                fresh.discard(envelope.event_id)
+                ctx = EventContext(session, envelope, record.topic, record.partition, record.offset)
+                if run and run_type != envelope.event_type:
+                    await batch_handlers[run_type](run)  # type: ignore[index]
+                    run = []
+                batch_handler = batch_handlers.get(envelope.event_type)
+                if batch_handler is not None:
+                    run.append((event_, ctx))
+                    run_type = envelope.event_type
+                else:
+                    # one event's handler: its log lines and staged events carry its context
+                    with _bound(record, envelope):
                         await handler(event_, ctx)
-                    results.append("applied")
+                results.append("applied")
             if run:
-                await self._batch_handlers[run_type](run)  # type: ignore[index]
+                await batch_handlers[run_type](run)  # type: ignore[index]
         return results
 
     async def _apply_with_retries(
@@ -298,21 +319,45 @@ class EventConsumer:
                 )
                 await asyncio.sleep(delay)
                 continue
-            return self._count(envelope, outcome)
+            return outcome
         raise AssertionError("unreachable")
 
-    def _count(self, envelope: Envelope, outcome: str) -> str:
-        self._metrics.events_handled.labels(self.name, envelope.event_type, outcome).inc()
-        if self._settings.log_each_event:
-            log.info(
-                "event " + outcome,
-                event_type=envelope.event_type,
-                event_id=str(envelope.event_id),
-                correlation_id=envelope.correlation_id,
-            )
-        if outcome == "duplicate":
-            self._metrics.inbox_duplicates.labels(self.name, envelope.event_type).inc()
-        return outcome
+    def _count(
+        self,
+        records: list[Record],
+        envelopes: list[Envelope | None],
+        types: list[str],
+        outcomes: list[str],
+    ) -> None:
+        """Metrics for every event of a batch (dead letters are counted when sent), one log
+        line for the batch, and one per applied or duplicate event at DEBUG."""
+        tally = Counter(zip(types, outcomes, strict=True))
+        for (event_type, outcome), n in tally.items():
+            if outcome == "dead_lettered":
+                continue
+            self._metrics.events_handled.labels(self.name, event_type, outcome).inc(n)
+            if outcome == "duplicate":
+                self._metrics.inbox_duplicates.labels(self.name, event_type).inc(n)
+        if not records:
+            return
+        if self._settings.log_each_event and is_enabled_for(log, logging.DEBUG):
+            for record, envelope, outcome in zip(records, envelopes, outcomes, strict=True):
+                if envelope is not None and outcome in ("applied", "duplicate"):
+                    log.debug(
+                        "event " + outcome,
+                        event_type=envelope.event_type,
+                        event_id=str(envelope.event_id),
+                        correlation_id=envelope.correlation_id,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
+        log.info(
+            "events handled",
+            consumer=self.name,
+            events=len(records),
+            **Counter(outcomes),
+        )
 
     async def _dead_letter(
         self,

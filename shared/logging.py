@@ -72,3 +72,15 @@ def configure_logging(*, service: str, fmt: str = "json", level: str = "INFO") -
 def get_logger(name: str | None = None) -> Any:
     """A structlog logger (bound to the service's context)."""
     return structlog.get_logger(name)
+
+
+def is_enabled_for(logger: Any, level: int) -> bool:
+    """Whether `logger` emits lines at `level` (a stdlib level number) as configured now.
+
+    For hot paths: ask once (e.g. per batch) before building many DEBUG lines, each of which
+    would otherwise cost a bound logger and its arguments even when filtered out. A logger
+    that cannot tell is taken to emit.
+    """
+    bound = logger.bind() if hasattr(logger, "bind") else logger
+    check = getattr(bound, "is_enabled_for", None)
+    return True if check is None else bool(check(level))

@@ -65,7 +65,7 @@ class ServiceSettings(BaseSettings):
 
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
-    log_each_event: bool = True  # one INFO line per consumed event (event id, correlation id)
+    log_each_event: bool = True  # a DEBUG line per consumed event (at INFO: one per batch)
 
     # Access tokens (see `shared.identity`, `shared.trust`): registry signs them, every
     # service verifies them with registry's public keys and follows its revocations.

@@ -21,9 +21,16 @@ from services.notifications.domain.enums import (
 from services.notifications.domain.errors import NotificationNotFound, NotResendable
 from services.notifications.domain.paging import Cursor
 from services.notifications.service.paging import Page, keyset, page_of
-from shared.db import dialect_insert
+from shared.db import RowsInsert, dialect_insert
 from shared.i18n import t
 from shared.identity import Principal
+from shared.ids import uuid7
+
+#: new ledger rows of a batch; the unique key makes each exactly-once
+_NEW_NOTIFICATIONS = RowsInsert(
+    Notification.__table__,  # type: ignore[attr-defined]
+    lambda stmt, _: stmt.on_conflict_do_nothing(),
+)
 
 
 async def region_of(session: AsyncSession, volunteer_id: uuid.UUID) -> str | None:
@@ -94,7 +101,8 @@ async def enqueue_many(
     shared_context = json.dumps(context or {}, default=str)
     rows = [
         {
-            "id": uuid.uuid4(),
+            # time-ordered: a batch's rows land at the right edge of the key's B-tree
+            "id": uuid7(),
             "trigger_event_id": item["trigger_event_id"],
             "recipient_id": item["recipient_id"],
             "recipient_kind": RecipientKind.VOLUNTEER,
@@ -115,11 +123,7 @@ async def enqueue_many(
         }
         for item in items
     ]
-    if not rows:
-        return
-    # rows as a parameter list: the statement is compiled once and cached (not per batch)
-    stmt = dialect_insert(session)(Notification.__table__)  # type: ignore[attr-defined]
-    await session.execute(stmt.on_conflict_do_nothing(), rows)
+    await _NEW_NOTIFICATIONS.execute(session, rows)
 
 
 def in_scope(principal: Principal) -> Any:

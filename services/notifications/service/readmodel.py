@@ -31,10 +31,19 @@ from services.notifications.domain.enums import (
     TrainingLevel,
     VolunteerStatus,
 )
-from shared.db import dialect_insert
+from shared.db import RowsInsert, dialect_insert
 
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(TrainingLevel, start=1)}
 CONTACT_FIELDS = {"full_name", "name", "phone", "email", "village_code", "contact"}
+
+#: recipients of a batch: the given columns of a known volunteer are overwritten
+_UPSERT_RECIPIENTS = RowsInsert(
+    Recipient.__table__,  # type: ignore[attr-defined]
+    lambda stmt, keys: stmt.on_conflict_do_update(
+        index_elements=["volunteer_id"],
+        set_={k: getattr(stmt.excluded, k) for k in keys if k != "volunteer_id"},
+    ),
+)
 
 
 async def upsert(
@@ -83,17 +92,7 @@ async def upsert_recipients(session: AsyncSession, rows: list[dict[str, Any]]) -
         known = dict(found.tuples().all())
         for i in missing:
             by_id[i]["status"] = known.get(i) or VolunteerStatus.CANDIDATE
-    if not by_id:
-        return
-    # rows as a parameter list: the statement is compiled once and cached (not per batch)
-    stmt = dialect_insert(session)(Recipient.__table__)  # type: ignore[attr-defined]
-    updates = {
-        k: getattr(stmt.excluded, k) for k in next(iter(by_id.values())) if k != "volunteer_id"
-    }
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["volunteer_id"], set_=updates),
-        list(by_id.values()),
-    )
+    await _UPSERT_RECIPIENTS.execute(session, list(by_id.values()))
 
 
 async def set_status(

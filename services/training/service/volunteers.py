@@ -17,7 +17,7 @@ from services.training.domain.enums import (
 )
 from services.training.domain.errors import VolunteerNotFound
 from services.training.service import enrolments
-from shared.db import dialect_insert
+from shared.db import RowsInsert
 from shared.events.registry import (
     VolunteerErased,
     VolunteerRegistered,
@@ -29,6 +29,12 @@ from shared.identity import Principal
 from shared.logging import get_logger
 
 log = get_logger("training.volunteers")
+
+#: new volunteers of a batch; ones already known are left as they are
+_NEW_VOLUNTEERS = RowsInsert(
+    KnownVolunteer.__table__,  # type: ignore[attr-defined]
+    lambda stmt, _: stmt.on_conflict_do_nothing(),
+)
 
 
 async def record_volunteer(
@@ -56,8 +62,8 @@ async def record_volunteers(
     """Add volunteers to the read model in one INSERT; ones already known are left as they
     are (the same effect as `record_volunteer` for each).
 
-    The rows go as a parameter list (compiled once and cached, sent as multi-row pages),
-    not inside the statement, which would be compiled anew for every batch."""
+    The rows go as parameters of one statement compiled once (`RowsInsert`), not inside a
+    statement, which would be compiled anew for every batch."""
     if not events:
         return
     rows = [
@@ -72,8 +78,7 @@ async def record_volunteers(
         }
         for e in events
     ]
-    table = KnownVolunteer.__table__  # type: ignore[attr-defined]
-    await session.execute(dialect_insert(session)(table).on_conflict_do_nothing(), rows)
+    await _NEW_VOLUNTEERS.execute(session, rows)
 
 
 async def change_status(
