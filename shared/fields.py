@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from shared.i18n import t
+
 
 def left_out() -> Any:
     """Default of a PATCH field that may be left out but not set to null.
@@ -39,7 +41,9 @@ def iso_only(value: Any) -> Any:
     Why: pydantic reads a number as a Unix timestamp; the API promises ISO 8601 text.
     """
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        raise ValueError("must be an ISO 8601 date")
+        raise ValueError(
+            t("harus berupa tanggal ISO 8601 (TTTT-BB-HH)", "must be an ISO 8601 date")
+        )
     return value
 
 
@@ -54,7 +58,7 @@ def number_only(value: Any) -> Any:
     fraction is zero (7 or 7.0), nothing else.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a whole number")
+        raise ValueError(t("harus berupa bilangan bulat", "must be a whole number"))
     return value
 
 

@@ -25,12 +25,14 @@ from services.training.domain.enums import (
 )
 from services.training.domain.errors import (
     CertificateNotFound,
+    InvalidField,
     IssuerScopeOnly,
     WrongCertificateStatus,
 )
 from services.training.service import certificates
 from shared.auth import CurrentPrincipal, Writer
 from shared.deps import ReadSession, Session
+from shared.i18n import t
 from shared.problems import raises
 from shared.throttle import throttle
 
@@ -156,13 +158,30 @@ async def verify(session: ReadSession, state: State, code: str = VerificationCod
     return Verification.model_validate(found)
 
 
-@router.get("", response_model=list[CertificatePublic], summary="A volunteer's certificates")
-async def list_for_volunteer(
-    principal: CurrentPrincipal, session: ReadSession, volunteer_id: uuid.UUID = Query()
+@router.get(
+    "",
+    response_model=list[CertificatePublic],
+    summary="A volunteer's certificates, or a session's",
+)
+@raises(InvalidField)
+async def list_certificates(
+    principal: CurrentPrincipal,
+    session: ReadSession,
+    volunteer_id: uuid.UUID | None = Query(default=None, description="the holder"),
+    session_id: uuid.UUID | None = Query(
+        default=None, description="the session that issued them (every status)"
+    ),
 ) -> list[CertificatePublic]:
-    """The volunteer's certificates you may see, oldest first."""
+    """The certificates you may see (their holder's regency in your scope) of a volunteer,
+    of a session, or of both (give at least one, else 422), oldest first. Not paged: a
+    session's are bounded by its capacity (at most 5000 places, plus any re-issues)."""
+    if volunteer_id is None and session_id is None:
+        raise InvalidField(
+            "query.volunteer_id",
+            t("isi volunteer_id atau session_id", "give volunteer_id or session_id"),
+        )
     found = await certificates.list_certificates(
-        session, principal=principal, volunteer_id=volunteer_id
+        session, principal=principal, volunteer_id=volunteer_id, session_id=session_id
     )
     return [_public(c) for c in found]
 

@@ -38,6 +38,14 @@ QUOTA_FIELD = Field(
 )
 
 
+QUOTA_KEY_DOC = (
+    "the quota key the seat or waitlist place counts against (and whose queue a waitlisted "
+    "place waits in): the organisation quota it was nominated for, else the most specific "
+    "region key holding its regency, else the remainder (`national` or `remainder`); null "
+    "when the session has no quotas (one queue for the session)"
+)
+
+
 class EnrolBody(BaseModel):
     """The volunteer to enrol (and the organisation quota they are nominated for)."""
 
@@ -67,7 +75,8 @@ class OutcomePublic(BaseModel):
     enrolment_id: uuid.UUID | None
     position: int | None = Field(description="place in the queue of its quota (or session)")
     reasons: list[ReasonPublic]
-    quota: str | None = Field(description="the quota the place counts against")
+    quota: str | None = Field(description="the quota the place counts against (as quota_key)")
+    quota_key: str | None = Field(description=QUOTA_KEY_DOC)
 
 
 def _outcome(o: enrolments.Outcome, language: str) -> OutcomePublic:
@@ -78,6 +87,7 @@ def _outcome(o: enrolments.Outcome, language: str) -> OutcomePublic:
         position=o.position,
         reasons=[ReasonPublic(code=r.code, message=r.message.get(language)) for r in o.reasons],
         quota=o.quota,
+        quota_key=o.quota,
     )
 
 
@@ -148,7 +158,10 @@ class EnrolmentPublic(BaseModel):
     regency_code: str
     status: EnrolmentStatus
     waitlist_seq: int | None
-    quota_key: str | None = Field(description="the organisation quota it was nominated for")
+    quota_key: str | None = Field(description=QUOTA_KEY_DOC)
+    nominated_quota: str | None = Field(
+        description="the organisation quota the organiser nominated it for, if any"
+    )
     pre_score: float | None
     post_score: float | None
     outcome: ParticipantOutcome | None
@@ -165,6 +178,24 @@ class EnrolmentPublic(BaseModel):
 async def list_enrolments(
     session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession
 ) -> list[EnrolmentPublic]:
-    """Every enrolment of the session, in enrolment order."""
-    rows = await enrolments.list_enrolments(session, principal=principal, session_id=session_id)
-    return [EnrolmentPublic.model_validate(r, from_attributes=True) for r in rows]
+    """Every enrolment of the session, in enrolment order, with the quota key each counts
+    against under the session's current quotas (so waitlists can be grouped per queue)."""
+    rows = await enrolments.enrolments_with_quotas(session, principal, session_id)
+    return [
+        EnrolmentPublic(
+            id=e.id,
+            session_id=e.session_id,
+            volunteer_id=e.volunteer_id,
+            regency_code=e.regency_code,
+            status=e.status,
+            waitlist_seq=e.waitlist_seq,
+            quota_key=key,
+            nominated_quota=e.quota_key,
+            pre_score=e.pre_score,
+            post_score=e.post_score,
+            outcome=e.outcome,
+            outcome_reason=e.outcome_reason,
+            cancel_reason=e.cancel_reason,
+        )
+        for e, key in rows
+    ]

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictFloat
 
-from services.training.api.deps import State
+from services.training.api.deps import Lang, State
 from services.training.domain import completion as domain_completion
 from services.training.domain.enums import (
+    ATTENDED,
     AttendanceStatus,
     CompletionForceReason,
     Level,
@@ -84,6 +85,69 @@ async def record_attendance(
             now=state.clock.now(),
         )
     return Recorded(recorded=count)
+
+
+class DayMarkPublic(BaseModel):
+    """One participant's recorded presence on the day."""
+
+    enrolment_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    regency_code: str
+    status: AttendanceStatus | None = Field(
+        description="as recorded; null: nothing recorded for this participant on this day"
+    )
+    attended: bool | None = Field(
+        description="whether the status counts as attending (present, late, left early); "
+        "null when not recorded (completion counts it as not attended)"
+    )
+    recorded_at: datetime | None
+
+
+class DayAttendance(BaseModel):
+    """A day's attendance sheet as recorded: every confirmed participant, in enrolment
+    order, with what was recorded for them (or null)."""
+
+    session_id: uuid.UUID
+    day: date
+    participants: int
+    recorded: int = Field(description="participants with a mark on this day")
+    marks: list[DayMarkPublic]
+
+
+@router.get(
+    "/{session_id}/attendance/{day}",
+    response_model=DayAttendance,
+    summary="Read back a day's attendance (each participant: recorded status or null)",
+)
+@raises(SessionNotFound, DayOutsideSession)
+async def read_attendance(
+    session_id: uuid.UUID, day: IsoDate, principal: CurrentPrincipal, session: ReadSession
+) -> DayAttendance:
+    """What `PUT …/attendance/{day}` recorded, for every confirmed participant: the status,
+    or null when nothing was recorded for them that day. The day must be one of the
+    session's (422 naming `day`); any status of the session (before it starts, nobody has
+    a mark)."""
+    _, marks = await completion.attendance_of_day(
+        session, principal=principal, session_id=session_id, day=day
+    )
+    rows = [
+        DayMarkPublic(
+            enrolment_id=m.enrolment.id,
+            volunteer_id=m.enrolment.volunteer_id,
+            regency_code=m.enrolment.regency_code,
+            status=m.status,
+            attended=None if m.status is None else m.status in ATTENDED,
+            recorded_at=m.recorded_at,
+        )
+        for m in marks
+    ]
+    return DayAttendance(
+        session_id=session_id,
+        day=day,
+        participants=len(rows),
+        recorded=sum(r.status is not None for r in rows),
+        marks=rows,
+    )
 
 
 class Score(BaseModel):
@@ -198,7 +262,7 @@ class ParticipantPreview(BaseModel):
     attendance_pct: float
     post_score: float | None
     would_pass: bool
-    reason: str
+    reason: str = Field(description="the first rule missed (or the pass), in your language")
     reasons: list[ResultReason] = Field(
         description="every rule missed (empty when passing), as `participant-evaluated` says"
     )
@@ -227,7 +291,11 @@ class CompletionPreview(BaseModel):
 )
 @raises(SessionNotFound, WrongSessionStatus)
 async def completion_preview(
-    session_id: uuid.UUID, principal: CurrentPrincipal, session: ReadSession, state: State
+    session_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: ReadSession,
+    state: State,
+    language: Lang,
 ) -> CompletionPreview:
     """Evaluates every confirmed participant (attendance, post-test) without changing
     anything; for a session in progress or completed."""
@@ -245,7 +313,7 @@ async def completion_preview(
             attendance_pct=ev.attendance_pct,
             post_score=ev.enrolment.post_score,
             would_pass=ev.verdict.passed,
-            reason=ev.verdict.reason,
+            reason=ev.verdict.reason.get(language),
             reasons=list(ev.verdict.reasons),
             outcome=ev.enrolment.outcome,
         )

@@ -9,15 +9,16 @@ from statistics import fmean
 
 from services.training.domain.enums import ATTENDED, CompletionForceReason, ResultReason
 from services.training.domain.errors import CompletionTooEarly, InvalidField, ReopenWindowClosed
-from shared.i18n import t
+from shared.i18n import Text, t
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a participant passed, why (for operators) and, when not, every rule missed."""
+    """Whether a participant passed, why (for operators, in both languages) and, when not,
+    every rule missed."""
 
     passed: bool
-    reason: str
+    reason: Text
     reasons: tuple[ResultReason, ...] = ()
 
 
@@ -45,26 +46,49 @@ def evaluate(
     `reason` explains the first rule missed (or the pass); `reasons` lists every rule missed.
     """
     pct = attendance_pct(statuses, days)
-    missed: list[tuple[ResultReason, str]] = []
+    missed: list[tuple[ResultReason, Text]] = []
     if pct < min_attendance_pct:
         missed.append(
             (
                 ResultReason.ATTENDANCE_BELOW_MINIMUM,
-                f"attendance {pct:.0f}% is below the minimum {min_attendance_pct}%",
+                t(
+                    "kehadiran {pct:.0f}% di bawah batas minimal {min}%",
+                    "attendance {pct:.0f}% is below the minimum {min}%",
+                    pct=pct,
+                    min=min_attendance_pct,
+                ),
             )
         )
     if post_score is None:
-        missed.append((ResultReason.NO_POST_TEST, "no post-test score recorded"))
+        missed.append(
+            (
+                ResultReason.NO_POST_TEST,
+                t("belum ada nilai post-test", "no post-test score recorded"),
+            )
+        )
     elif post_score < pass_mark:
         missed.append(
             (
                 ResultReason.POST_TEST_BELOW_PASS_MARK,
-                f"post-test score {post_score:g} is below the pass mark {pass_mark}",
+                t(
+                    "nilai post-test {score:g} di bawah batas lulus {mark}",
+                    "post-test score {score:g} is below the pass mark {mark}",
+                    score=post_score,
+                    mark=pass_mark,
+                ),
             )
         )
     if missed:
         return Verdict(False, missed[0][1], tuple(code for code, _ in missed))
-    return Verdict(True, f"attendance {pct:.0f}%, post-test {post_score:g}")
+    return Verdict(
+        True,
+        t(
+            "kehadiran {pct:.0f}%, post-test {score:g}",
+            "attendance {pct:.0f}%, post-test {score:g}",
+            pct=pct,
+            score=post_score,
+        ),
+    )
 
 
 def mean_scores(
@@ -96,7 +120,13 @@ def check_completion_time(
             )
         )
     if reason_code is None:
-        raise InvalidField("reason_code", "required when forcing completion")
+        raise InvalidField(
+            "reason_code",
+            t(
+                "wajib diisi bila penyelesaian dipaksa (force)",
+                "required when forcing completion",
+            ),
+        )
 
 
 def reopen_deadline(first_completed_at: datetime, window_days: int) -> datetime:

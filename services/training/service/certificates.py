@@ -165,13 +165,23 @@ async def get_certificate(
 
 
 async def list_certificates(
-    session: AsyncSession, *, principal: Principal, volunteer_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    volunteer_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> list[Certificate]:
-    """A volunteer's certificates the principal may see, oldest first."""
+    """The certificates of a volunteer and/or of a session the principal may see (their
+    holder's regency in its scope), oldest first (the number breaks a tie)."""
+    if volunteer_id is None and session_id is None:
+        raise ValueError("a volunteer or a session is required")
+    query = select(Certificate)
+    if volunteer_id is not None:
+        query = query.where(col(Certificate.volunteer_id) == volunteer_id)
+    if session_id is not None:
+        query = query.where(col(Certificate.session_id) == session_id)
     rows = await session.execute(
-        select(Certificate)
-        .where(col(Certificate.volunteer_id) == volunteer_id)
-        .order_by(col(Certificate.issued_at))
+        query.order_by(col(Certificate.issued_at), col(Certificate.number))
     )
     return [c for c in rows.scalars() if principal.sees(c.regency_code)]
 

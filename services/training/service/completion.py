@@ -77,8 +77,22 @@ def _check_recordable(row: TrainingSession, day: date | None = None) -> None:
                 status=row.status,
             )
         )
-    if day is not None and not row.start_date <= day <= row.end_date:
-        raise DayOutsideSession("day", f"must be between {row.start_date} and {row.end_date}")
+    if day is not None:
+        check_day(row, day)
+
+
+def check_day(row: TrainingSession, day: date) -> None:
+    """Attendance is recorded (and read) only for a day from the session's first to last."""
+    if not row.start_date <= day <= row.end_date:
+        raise DayOutsideSession(
+            "day",
+            t(
+                "harus antara {start} dan {end}",
+                "must be between {start} and {end}",
+                start=row.start_date.isoformat(),
+                end=row.end_date.isoformat(),
+            ),
+        )
 
 
 async def record_attendance(
@@ -107,6 +121,49 @@ async def record_attendance(
             session.add(mark)
         mark.status, mark.recorded_by, mark.recorded_at = status, principal.subject, now
     return len(marks)
+
+
+@dataclass(frozen=True)
+class DayMark:
+    """One participant's recorded presence on a day (status None: not recorded)."""
+
+    enrolment: Enrolment
+    status: AttendanceStatus | None
+    recorded_at: datetime | None
+
+
+async def attendance_of_day(
+    session: AsyncSession, *, principal: Principal, session_id: uuid.UUID, day: date
+) -> tuple[TrainingSession, list[DayMark]]:
+    """Each confirmed participant's mark on one day of the session, in enrolment order
+    (whatever the session's status: before it starts nobody has one)."""
+    row = await scoped_session(session, principal, session_id)
+    check_day(row, day)
+    participants = (
+        await session.execute(
+            select(Enrolment)
+            .where(col(Enrolment.session_id) == row.id)
+            .where(col(Enrolment.status) == EnrolmentStatus.CONFIRMED)
+            .order_by(col(Enrolment.created_at), col(Enrolment.id))
+        )
+    ).scalars()
+    marks = {
+        m.enrolment_id: m
+        for m in (
+            await session.execute(
+                select(Attendance)
+                .join(Enrolment, col(Enrolment.id) == col(Attendance.enrolment_id))
+                .where(col(Enrolment.session_id) == row.id)
+                .where(col(Attendance.day) == day)
+            )
+        ).scalars()
+    }
+    out = []
+    for enrolment in participants:
+        mark = marks.get(enrolment.id)
+        status = AttendanceStatus(mark.status) if mark else None
+        out.append(DayMark(enrolment, status, mark.recorded_at if mark else None))
+    return row, out
 
 
 async def record_scores(
@@ -250,7 +307,9 @@ async def complete(
         enrolment.outcome = (
             ParticipantOutcome.PASSED if verdict.passed else ParticipantOutcome.FAILED
         )
-        enrolment.outcome_reason = verdict.reason
+        # Why English: the column predates translated reasons and holds one language; the
+        # preview answers `reason` in the caller's, `reasons` are codes for any language.
+        enrolment.outcome_reason = verdict.reason.en
         enrolment.updated_at = now
         participants.append(enrolment)
         held = valid.pop(enrolment.id, None)

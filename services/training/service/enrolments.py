@@ -417,13 +417,21 @@ async def list_enrolments(
     session: AsyncSession, *, principal: Principal, session_id: uuid.UUID
 ) -> list[Enrolment]:
     """A session's participants, waitlist and cancellations, in enrolment order."""
-    await scoped_session(session, principal, session_id)
+    return [e for e, _ in await enrolments_with_quotas(session, principal, session_id)]
+
+
+async def enrolments_with_quotas(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID
+) -> list[tuple[Enrolment, str | None]]:
+    """A session's enrolments in enrolment order, each with the quota key its seat or
+    waitlist place counts against under the session's current quotas (None: no quotas)."""
+    row = await scoped_session(session, principal, session_id)
     rows = await session.execute(
         select(Enrolment)
         .where(col(Enrolment.session_id) == session_id)
         .order_by(col(Enrolment.created_at), col(Enrolment.id))
     )
-    return list(rows.scalars())
+    return [(e, quota_key_of(row, e)) for e in rows.scalars()]
 
 
 def _no_enrolment(enrolment_id: uuid.UUID) -> Text:
