@@ -163,6 +163,11 @@ LABELS: dict[str, Text] = {
     "imp.duplicates": t("Duplikat", "Duplicates"),
     "imp.report": t("Unduh laporan kesalahan (CSV)", "Download the error report (CSV)"),
     "imp.again": t("Impor berkas lain", "Import another file"),
+    "imp.registered": t("Sudah terdaftar", "Already registered"),
+    "imp.report_new": t(
+        "Unduh laporan tanpa baris yang sudah terdaftar (CSV)",
+        "Download the report without the rows already registered (CSV)",
+    ),
     # operators
     "op.title": t("Akun operator", "Operator accounts"),
     "op.new": t("Akun baru", "New account"),

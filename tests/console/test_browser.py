@@ -125,6 +125,38 @@ async def test_an_import_with_bad_rows_reports_them_for_download(
         assert "Budi" not in report  # row numbers and reasons, never the rows' values
 
 
+async def test_an_excel_file_with_indonesian_columns_imports_and_its_report_can_leave_out_registered_rows(
+    stack: ConsoleStack, tmp_path: Path
+):
+    known = make_nik()
+    await stack.register(volunteer_payload(full_name="Dewi Anggraini", nik=known), scope="32.76")
+    rows = [
+        "No;NIK;Nama Lengkap;Tgl. Lahir;Jenis Kelamin;Kode Desa",
+        f"1;{make_nik()};André Pétrus;17-05-1990;Laki-laki;{DEPOK_VILLAGE}",
+        f"2;{known};Dewi Anggraini;17-05-1990;L;{DEPOK_VILLAGE}",
+        f"3;123;Budi Santoso;17-05-1990;Laki-laki;{DEPOK_VILLAGE}",
+    ]
+    windows_csv = ("\r\n".join(rows) + "\r\n").encode("cp1252")  # Excel "CSV (Comma delimited)"
+    async with stack.page() as page:
+        await stack.sign_in(page, DEPOK)
+        await page.goto(stack.url + "/impor")
+        await page.set_input_files(
+            "#f-file", files=[{"name": "psm.csv", "mimeType": "text/csv", "buffer": windows_csv}]
+        )
+        await page.click("main button[type=submit]")
+        await page.locator("#import-result").wait_for()
+        assert await page.inner_text("#imported") == "1"
+        assert await page.inner_text("#registered") == "1"
+        async with page.expect_download() as info:
+            await page.click("#report-new")
+        path = tmp_path / "new-errors.csv"
+        await (await info.value).save_as(path)
+        report = path.read_text(encoding="utf-8-sig")
+        assert report.splitlines()[0].startswith("Baris")  # the operator's language
+        lines = [line for line in report.splitlines()[1:] if line.strip()]
+        assert [line.split(",")[0].strip('"') for line in lines] == ["4"], report
+
+
 async def test_a_national_admin_sees_the_dashboard_numbers_move(stack: ConsoleStack):
     async with stack.page() as page:
         await stack.sign_in(page, ADMIN)

@@ -57,13 +57,15 @@ async def result(request: Request, op: SignedIn, import_id: str) -> Response:
 
 
 @router.get("/impor/{import_id}/kesalahan.csv")
-async def error_report(request: Request, op: SignedIn, import_id: str) -> Response:
-    """The per-row error report (row numbers and reasons, never the rows' values)."""
+async def error_report(request: Request, op: SignedIn, import_id: str, baru: str = "") -> Response:
+    """The per-row error report (row numbers and reasons, never the rows' values), in the
+    operator's language; `?baru=1` leaves out the rows whose NIK was already registered."""
     iid = _id(import_id)
+    query = "?include_registered=false" if baru == "1" else ""
     r = await state_of(request).api.send(
         "registry",
         "GET",
-        f"/volunteers/imports/{iid}/errors.csv",
+        f"/volunteers/imports/{iid}/errors.csv{query}",
         token=op.token,
         language=op.language,
     )
