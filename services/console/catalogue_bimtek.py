@@ -137,6 +137,15 @@ BIMTEK_LABELS: dict[str, Text] = {
         "Centang yang hadir; yang tidak dicentang dicatat tidak hadir.",
         "Tick who is present; the unticked are recorded absent.",
     ),
+    "at.unrecorded": t("belum dicatat", "not recorded"),
+    "at.some_unrecorded": t(
+        "{count} peserta belum dicatat kehadirannya pada hari ini; kotaknya tidak dicentang.",
+        "{count} participants have no attendance recorded for this day; their boxes are "
+        "unticked.",
+    ),
+    "at.status.late": t("terlambat", "late"),
+    "at.status.left_early": t("pulang lebih awal", "left early"),
+    "at.status.excused": t("izin", "excused"),
     "sc.title": t("Nilai pre-test dan post-test", "Pre- and post-test scores"),
     "sc.pre": t("Pre-test", "Pre-test"),
     "sc.post": t("Post-test", "Post-test"),

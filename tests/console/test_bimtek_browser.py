@@ -91,10 +91,23 @@ async def test_a_regency_operator_runs_a_bimtek_dasar_to_certificates_for_the_pa
 
         for day in (first, second):
             await page.goto(f"{session_url}/hadir/{day}")
-            if day == second:
-                await page.uncheck("tr:has-text('Budi Lestari') input[type=checkbox]")
+            # nothing recorded yet: every box unticked, every row marked "belum dicatat"
+            assert await page.locator("#attendance input[name=hadir]:checked").count() == 0
+            assert await page.locator("#attendance .unrecorded").count() == len(PEOPLE)
+            assert await page.locator("#unrecorded").is_visible()
+            for name in PEOPLE:
+                if not (day == second and name == "Budi Lestari"):
+                    await page.check(f"tr:has-text('{name}') input[type=checkbox]")
             await page.click("#attendance button[type=submit]")
             await page.locator("#saved").wait_for()
+        # opened again, the sheet shows what training recorded, not a fresh sheet
+        await page.goto(f"{session_url}/hadir/{second}")
+        box = "tr:has-text('{}') input[type=checkbox]"
+        assert await page.is_checked(box.format("Ani Lestari"))
+        assert await page.is_checked(box.format("Citra Lestari"))
+        assert not await page.is_checked(box.format("Budi Lestari"))
+        assert await page.locator("#attendance .unrecorded").count() == 0
+        assert await page.locator("#unrecorded").count() == 0
         await screenshot(page, "bimtek-hadir")
 
         await page.goto(f"{session_url}/nilai")

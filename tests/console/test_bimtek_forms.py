@@ -73,18 +73,25 @@ def test_speaker_and_agenda_lines_are_padded_and_too_many_cells_refused():
     assert parse_rows("a | b | c", 2)[1] == 1
 
 
-def test_a_waitlist_entry_queues_in_its_organisation_or_most_specific_region_quota():
-    quotas = {"32.76": 10, "32": 5, "org:ipsm-pusat": 2, "remainder": 3}
-    assert quota_of({"quota_key": "org:ipsm-pusat", "regency_code": "32.76"}, quotas) == (
-        "org:ipsm-pusat"
-    )
-    assert quota_of({"quota_key": None, "regency_code": "32.76"}, quotas) == "32.76"
-    assert quota_of({"quota_key": None, "regency_code": "31.71"}, quotas) == "remainder"
+def test_waitlists_are_grouped_by_the_quota_key_training_answers_in_queue_order():
     entries = [
-        {"status": "waitlisted", "waitlist_seq": 2, "regency_code": "32.76", "id": "b"},
-        {"status": "waitlisted", "waitlist_seq": 1, "regency_code": "32.76", "id": "a"},
-        {"status": "confirmed", "waitlist_seq": None, "regency_code": "32.76", "id": "c"},
+        {"status": "waitlisted", "waitlist_seq": 3, "quota_key": "org:ipsm-pusat", "id": "d"},
+        {"status": "waitlisted", "waitlist_seq": 2, "quota_key": "32.76", "id": "b"},
+        # a Depok volunteer counted against the remainder (the session has no 32.76 key):
+        # training's key is taken as it is, never worked out from the regency
+        {
+            "status": "waitlisted",
+            "waitlist_seq": 4,
+            "quota_key": "remainder",
+            "regency_code": "32.76",
+            "id": "e",
+        },
+        {"status": "waitlisted", "waitlist_seq": 1, "quota_key": "32.76", "id": "a"},
+        {"status": "confirmed", "waitlist_seq": None, "quota_key": "32.76", "id": "c"},
     ]
-    assert {k: [e["id"] for e in v] for k, v in waitlists(entries, quotas).items()} == {
-        "32.76": ["a", "b"]
+    assert {k: [e["id"] for e in v] for k, v in waitlists(entries).items()} == {
+        "32.76": ["a", "b"],
+        "org:ipsm-pusat": ["d"],
+        "remainder": ["e"],
     }
+    assert quota_of({"quota_key": None, "regency_code": "32.76"}) == ""  # one queue

@@ -51,52 +51,50 @@ def _day(session: dict[str, Any], value: str) -> date:
     return day
 
 
-@router.get("/bimtek/{session_id:uuid}/hadir/{tanggal}")
-async def attendance_page(
-    request: Request, op: SignedIn, session_id: uuid.UUID, tanggal: str
-) -> Response:
-    """The day's sheet; training keeps no per-day read for the console, so every box starts
-    ticked and the operator unticks who was absent."""
-    session, confirmed, names = await _participants(request, op, session_id)
-    day = _day(session, tanggal)
-    present = {e["id"] for e in confirmed}
-    return render(
-        request,
-        "bimtek_attendance.html",
-        operator=op,
-        s=session,
-        day=day,
-        rows=confirmed,
-        names=names,
-        present=present,
-        errors={},
-        notice=None,
-    )
+#: training's statuses that count as attending the day (a ticked box)
+ATTENDED = frozenset({"present", "late", "left_early"})
 
 
-@router.post("/bimtek/{session_id:uuid}/hadir/{tanggal}")
-async def record_attendance(
-    request: Request, op: SignedIn, session_id: uuid.UUID, tanggal: str
+async def _recorded(
+    request: Request, op: Operator, sid: uuid.UUID, day: date
+) -> dict[str, str | None]:
+    """What training recorded for each participant on the day (None: nothing yet)."""
+    sheet = await training(request, op, f"/sessions/{sid}/attendance/{day}")
+    return {str(m["enrolment_id"]): m["status"] for m in sheet["marks"]}
+
+
+def attendance_marks(
+    enrolment_ids: list[str], ticked: set[str], recorded: dict[str, str | None]
+) -> list[dict[str, str]]:
+    """The sheet as training's marks: a ticked box is present, an unticked one absent; a
+    finer status training holds (late, left early; excused) is kept while the box still
+    says the same (attended or not), so saving the sheet never flattens it."""
+    marks = []
+    for eid in enrolment_ids:
+        before = recorded.get(eid)
+        if eid in ticked:
+            status = before if before in ATTENDED else "present"
+        else:
+            status = before if before in ("absent", "excused") else "absent"
+        marks.append({"enrolment_id": eid, "status": str(status)})
+    return marks
+
+
+def _sheet(
+    request: Request,
+    op: Operator,
+    session: dict[str, Any],
+    day: date,
+    rows: list[dict[str, Any]],
+    names: dict[str, str],
+    recorded: dict[str, str | None],
+    *,
+    status: int = 200,
+    **values: Any,
 ) -> Response:
-    """Every participant's mark of the day in one call: ticked present, unticked absent."""
-    form = await form_of(request)
-    session, confirmed, names = await _participants(request, op, session_id)
-    day = _day(session, tanggal)
-    present = {str(v) for v in form.getlist("hadir")}
-    marks = [
-        {"enrolment_id": e["id"], "status": "present" if e["id"] in present else "absent"}
-        for e in confirmed
-    ]
-    errors: dict[str, str] = {}
-    notice: str | None = "at.saved"
-    status = 200
-    if marks:
-        try:
-            await send(
-                request, op, "PUT", f"/sessions/{session_id}/attendance/{day}", {"marks": marks}
-            )
-        except Refused as exc:
-            errors, notice, status = {"": exc.detail}, None, exc.status
+    """The day's sheet: a box ticked for whoever training holds as attending; who has no
+    mark yet is unticked and marked "not recorded"."""
+    present = {eid for eid, status in recorded.items() if status in ATTENDED}
     return render(
         request,
         "bimtek_attendance.html",
@@ -104,12 +102,56 @@ async def record_attendance(
         operator=op,
         s=session,
         day=day,
-        rows=confirmed,
+        rows=rows,
         names=names,
         present=present,
-        errors=errors,
-        notice=notice,
+        recorded=recorded,
+        unrecorded=sum(recorded.get(e["id"]) is None for e in rows),
+        **{"errors": {}, "notice": None, **values},
     )
+
+
+@router.get("/bimtek/{session_id:uuid}/hadir/{tanggal}")
+async def attendance_page(
+    request: Request, op: SignedIn, session_id: uuid.UUID, tanggal: str
+) -> Response:
+    """The day's sheet as training recorded it. Who has no mark yet starts unticked (and
+    is marked so): a ticked box the operator did not tick would record someone present who
+    may not have come, and attendance decides who gets a certificate; unticked also
+    matches how completion counts a missing mark (not attended)."""
+    session, confirmed, names = await _participants(request, op, session_id)
+    day = _day(session, tanggal)
+    recorded = await _recorded(request, op, session_id, day)
+    return _sheet(request, op, session, day, confirmed, names, recorded)
+
+
+@router.post("/bimtek/{session_id:uuid}/hadir/{tanggal}")
+async def record_attendance(
+    request: Request, op: SignedIn, session_id: uuid.UUID, tanggal: str
+) -> Response:
+    """Every participant's mark of the day in one call: ticked attended, unticked absent
+    (a finer status training holds is kept, see `attendance_marks`); the sheet then shows
+    what training holds."""
+    form = await form_of(request)
+    session, confirmed, names = await _participants(request, op, session_id)
+    day = _day(session, tanggal)
+    ticked = {str(v) for v in form.getlist("hadir")}
+    recorded = await _recorded(request, op, session_id, day)
+    marks = attendance_marks([e["id"] for e in confirmed], ticked, recorded)
+    if marks:
+        try:
+            await send(
+                request, op, "PUT", f"/sessions/{session_id}/attendance/{day}", {"marks": marks}
+            )
+        except Refused as exc:
+            # what the operator ticked stays on the sheet, with training's reason
+            shown: dict[str, str | None] = {m["enrolment_id"]: m["status"] for m in marks}
+            errors = {"": exc.detail}
+            return _sheet(
+                request, op, session, day, confirmed, names, shown, errors=errors, status=exc.status
+            )
+    recorded = await _recorded(request, op, session_id, day)
+    return _sheet(request, op, session, day, confirmed, names, recorded, notice="at.saved")
 
 
 @router.get("/bimtek/{session_id:uuid}/nilai")

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.console.client import ApiProblem, Refused
+from services.console.client import Refused
 from services.console.pages.bimtek_common import (
     field_errors,
     names_of,
@@ -37,45 +37,30 @@ MOVE_FIELDS = ("start_date", "end_date", "venue_name", "venue_village_code")
 NOTICES = frozenset({"bt.done", "bt.created", "at.saved", "sc.saved"})
 
 
-def quota_of(enrolment: dict[str, Any], quotas: dict[str, Any]) -> str:
-    """The quota a waitlist entry queues in: its organisation's, else the most specific
-    region key holding its regency, else the remainder (`""`: the session's one queue)."""
-    if enrolment.get("quota_key"):
-        return str(enrolment["quota_key"])
-    regency = str(enrolment.get("regency_code") or "")
-    regions = [k for k in quotas if not k.startswith("org:") and regency.startswith(k)]
-    if regions:
-        return max(regions, key=len)
-    return next((k for k in quotas if k in ("national", "remainder")), "")
+def quota_of(enrolment: dict[str, Any]) -> str:
+    """The quota whose queue a waitlist entry waits in, as training answers it
+    (`quota_key`: an organisation, a region or the remainder); `""` when the session has no
+    quotas (its one queue). The console never works it out itself: training's rule (the
+    nomination, the most specific region, the remainder) is the only one."""
+    return str(enrolment.get("quota_key") or "")
 
 
-def waitlists(enrolments: list[dict[str, Any]], quotas: dict[str, Any]) -> dict[str, list[Any]]:
+def waitlists(enrolments: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """Waitlisted enrolments per quota, in queue order."""
     lists: dict[str, list[Any]] = {}
     waiting = [e for e in enrolments if e["status"] == "waitlisted"]
     for e in sorted(waiting, key=lambda e: e.get("waitlist_seq") or 0):
-        lists.setdefault(quota_of(e, quotas), []).append(e)
+        lists.setdefault(quota_of(e), []).append(e)
     return lists
 
 
-async def certificates_of(
-    request: Request, op: Operator, session_id: str, enrolments: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The session's certificates: training lists them per volunteer, so each passed
-    participant's are read and those of this session kept."""
-    passed = [e["volunteer_id"] for e in enrolments if e.get("outcome") == "passed"]
-
-    async def one(vid: str) -> list[dict[str, Any]]:
-        try:
-            found: list[dict[str, Any]] = await training(
-                request, op, "/certificates", volunteer_id=vid
-            )
-        except ApiProblem:
-            return []
-        return [c for c in found if c["session_id"] == session_id]
-
-    lists = await asyncio.gather(*(one(v) for v in passed))
-    return sorted((c for cs in lists for c in cs), key=lambda c: c["number"])
+async def certificates_of(request: Request, op: Operator, session_id: str) -> list[dict[str, Any]]:
+    """The session's certificates the operator may see (every status), by number: one call
+    to training's list filtered by session."""
+    found: list[dict[str, Any]] = await training(
+        request, op, "/certificates", session_id=session_id
+    )
+    return sorted(found, key=lambda c: str(c["number"]))
 
 
 async def session_page(
@@ -99,7 +84,7 @@ async def session_page(
     ids += [str(o["volunteer_id"]) for o in outcomes]
     names, certificates = await asyncio.gather(
         names_of(request, op, ids),
-        certificates_of(request, op, str(sid), enrolments)
+        certificates_of(request, op, str(sid))
         if session["status"] in ("completed", "in_progress")
         else asyncio.sleep(0, result=[]),
     )
@@ -112,7 +97,7 @@ async def session_page(
         s=session,
         days=session_days(session),
         confirmed=[e for e in active if e["status"] == "confirmed"],
-        waitlists=waitlists(active, session.get("quotas") or {}),
+        waitlists=waitlists(active),
         cancelled=sum(e["status"] == "cancelled" for e in enrolments),
         names=names,
         certificates=certificates,

@@ -33,7 +33,6 @@ from services.console.web import Operator, SignedIn, render, state_of
 router = APIRouter()
 
 NAMES_BATCH = 500  # registry's limit per holder-names call
-PARALLEL = 8  # training calls in flight when a session's certificates are collected
 
 
 @router.get("/sertifikat/{certificate_id}.pdf")
@@ -60,11 +59,10 @@ async def session_pdf(
     """Every valid certificate of a session, by number; with names missing, a page lists
     those certificates first (`?sebagian=1` prints the others)."""
     sid = _uuid(session_id)
-    session, enrolments = await asyncio.gather(
+    session, certificates = await asyncio.gather(
         _training(request, op, f"/sessions/{sid}"),
-        _training(request, op, f"/sessions/{sid}/enrolments"),
+        certificates_of_session(request, op, str(sid)),
     )
-    certificates = await certificates_of_session(request, op, str(sid), enrolments)
     if not certificates:
         return refused(request, op, "none", session_id=sid)
     course = await _training(request, op, f"/courses/{session['course_code']}")
@@ -83,22 +81,15 @@ async def session_pdf(
 
 
 async def certificates_of_session(
-    request: Request, op: Operator, session_id: str, enrolments: list[dict[str, Any]]
+    request: Request, op: Operator, session_id: str
 ) -> list[dict[str, Any]]:
-    """The session's valid certificates, by number. Training lists certificates per
-    volunteer, so each passed participant's are read and this session's kept."""
-    passed = [e["volunteer_id"] for e in enrolments if e.get("outcome") == "passed"]
-    gate = asyncio.Semaphore(PARALLEL)
-
-    async def of(volunteer_id: str) -> list[dict[str, Any]]:
-        async with gate:
-            found: list[dict[str, Any]] = await _training(
-                request, op, "/certificates", params={"volunteer_id": volunteer_id}
-            )
-        return [c for c in found if c["session_id"] == session_id and c["status"] == "valid"]
-
-    lists = await asyncio.gather(*(of(v) for v in dict.fromkeys(passed)))
-    return sorted((c for cs in lists for c in cs), key=lambda c: str(c["number"]))
+    """The session's valid certificates the operator may see, by number: one call to
+    training's list filtered by session (their holders in the operator's scope)."""
+    found: list[dict[str, Any]] = await _training(
+        request, op, "/certificates", params={"session_id": session_id}
+    )
+    valid = [c for c in found if c["status"] == "valid"]
+    return sorted(valid, key=lambda c: str(c["number"]))
 
 
 async def holder_names(request: Request, op: Operator, ids: list[str]) -> dict[str, str]:
