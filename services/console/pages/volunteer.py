@@ -78,7 +78,8 @@ async def open_link(request: Request, code: str) -> Response:
     """A button that opens the page (GET spends nothing)."""
     session_of(request)  # an anonymous session: the form's CSRF token
     response = render(request, "tautan.html", code=code)
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # the code must not leave in a Referer; "no-referrer" would make the POST's Origin "null"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
