@@ -9,7 +9,8 @@ directly; tests/ops/test_make_run.py runs the real runner.
 Environment of the runner: PSM_VAR_DIR (data: the Kafka log, the SQLite files and the
 development token secrets in `secrets/`; default `var/` in the repository), PSM_KAFKA_PORT, PSM_<SERVICE>_PORT
 (PSM_CONSOLE_PORT: the console, 8004), PSM_QUIET (services log to
-`<var>/<service>.log` instead of the terminal).
+`<var>/<service>.log` instead of the terminal), PSM_DEMO (0: no demo accounts and sample
+data; otherwise `tools/demo.py` adds what is missing once the services are ready).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import httpx
 
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
-from tools import devkeys
+from tools import demo, devkeys
 from tools.broker import KafkaBroker
 from tools.procs import die_with_parent, exit_description
 from tools.services import PROCESS_NAMES, ROOT, SERVICE_NAMES, SERVICES
@@ -348,6 +349,7 @@ def _supervise(stack: Stack, supervisor: Supervisor, started: float) -> None:
         if not announced and supervisor.all_ready:
             announced = True
             _banner(stack, time.monotonic() - started)
+            demo.start_in_background(stack, say)  # demo accounts and sample data (tools/demo.py)
         time.sleep(0.2 if announced else 0.1)
 
 
@@ -359,6 +361,8 @@ def _banner(stack: Stack, seconds: float) -> None:
             f"  {name:<14} {stack.url(name)}   docs {stack.url(name)}/docs   events {stack.url(name)}/asyncapi"
         )
     print(f"  {'console':<14} {stack.url('console')}   pages for operators (sign in at /masuk)")
+    if demo.enabled(os.environ):
+        print(*demo.sign_in_lines(stack), sep="\n")
     print("A service that exits is restarted. Ctrl-C stops everything.\n", flush=True)
 
 

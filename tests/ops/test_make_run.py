@@ -70,6 +70,8 @@ class Runner:
     kafka_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     output: Path = field(init=False)
+    #: the demo accounts and sample data (tools/demo.py); off where volunteers are counted
+    demo: bool = False
 
     def __post_init__(self) -> None:
         self.output = self.var_dir.parent / f"{self.var_dir.name}-runner.out"
@@ -82,6 +84,7 @@ class Runner:
             "PSM_QUIET": "1",  # services log into var/<service>.log, the runner's lines stay short
             # the import commits in several transactions, so a Ctrl-C can land between two
             "REGISTRY_IMPORT_CHUNK_SIZE": "250",
+            "PSM_DEMO": "1" if self.demo else "0",
         }
         env.update({f"PSM_{n.upper()}_PORT": str(p) for n, p in self.ports.items()})
         return env
@@ -106,7 +109,8 @@ class Runner:
             found = re.search(r"ready in ([\d.]+)s", self.text()[offset:])
             return float(found.group(1)) if found else None
 
-        return until(ready, timeout=60, message="the runner printed 'ready in'", every=0.2)
+        # four services now (the console too), on 2 cores shared with other tests
+        return until(ready, timeout=90, message="the runner printed 'ready in'", every=0.2)
 
     def text(self) -> str:
         return self.output.read_text(errors="replace") if self.output.exists() else ""
@@ -326,3 +330,63 @@ def test_a_service_and_kafka_killed_with_sigkill_come_back_by_themselves_and_not
     assert runner.proc.wait(30) == 130
     assert "forced stop" in runner.text() and "Traceback" not in runner.text()
     until(lambda: runner.children() == {}, timeout=10, message="everything killed")
+
+
+def demo_counts(runner: Runner) -> dict[str, int]:
+    def one(service: str, table: str) -> int:
+        rows = query(runner.db(service), f"select count(*) from {table}")
+        return int(rows[0][0]) if rows else 0
+
+    return {
+        "operators": one("registry", "operators"),
+        "volunteers": one("registry", "volunteers"),
+        "sessions": one("training", "sessions"),
+        "enrolments": one("training", "enrolments"),
+        "certificates": one("training", "certificates"),
+    }
+
+
+def test_make_run_prints_the_console_and_the_demo_sign_in_and_seeds_the_demo_once(
+    tmp_path: Path,
+):
+    from tools import demo
+
+    runner = Runner(var_dir=tmp_path / "var", demo=True)
+    try:
+        runner.start()
+        banner = runner.text()
+        assert f"console        {runner.url('console')}" in banner
+        assert f"{runner.url('console')}/masuk   {demo.DEPOK_OPERATOR.email} / " in banner
+        assert demo.DEMO_PASSWORD in banner
+        until(
+            lambda: "demo data ready" in runner.text() or "demo data not" in runner.text(),
+            timeout=120,
+            message="the demo data was loaded",
+            every=0.5,
+        )
+        assert "demo data ready" in runner.text(), runner.text()
+        seeded = demo_counts(runner)
+        print(f"\nafter the first start: {seeded}; {runner.text().splitlines()[-1]}")
+        assert seeded["operators"] == 3 and seeded["volunteers"] == 300
+        assert seeded["sessions"] == 2 and seeded["certificates"] == demo.PAST_PARTICIPANTS - 4
+        login = httpx.post(
+            runner.url("registry") + "/auth/login",
+            json={"email": demo.DEPOK_OPERATOR.email, "password": demo.DEMO_PASSWORD},
+            timeout=10,
+        )
+        assert login.status_code == 200
+        assert httpx.get(runner.url("console") + "/masuk", timeout=10).status_code == 200
+        assert runner.interrupt() == 0
+
+        runner.start()
+        until(
+            lambda: "demo data present" in runner.text() or "demo data not" in runner.text(),
+            timeout=60,
+            message="the restart checked the demo data",
+            every=0.5,
+        )
+        assert "demo data present" in runner.text(), runner.text()
+        assert demo_counts(runner) == seeded
+        assert "Traceback" not in runner.text()
+    finally:
+        runner.cleanup()
