@@ -49,8 +49,15 @@ class Settings(ServiceSettings):
     gateway_provider: str = "generic"
     gateway_timeout_s: float = 10.0
 
-    # Messages per second per channel (token bucket; a busy channel defers, never drops).
+    # Messages per second per channel (token bucket; a busy channel defers, never drops),
+    # for the whole service: every replica takes its tokens from the same bucket, a row of
+    # its database's `rate_limits` (service/rate_limits.py). A channel not listed: no limit.
     rate_limit_per_s: dict[str, float] = {"whatsapp": 20.0, "sms": 10.0, "email": 20.0}
+    #: the bucket's depth, in seconds of the rate (a burst after a quiet spell; at least 1)
+    rate_limit_burst_s: float = Field(default=1.0, gt=0.0)
+    #: a dispatcher takes at most this many seconds of the rate at once: how far one replica
+    #: may run ahead of the shared bucket (unspent tokens go back at the end of its round)
+    rate_limit_reserve_s: float = Field(default=0.25, gt=0.0)
 
     quiet_start_hour: int = 21
     quiet_end_hour: int = 6
@@ -70,11 +77,14 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _require_training_url_in_production(self) -> "Settings":
-        if self.environment == "production" and "training_url" not in self.model_fields_set:
-            raise ValueError(
-                "unsafe production settings: training_url (NOTIFICATIONS_TRAINING_URL) is "
-                "required in production"
-            )
+        # Loopback defaults would send volunteers links to nowhere and ask no training.
+        if self.environment == "production":
+            for name in ("training_url", "console_url"):
+                if name not in self.model_fields_set:
+                    raise ValueError(
+                        f"unsafe production settings: {name} (NOTIFICATIONS_{name.upper()}) "
+                        "is required in production"
+                    )
         return self
 
     def service_token_url(self) -> str | None:

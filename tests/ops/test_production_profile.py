@@ -59,6 +59,7 @@ def production(service: str, **overrides: Any) -> dict[str, Any]:
         values["certificate_signing_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
     if service == "notifications":
         values["training_url"] = "http://training"
+        values["console_url"] = "https://psm.kemensos.example.id"
     return values | overrides
 
 
@@ -151,6 +152,16 @@ def test_production_notifications_needs_the_training_url():
     with pytest.raises(ValidationError) as caught:
         settings_class("notifications")(**values)
     assert "training_url (NOTIFICATIONS_TRAINING_URL) is required in production" in str(
+        caught.value
+    )
+
+
+def test_production_notifications_needs_the_console_url_its_volunteer_links_point_at():
+    values = production("notifications")
+    del values["console_url"]
+    with pytest.raises(ValidationError) as caught:
+        settings_class("notifications")(**values)
+    assert "console_url (NOTIFICATIONS_CONSOLE_URL) is required in production" in str(
         caught.value
     )
 
