@@ -224,12 +224,38 @@ def summary(results: dict[str, Any]) -> str:
             f"bare {bare['post']['errors']}/{bare['list']['errors']}.",
             "",
         ]
+    out += _console(results.get("console"))
     if results.get("errors"):
         out += ["## Stages that failed", ""]
         out += [f"- {stage}: `{err}`" for stage, err in results["errors"].items()] + [""]
     if results.get("notes"):
         out += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
     return "\n".join(out)
+
+
+def _console(r: dict[str, Any] | None) -> list[str]:
+    """Section 6: the console's pages on the demo sample data."""
+    if not r:
+        return []
+    from bench.console_pages import table
+
+    load = ", ".join(f"{x:.2f}" for x in r["load_average_at_start"])
+    missed = ", ".join(r["missed"]) or "none"
+    return [
+        "## 6. Console pages (the demo sample data of `make run`, one operator at a time)",
+        "",
+        f"{r['requests_per_page']} requests per page after {r['warmup_per_page']} warm-up ones, "
+        f"through the console's sign-in cookie; data: {r['data']['demo']} "
+        f"({r['data']['volunteers']} sample PSM; a session in progress with "
+        f"{r['data']['participants_in_progress']} participants). Load average at the stage's "
+        f"start {load}.",
+        "",
+        *table(r),
+        "",
+        f"Target console pages p95 ≤ {r['target_p95_ms']:g} ms on the sample data: "
+        f"{_mark(r['met'])} (missed: {missed}).",
+        "",
+    ]
 
 
 def _imports(r: dict[str, Any] | None) -> list[str]:

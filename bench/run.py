@@ -19,12 +19,22 @@ from typing import Any
 
 from bench import pg, report
 from bench.api import api
+from bench.console_pages import console_pages
 from bench.consumer_micro import measure
 from bench.imports import imports
 from bench.latency import latency
 from bench.pipeline import pipeline
 
-STAGES = ("imports", "consumers", "pipeline", "pipeline_pg", "scaleout", "latency", "api")
+STAGES = (
+    "imports",
+    "consumers",
+    "pipeline",
+    "pipeline_pg",
+    "scaleout",
+    "latency",
+    "api",
+    "console",
+)
 #: what `make bench` runs: all of them (pipeline_pg is skipped, with a line in the summary,
 #: when PostgreSQL is not reachable)
 DEFAULT_STAGES = STAGES
@@ -56,6 +66,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--api-seconds", type=float, default=8, help="s per endpoint load in 3")
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument(
+        "--console-requests", type=int, default=30, help="measured requests per console page"
+    )
     p.add_argument("--consumer-events", type=int, default=4000, help="in-process consumer probe")
     p.add_argument("--pg-volunteers", type=int, default=15_000, help="pipeline_pg size")
     p.add_argument(
@@ -77,6 +90,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         args.pg_timeout = 60
         args.rate, args.latency_seconds = 20, 2
         args.api_volunteers, args.api_import, args.api_seconds = 1000, 200, 1
+        args.console_requests = 5
     return args
 
 
@@ -132,6 +146,8 @@ async def run_stage(
         )
     elif stage == "latency":
         results[stage] = await latency(work / stage, rate=args.rate, seconds=args.latency_seconds)
+    elif stage == "console":
+        results[stage] = await console_pages(work / stage, requests=args.console_requests)
     else:
         results[stage] = await api(
             work / stage,

@@ -294,10 +294,12 @@ class Seeder:
         self.summary.sessions_created += 1
         return made
 
-    async def _post(self, token: str, path: str, what: str, body: Any = None) -> Any:
+    async def post(self, token: str, path: str, what: str, body: Any = None) -> Any:
+        """POST to training; its answer (DemoFailed when refused)."""
         return _ok(await self.training.post(path, json=body or {}, headers=_bearer(token)), what)
 
-    async def _put(self, token: str, path: str, what: str, body: Any) -> Any:
+    async def put(self, token: str, path: str, what: str, body: Any) -> Any:
+        """PUT to training; its answer (DemoFailed when refused)."""
         return _ok(await self.training.put(path, json=body, headers=_bearer(token)), what)
 
     async def past_session(
@@ -311,14 +313,14 @@ class Seeder:
         first = date.fromisoformat(row["start_date"])
         days = [first, first + timedelta(days=1)]
         if status == "draft":
-            status = (await self._post(token, f"/sessions/{sid}/open", "open"))["status"]
+            status = (await self.post(token, f"/sessions/{sid}/open", "open"))["status"]
         if status == "open":
             enrolled = await self.enrolments(token, sid)
             todo = [v for v in ids if v not in enrolled]
             if todo:
                 body = {"volunteer_ids": todo}
-                await self._post(token, f"/sessions/{sid}/enrolments/bulk", "enrol", body)
-            status = (await self._post(token, f"/sessions/{sid}/start", "start"))["status"]
+                await self.post(token, f"/sessions/{sid}/enrolments/bulk", "enrol", body)
+            status = (await self.post(token, f"/sessions/{sid}/start", "start"))["status"]
         if status != "in_progress":
             return
         places = list((await self.enrolments(token, sid)).values())
@@ -330,7 +332,7 @@ class Seeder:
                 for i, e in enumerate(places)
             ]
             path = f"/sessions/{sid}/attendance/{day.isoformat()}"
-            await self._put(token, path, "attendance", {"marks": marks})
+            await self.put(token, path, "attendance", {"marks": marks})
         scores = [
             {
                 "enrolment_id": e,
@@ -339,8 +341,8 @@ class Seeder:
             }
             for i, e in enumerate(places)
         ]
-        await self._put(token, f"/sessions/{sid}/scores", "scores", {"scores": scores})
-        done = await self._post(token, f"/sessions/{sid}/complete", "complete")
+        await self.put(token, f"/sessions/{sid}/scores", "scores", {"scores": scores})
+        done = await self.post(token, f"/sessions/{sid}/complete", "complete")
         self.summary.certificates_issued = int(done["passed"])
 
     async def upcoming_session(
@@ -351,10 +353,10 @@ class Seeder:
         row = existing or await self.create_session(token, UPCOMING_TITLE, start, 40)
         sid = row["id"]
         if row["status"] == "draft":
-            row = await self._post(token, f"/sessions/{sid}/open", "open")
+            row = await self.post(token, f"/sessions/{sid}/open", "open")
         if row["status"] == "open" and ids and not await self.enrolments(token, sid):
             body = {"volunteer_ids": ids}
-            await self._post(token, f"/sessions/{sid}/enrolments/bulk", "enrol", body)
+            await self.post(token, f"/sessions/{sid}/enrolments/bulk", "enrol", body)
 
     async def enrolments(self, token: str, sid: str) -> dict[str, str]:
         """volunteer id -> enrolment id of the session's confirmed places."""
