@@ -35,7 +35,7 @@ postgres:  ## PostgreSQL for the tests: the running one, or Debian's package ins
 # 3 workers on 2 cores (4 measured slower: 14 min 21 s against 13 min 03 s). The slowest
 # tests are listed at the end, after the security tier's table.
 PYTEST_WORKERS ?= 3
-test: root-installs install lint promtool postgres chromium kafka asyncapi-schema  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e, security
+test: root-installs install lint promtool postgres chromium axe kafka asyncapi-schema  ## every tier: unit, integration (SQLite + PostgreSQL), contract, fault, e2e, security
 	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 # The fast tier (< 30 s on 2 cores): no broker, no PostgreSQL, no other process. Left out: the
@@ -49,12 +49,17 @@ unit: install  ## the fast tier: domain rules, shared code, contracts, configura
 	  -m "not broker and not e2e and not fault and not subprocess and not database" \
 	  --ignore=tests/contract $(PYTEST_ARGS)
 
-.PHONY: promtool chromium root-installs asyncapi-schema
+.PHONY: promtool chromium axe root-installs asyncapi-schema
 promtool:  ## Prometheus and promtool (Debian package `prometheus`): alert rules checked, dashboards evaluated live
 	@tools/sh/ensure-prometheus.sh
 
 chromium:  ## Chromium (Debian package `chromium`) for the console's browser tests, driven by Playwright (no browser download)
 	@tools/sh/ensure-chromium.sh
+
+AXE := tests/console/axe
+axe: $(AXE)/node_modules/.package-lock.json  ## axe-core (npm, pinned in $(AXE)/package-lock.json) for the console's accessibility tests
+$(AXE)/node_modules/.package-lock.json: $(AXE)/package-lock.json
+	@npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
 
 root-installs:  ## what `make test` is about to install as root with apt-get (said first; nothing when all is present)
 	@tools/sh/root-installs.sh
