@@ -43,17 +43,21 @@ async def test_lists_and_counts_are_filtered_to_the_operators_region(database_ur
     async with registry_http(database_url) as reg:
         for village in (DEPOK_VILLAGE, DEPOK_VILLAGE, BEKASI_VILLAGE):
             await reg.post("/volunteers", NATIONAL, json=volunteer_payload(village_code=village))
-        depok = (await reg.get("/volunteers", DEPOK)).json()
-        assert depok["total"] == 2
+        depok = (await reg.get("/volunteers", DEPOK, params={"total": "true"})).json()
+        assert depok["total"] == 2 and len(depok["items"]) == 2
         assert {v["regency_code"] for v in depok["items"]} == {"32.76"}
-        asking_for_bekasi = (await reg.get("/volunteers", DEPOK, params={"region": "32.75"})).json()
-        assert asking_for_bekasi["total"] == 0
+        asking_for_bekasi = (
+            await reg.get("/volunteers", DEPOK, params={"region": "32.75", "total": "true"})
+        ).json()
+        assert asking_for_bekasi["total"] == 0 and asking_for_bekasi["items"] == []
         counts = (await reg.get("/volunteers/counts", DEPOK, params={"by": "regency"})).json()
         assert counts == [{"code": "32.76", "name": "Kota Depok", "count": 2}]
         province = (await reg.get("/volunteers/counts", JABAR, params={"by": "regency"})).json()
         assert {c["code"]: c["count"] for c in province} == {"32.75": 1, "32.76": 2}
-        national = (await reg.get("/volunteers", NATIONAL, params={"region": "32"})).json()
-        assert national["total"] == 3
+        national = (
+            await reg.get("/volunteers", NATIONAL, params={"region": "32", "total": "true"})
+        ).json()
+        assert national["total"] == 3 and len(national["items"]) == 3
 
 
 async def test_transfers_and_registrations_into_another_region_are_forbidden(tmp_path):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 
@@ -21,6 +24,7 @@ from services.registry.api.schemas import (
     TransferRequest,
     VolunteerPage,
     VolunteerPublic,
+    VolunteerSummary,
     public,
     summary,
 )
@@ -35,9 +39,10 @@ from services.registry.domain.errors import (
     VolunteerNotFound,
 )
 from services.registry.domain.regions import region_name
+from services.registry.nik_vault import NikVault
 from services.registry.service import export as list_export
 from services.registry.service import lifecycle, queries, volunteers
-from services.registry.service.access import audit, volunteer_in_scope
+from services.registry.service.access import volunteer_in_scope
 from services.registry.service.drafts import Correction, VolunteerDraft
 from shared.deps import ReadSession, Session
 from shared.fields import IsoDateTime
@@ -57,6 +62,22 @@ LevelParam = Annotated[
     TrainingLevel | None, Query(description="Reached at least this level: dasar, lanjutan, khusus")
 ]
 JSON = "application/json"
+
+
+def summary_values(v: Row[Any], vault: NikVault) -> dict[str, Any]:
+    """`schemas.summary` as a dict of the same fields in the same order (a list serialises
+    them once, without a model per row)."""
+    return {
+        "id": v.id,
+        "full_name": v.full_name,
+        "nik": volunteers.nik_of(v, vault, full=False),
+        "village_code": v.village_code,
+        "regency_code": v.regency_code,
+        "province_code": v.province_code,
+        "status": v.status,
+        "training_level": v.training_level,
+        "registered_at": v.registered_at,
+    }
 
 
 @router.post(
@@ -91,9 +112,53 @@ async def register(
     return Response(public(v, state.vault).model_dump_json(), 201, media_type=JSON)
 
 
-@router.get("", response_model=VolunteerPage, summary="List and search volunteers in your region")
+class VolunteerListPage(BaseModel):
+    """One page of the volunteer list. The next page is named in the headers
+    `X-Next-Cursor: CURSOR` and `Link: <…&after=CURSOR>; rel="next"` (both absent on the
+    last page)."""
+
+    items: list[VolunteerSummary]
+    total: int | None = Field(
+        description="How many volunteers match in all: counted only with ?total=true, else null"
+    )
+    limit: int
+    offset: int
+
+
+AfterParam = Annotated[
+    str | None,
+    Query(
+        pattern=queries.CURSOR_PATTERN,
+        description="Continue after this cursor: the previous page's X-Next-Cursor or Link "
+        "rel=next (opaque)",
+    ),
+]
+NEXT_CURSOR = "X-Next-Cursor"
+
+
+@router.get(
+    "",
+    response_model=VolunteerListPage,
+    responses={
+        200: {
+            "headers": {
+                NEXT_CURSOR: {
+                    "description": "The next page's `after` (absent on the last page)",
+                    "schema": {"type": "string"},
+                },
+                "Link": {
+                    "description": 'The next page\'s URL, rel="next" (absent on the last page)',
+                    "schema": {"type": "string"},
+                },
+            }
+        }
+    },
+    summary="List and search volunteers in your region",
+)
+@raises(queries.InvalidCursor)
 async def list_volunteers(
-    session: Session,
+    request: Request,
+    session: ReadSession,
     actor: OperatorActor,
     state: State,
     region: RegionParam = None,
@@ -104,9 +169,20 @@ async def list_volunteers(
     registered_to: IsoDateTime | None = None,
     sort: Literal["registered_at", "-registered_at", "full_name", "-full_name"] = "-registered_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    after: AfterParam = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=1_000_000_000,
+            description="Deprecated: page with `after` (an offset re-reads every skipped row)",
+        ),
+    ] = 0,
+    total: Annotated[
+        bool, Query(description="Also count every match (ask on the first page only)")
+    ] = False,
 ) -> Response:
-    """Filtered, sorted, paginated (ties broken by id, so pages are stable)."""
+    """Filtered, sorted, paged by cursor (ties broken by id, so pages are stable)."""
     f = queries.VolunteerFilter(
         region=region,
         status=status,
@@ -115,23 +191,37 @@ async def list_volunteers(
         registered_from=registered_from,
         registered_to=registered_to,
     )
+    cursor = queries.cursor_of(after)
+    # Read without the write lock (a read transaction); the audit row is then written in
+    # a short write transaction of its own, before any row leaves the service.
     async with session.begin():
-        total, rows = await queries.list_volunteers(
-            session, actor, f, sort=sort, limit=limit, offset=offset
+        page = await queries.list_volunteers(
+            session, actor, f, sort=sort, limit=limit, offset=offset, after=cursor, count=total
         )
-        audit(
-            session,
-            actor,
-            AuditAction.VOLUNTEERS_LIST,
-            now=state.clock.now(),
-            detail=f"{len(rows)} of {total}",
-        )
-    page = VolunteerPage(
-        items=[summary(v, state.vault) for v in rows], total=total, limit=limit, offset=offset
+    shown = len(page.rows)
+    await volunteers.record_access(
+        state.runtime.sessionmaker,
+        actor,
+        AuditAction.VOLUNTEERS_LIST,
+        now=state.clock.now(),
+        detail=f"{shown} of {page.total}" if page.total is not None else f"{shown}",
     )
-    # Serialised here, once: returning the model would make FastAPI validate it again
-    # against the response model (the page was just built from that model).
-    return Response(page.model_dump_json(), media_type=JSON)
+    body = {
+        "items": [summary_values(v, state.vault) for v in page.rows],
+        "total": page.total,
+        "limit": limit,
+        "offset": offset,
+    }
+    # Serialised here, once, by pydantic's own encoder (the response model's JSON): a page
+    # of models validated one by one, then validated again by FastAPI, cost more than the
+    # query.
+    response = Response(to_json(body), media_type=JSON)
+    if page.next_after is not None:
+        next_cursor = queries.cursor_text(page.next_after)
+        url = request.url.remove_query_params("offset").include_query_params(after=next_cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers[NEXT_CURSOR] = next_cursor
+    return response
 
 
 @router.post(

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from services.registry.db.tables import StatusChange, Transfer, Volunteer, outbox
+from services.registry.db.tables import AuditEntry, StatusChange, Transfer, Volunteer, outbox
 from services.registry.domain.enums import AuditAction, OperatorRole
 from services.registry.domain.errors import (
     VILLAGE_OUTSIDE_REGION,
@@ -31,12 +31,14 @@ from services.registry.service.drafts import (
     volunteer_values,
 )
 from shared.events.registry import VolunteerErased, VolunteerProfileUpdated, VolunteerRegistered
+from shared.ids import uuid7
 from shared.outbox import stage_event
 from shared.pii import mask_nik
 
 SOURCE = "registry"
 ERASED_NAME = "[dihapus]"
 VOLUNTEERS: Table = Volunteer.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 FULL_NIK_ROLES = frozenset(
     {OperatorRole.NATIONAL_ADMIN, OperatorRole.PROVINCE_OPERATOR, OperatorRole.REGENCY_OPERATOR}
 )
@@ -100,6 +102,34 @@ async def register_volunteer(
     await stage_event(session, outbox, registered_event(volunteer), source=SOURCE, now=now)
     audit(session, actor, AuditAction.VOLUNTEER_CREATE, now=now, volunteer_id=volunteer.id)
     return volunteer
+
+
+async def record_access(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    action: AuditAction,
+    *,
+    now: datetime,
+    detail: str | None = None,
+) -> None:
+    """Audit a read that ran in a read transaction (no write lock): the audit row in a
+    short write transaction of its own, one INSERT, committed before the caller answers.
+
+    Why not `access.audit` in the read's transaction: on SQLite that makes every list a
+    write transaction, so concurrent lists queue one by one behind the write lock for the
+    length of their queries, not just of one INSERT."""
+    row = {
+        "id": uuid7(),
+        "at": now,
+        "actor": actor.subject,
+        "role": actor.role,
+        "action": action,
+        "volunteer_id": None,
+        "detail": detail[:500] if detail else None,
+        "client_address": actor.address,
+    }
+    async with sessionmaker() as session, session.begin():
+        await session.execute(insert(AUDIT), row)
 
 
 def registered_event(v: Volunteer) -> VolunteerRegistered:
@@ -290,6 +320,7 @@ __all__ = [
     "erase_volunteer",
     "export_volunteer",
     "read_volunteer",
+    "record_access",
     "register_volunteer",
     "update_profile",
 ]
