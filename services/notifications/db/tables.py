@@ -221,3 +221,18 @@ class Broadcast(NotificationsModel, table=True):
     message: str
     recipients: int = 0
     created_at: datetime
+
+
+class RateLimit(NotificationsModel, table=True):
+    """A channel's token bucket, shared by every dispatcher of this service (all replicas).
+
+    `tokens` as of `refilled_at` (POSIX seconds of the taking process's clock); a dispatcher
+    refills and takes in one write transaction (row lock on PostgreSQL, the write lock on
+    SQLite), so the replicas together never send more than the provider's rate.
+    """
+
+    __tablename__ = "rate_limits"
+
+    channel: str = Field(primary_key=True, max_length=20)
+    tokens: float
+    refilled_at: float

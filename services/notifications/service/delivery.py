@@ -5,23 +5,35 @@ Sending happens outside any database transaction: a row is first claimed (status
 take the same row), then sent, then its outcome recorded. A crash between sending and
 recording re-sends after the lease expires: at-least-once towards the provider, which is
 why the provider gets the notification id as its reference.
+
+A round works set-based: one claim, the batch's recipients read at once, each row sent in
+turn, the outcomes written together (`Book`: every `RECORD_EVERY_S` and at the end of the
+round, one transaction of a few statements), so a crash re-sends at most the outcomes of
+that last stretch. Providers' rate limits are shared by every replica (`rate_limits`).
+Each outcome is counted (psm_notifications_total); per-message log lines are DEBUG.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import col, select
 
 from services.notifications.channels import OutgoingMessage, PermanentError, TransientError
 from services.notifications.contacts import ContactGone, ContactUnavailable
 from services.notifications.db.tables import (
+    Contact,
     DeliveryAttempt,
     Notification,
+    OptOut,
+    Recipient,
     ScheduledMessage,
 )
 from services.notifications.domain import rules, templates
@@ -31,12 +43,15 @@ from services.notifications.domain.enums import (
     ChannelName,
     EnrolmentStatus,
     NotificationStatus,
+    RecipientKind,
     ScheduledStatus,
 )
 from services.notifications.service import ledger, readmodel, session_texts
+from services.notifications.service.rate_limits import Allowance
 from services.notifications.service.recipients import (
     ContactProblem,
     Target,
+    own_quiet_hours,
     prefetch_contacts,
     resolve_target,
 )
@@ -48,6 +63,11 @@ from shared.regions import timezone_of
 
 log = get_logger("notifications.delivery")
 NO_CHANNEL = "none"  # an outcome's channel when none was tried (a metrics label, never stored)
+#: how long sent messages may wait, unrecorded, for the rest of their round (a crash in
+#: that time re-sends them after their lease: the provider has the id as reference)
+RECORD_EVERY_S = 0.5
+_NOTES = Notification.__table__  # type: ignore[attr-defined]
+_ATTEMPTS = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 
 
 async def dispatch_once(state: NotificationsState) -> dict[str, int]:
@@ -114,28 +134,136 @@ async def claim_due(state: NotificationsState, now: datetime) -> list[Notificati
             .with_for_update(skip_locked=True)
         )
         rows = list((await session.execute(stmt)).scalars())
-        for row in rows:
-            row.status, row.lease_until = NotificationStatus.SENDING, lease
-            session.add(row)
+        if rows:
+            # one statement for the batch (not an ORM flush of each row)
+            await session.execute(
+                update(_NOTES)
+                .where(_NOTES.c.id.in_([row.id for row in rows]))
+                .values(status=NotificationStatus.SENDING, lease_until=lease)
+            )
+        session.expunge_all()
+    for row in rows:
+        row.status, row.lease_until = NotificationStatus.SENDING, lease
     return rows
 
 
 async def deliver_due(state: NotificationsState, now: datetime) -> int:
-    """Claim the due rows, fetch their missing contacts at once, deliver each and record it."""
+    """Claim the due rows, fetch their missing contacts at once, read their recipients at
+    once, deliver each and record the outcomes together."""
     rows = await claim_due(state, now)
+    if not rows:
+        return 0
     try:
         problems = await prefetch_contacts(state, rows)
     except Exception as exc:  # only a shortcut: without it each row looks its contact up alone
         log.error("contact prefetch failed", error=type(exc).__name__)  # SQL errors echo values
         problems = {}
-    for row in rows:
+    try:
+        targets = await targets_of(state, [r for r in rows if r.id not in problems])
+    except Exception as exc:  # a shortcut too: each row then reads its own
+        log.error("recipients lookup failed", error=type(exc).__name__)
+        targets = {}
+    allowance = Allowance(state, demand=len(rows))
+    book = Book(state)
+    try:
+        for i, row in enumerate(rows):
+            allowance.demand = len(rows) - i
+            try:
+                outcome = await deliver(
+                    state,
+                    row,
+                    now,
+                    contact_problem=problems.get(row.id),
+                    target=targets.get(row.id),
+                    allowance=allowance,
+                )
+            except Exception as exc:  # one bad row must not stop the batch; its lease expires
+                log.error(
+                    "delivery crashed", notification_id=str(row.id), error=describe_error(exc)
+                )
+                continue
+            await book.add(row, outcome)
+    finally:
         try:
-            outcome = await deliver(state, row, now, contact_problem=problems.get(row.id))
-        except Exception as exc:  # one bad row must not stop the batch; its lease expires
-            log.error("delivery crashed", notification_id=str(row.id), error=describe_error(exc))
-            continue
-        await record(state, row, outcome)
+            await book.flush()
+        finally:
+            await allowance.close()
+    if book.counts:
+        log.info("dispatch round", **dict(book.counts))
     return len(rows)
+
+
+async def targets_of(
+    state: NotificationsState, rows: list[Notification]
+) -> dict[uuid.UUID, Target]:
+    """The targets of the batch's volunteers whose contact is cached here, in three queries
+    (contacts, read model, opt-outs); the others are left to `resolve_target`."""
+    volunteers = {r.recipient_id for r in rows if r.recipient_kind != RecipientKind.OPERATOR}
+    if not volunteers:
+        return {}
+    ids = list(volunteers)
+    async with state.read_sessionmaker() as session:
+        contacts = {
+            c.volunteer_id: c
+            for c in (
+                await session.execute(select(Contact).where(col(Contact.volunteer_id).in_(ids)))
+            ).scalars()
+        }
+        known = {
+            r.volunteer_id: r
+            for r in (
+                await session.execute(
+                    select(Recipient).where(col(Recipient.volunteer_id).in_(list(contacts)))
+                )
+            ).scalars()
+        }
+        outs: dict[uuid.UUID, set[tuple[str, str]]] = {}
+        query = select(OptOut).where(col(OptOut.volunteer_id).in_(list(contacts)))
+        for o in (await session.execute(query)).scalars():
+            outs.setdefault(o.volunteer_id, set()).add((o.category, o.channel))
+    default_order = state.notifications_settings.default_channel_order
+    by_volunteer: dict[uuid.UUID, Target] = {}
+    for vid, contact in contacts.items():
+        recipient = known.get(vid)
+        by_volunteer[vid] = Target(
+            name=contact.full_name,
+            phone=contact.phone,
+            email=contact.email,
+            province_code=contact.province_code,
+            order=rules.parse_order(recipient.channel_order if recipient else None, default_order),
+            opt_outs=outs.get(vid, set()),
+            quiet=own_quiet_hours(recipient),
+        )
+    return {
+        r.id: by_volunteer[r.recipient_id]
+        for r in rows
+        if r.recipient_kind != RecipientKind.OPERATOR and r.recipient_id in by_volunteer
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try on one channel, as `delivery_attempts` keeps it (a plain record: building an
+    ORM object per try cost more than the rest of a message's dispatch)."""
+
+    notification_id: uuid.UUID
+    channel: str
+    outcome: AttemptOutcome
+    attempted_at: datetime
+    provider_id: str | None = None
+    error: str | None = None
+
+    def row(self) -> DeliveryAttempt:
+        """The ORM row of this try."""
+        return DeliveryAttempt(
+            id=uuid.uuid4(),
+            notification_id=self.notification_id,
+            channel=ChannelName(self.channel),
+            outcome=self.outcome,
+            provider_id=self.provider_id,
+            error=self.error,
+            attempted_at=self.attempted_at,
+        )
 
 
 @dataclass
@@ -148,7 +276,14 @@ class Outcome:
     provider_id: str | None = None
     body: str | None = None
     error: str | None = None
-    attempts: list[DeliveryAttempt] = field(default_factory=list)
+    tried: list[Attempt] = field(default_factory=list)
+    #: when the provider took it (the service clock), for the ledger's sent_at
+    sent_at: datetime | None = None
+
+    @property
+    def attempts(self) -> list[DeliveryAttempt]:
+        """The tries as ORM rows (for a caller that adds them to its session)."""
+        return [a.row() for a in self.tried]
 
 
 async def deliver(
@@ -157,13 +292,18 @@ async def deliver(
     now: datetime,
     *,
     contact_problem: ContactProblem | None = None,
+    target: Target | None = None,
+    allowance: Allowance | None = None,
 ) -> Outcome:
-    """Decide and try: quiet hours, preferences, channels in order, retry or give up."""
+    """Decide and try: quiet hours, preferences, channels in order, retry or give up.
+    `target`: the recipient as the batch read them (else read here); `allowance`: the
+    round's tokens of the shared rate limits."""
     spec = templates.get(row.template)
     try:
         if contact_problem is not None:  # the batch lookup already knows this row's answer
             raise contact_problem
-        target = await resolve_target(state, row)
+        if target is None:
+            target = await resolve_target(state, row)
     except ContactGone:
         return Outcome(NotificationStatus.FAILED, error="recipient unknown or erased at registry")
     except ContactUnavailable as exc:
@@ -197,7 +337,7 @@ async def deliver(
         if reachable:
             return Outcome(NotificationStatus.SUPPRESSED, error="opted out")
         return Outcome(NotificationStatus.FAILED, error="no address on any channel")
-    return await try_channels(state, row, now, plan, address, subject, body)
+    return await try_channels(state, row, now, plan, address, subject, body, allowance=allowance)
 
 
 async def try_channels(
@@ -208,21 +348,31 @@ async def try_channels(
     address: rules.Address,
     subject: str,
     body: str,
+    *,
+    allowance: Allowance | None = None,
 ) -> Outcome:
-    """Each planned channel in turn until one takes the message; a busy one defers it."""
-    attempts: list[DeliveryAttempt] = []
+    """Each planned channel in turn until one takes the message; a busy one defers it.
+    Tokens come from `allowance` (the round's), else from the shared buckets directly."""
+    if allowance is None:
+        allowance = Allowance(state)
+        try:
+            return await try_channels(
+                state, row, now, plan, address, subject, body, allowance=allowance
+            )
+        finally:
+            await allowance.close()
+    attempts: list[Attempt] = []
     transient = False
     for channel in plan:
-        bucket = state.bucket(channel)
-        # The bucket reads the service clock (not the round's `now`): time passes while sending.
-        wait = bucket.try_take(state.clock.now()) if bucket else 0.0
+        # The buckets read the service clock (not the round's `now`): time passes while sending.
+        wait = await allowance.take(channel)
         if wait > 0:
             return Outcome(
                 NotificationStatus.DEFERRED,
                 channel=channel,
                 next_attempt_at=now + timedelta(seconds=wait),
                 error="rate limited",
-                attempts=attempts,
+                tried=attempts,
                 body=body,
             )
         to = rules.address_for(channel, address) or ""
@@ -240,14 +390,19 @@ async def try_channels(
             continue
         attempts.append(_attempt(row, channel, AttemptOutcome.SENT, now, provider_id=provider_id))
         return Outcome(
-            NotificationStatus.SENT, channel, provider_id=provider_id, body=body, attempts=attempts
+            NotificationStatus.SENT,
+            channel,
+            provider_id=provider_id,
+            body=body,
+            tried=attempts,
+            sent_at=state.clock.now(),
         )
     last = attempts[-1] if attempts else None
     failed = Outcome(
         NotificationStatus.RETRY if transient else NotificationStatus.FAILED,
         channel=last.channel if last else NO_CHANNEL,
         error=last.error if last else None,
-        attempts=attempts,
+        tried=attempts,
         body=body,
     )
     return retry_or_fail(state, row, now, failed) if transient else failed
@@ -277,15 +432,8 @@ def _attempt(
     *,
     provider_id: str | None = None,
     error: str | None = None,
-) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        notification_id=row.id,
-        channel=ChannelName(channel),
-        outcome=outcome,
-        provider_id=provider_id,
-        error=error,
-        attempted_at=now,
-    )
+) -> Attempt:
+    return Attempt(row.id, channel, outcome, now, provider_id=provider_id, error=error)
 
 
 async def record(state: NotificationsState, row: Notification, outcome: Outcome) -> None:
@@ -310,17 +458,127 @@ async def record(state: NotificationsState, row: Notification, outcome: Outcome)
             current.body = outcome.body
         if outcome.status == NotificationStatus.SENT:
             current.channel, current.provider_id = outcome.channel, outcome.provider_id
-            current.sent_at = state.clock.now()
+            current.sent_at = outcome.sent_at or state.clock.now()
         elif outcome.channel != NO_CHANNEL:
             current.channel = outcome.channel
         session.add(current)
     state.count(outcome.channel, outcome.status)
-    log.info(
+    log.debug(
         "notification " + outcome.status,
         notification_id=str(row.id),
         template=row.template,
         channel=outcome.channel,
     )
+
+
+class Book:
+    """A round's outcomes, written together: every `RECORD_EVERY_S` of the round and at its
+    end, in one transaction (`record_many`), counted by channel and outcome."""
+
+    def __init__(self, state: NotificationsState, *, every_s: float = RECORD_EVERY_S) -> None:
+        self._state = state
+        self._every_s = every_s
+        self._pending: list[tuple[Notification, Outcome]] = []
+        self._since = time.monotonic()
+        #: outcomes recorded in this round, by status (the round's log line)
+        self.counts: Counter[str] = Counter()
+
+    async def add(self, row: Notification, outcome: Outcome) -> None:
+        """Keep the outcome; write the pending ones if the last write is `every_s` old."""
+        self._pending.append((row, outcome))
+        if time.monotonic() - self._since >= self._every_s:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the pending outcomes (one transaction)."""
+        pending, self._pending = self._pending, []
+        self._since = time.monotonic()
+        if not pending:
+            return
+        await record_many(self._state, pending)
+        self.counts.update(str(outcome.status) for _, outcome in pending)
+
+
+_RECORD = (
+    update(_NOTES)
+    .where(_NOTES.c.id == bindparam("b_id"), _NOTES.c.status == NotificationStatus.SENDING)
+    .values(
+        status=bindparam("b_status"),
+        lease_until=None,
+        next_attempt_at=bindparam("b_next", type_=_NOTES.c.next_attempt_at.type),
+        last_error=bindparam("b_error", type_=_NOTES.c.last_error.type),
+        attempts=_NOTES.c.attempts + bindparam("b_tried"),
+        body=func.coalesce(bindparam("b_body", type_=_NOTES.c.body.type), _NOTES.c.body),
+        channel=func.coalesce(
+            bindparam("b_channel", type_=_NOTES.c.channel.type), _NOTES.c.channel
+        ),
+        provider_id=func.coalesce(
+            bindparam("b_provider", type_=_NOTES.c.provider_id.type), _NOTES.c.provider_id
+        ),
+        sent_at=func.coalesce(bindparam("b_sent", type_=_NOTES.c.sent_at.type), _NOTES.c.sent_at),
+    )
+)
+
+
+async def record_many(state: NotificationsState, items: list[tuple[Notification, Outcome]]) -> None:
+    """`record` for many outcomes in one transaction: the attempts of the rows still in the
+    ledger, the outcome of those still `sending` (an erasure or a resend meanwhile keeps
+    its decision). Rows are locked in id order (as `store_contacts` does: no deadlock)."""
+    ids = sorted({row.id for row, _ in items})
+    async with state.sessionmaker() as session, session.begin():
+        query = (
+            select(col(Notification.id), col(Notification.status))
+            .where(col(Notification.id).in_(ids))
+            .order_by(col(Notification.id))
+            .with_for_update()
+        )
+        current = {nid: status for nid, status in (await session.execute(query)).all()}
+        attempts = [
+            {
+                "id": uuid.uuid4(),
+                "notification_id": a.notification_id,
+                "channel": a.channel,
+                "outcome": a.outcome,
+                "provider_id": a.provider_id,
+                "error": a.error,
+                "attempted_at": a.attempted_at,
+            }
+            for row, outcome in items
+            if row.id in current
+            for a in outcome.tried
+        ]
+        if attempts:
+            await session.execute(insert(_ATTEMPTS), attempts)
+        changes = [
+            _change(state, row, outcome)
+            for row, outcome in items
+            if current.get(row.id) == NotificationStatus.SENDING
+        ]
+        if changes:
+            await session.execute(_RECORD, changes)
+    for row, outcome in items:
+        state.count(outcome.channel, outcome.status)
+        log.debug(
+            "notification " + outcome.status,
+            notification_id=str(row.id),
+            template=row.template,
+            channel=outcome.channel,
+        )
+
+
+def _change(state: NotificationsState, row: Notification, outcome: Outcome) -> dict[str, Any]:
+    sent = outcome.status == NotificationStatus.SENT
+    return {
+        "b_id": row.id,
+        "b_status": outcome.status,
+        "b_next": outcome.next_attempt_at,
+        "b_error": outcome.error,
+        "b_tried": 0 if outcome.status == NotificationStatus.DEFERRED else 1,
+        "b_body": outcome.body,
+        "b_channel": outcome.channel if outcome.channel != NO_CHANNEL else None,
+        "b_provider": outcome.provider_id if sent else None,
+        "b_sent": (outcome.sent_at or state.clock.now()) if sent else None,
+    }
 
 
 async def render(
