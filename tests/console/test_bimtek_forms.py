@@ -14,6 +14,7 @@ from services.console.pages.bimtek_common import (
     sessions_by_day,
     shift_month,
 )
+from services.console.pages.bimtek_results import attendance_marks
 from services.console.pages.bimtek_session import quota_of, waitlists
 
 A = "0190a2b4-0000-7000-8000-000000000001"
@@ -95,3 +96,14 @@ def test_waitlists_are_grouped_by_the_quota_key_training_answers_in_queue_order(
         "remainder": ["e"],
     }
     assert quota_of({"quota_key": None, "regency_code": "32.76"}) == ""  # one queue
+
+
+def test_saving_the_attendance_sheet_keeps_a_finer_status_while_the_box_agrees():
+    recorded = {"late": "late", "excused": "excused", "new": None, "was_absent": "absent"}
+    ticked = {"late", "new", "was_absent"}
+    marks = attendance_marks(["late", "excused", "new", "was_absent"], ticked, recorded)
+    assert [m["status"] for m in marks] == ["late", "excused", "present", "present"]
+    # unticking someone recorded late records them absent
+    assert attendance_marks(["late"], set(), recorded) == [
+        {"enrolment_id": "late", "status": "absent"}
+    ]
