@@ -330,7 +330,8 @@ class EventConsumer:
         outcomes: list[str],
     ) -> None:
         """Metrics for every event of a batch (dead letters are counted when sent), one log
-        line for the batch, and one per applied or duplicate event at DEBUG."""
+        line for the batch (outcomes, correlation ids), and one per applied or duplicate
+        event at DEBUG."""
         tally = Counter(zip(types, outcomes, strict=True))
         for (event_type, outcome), n in tally.items():
             if outcome == "dead_lettered":
@@ -352,10 +353,14 @@ class EventConsumer:
                         partition=record.partition,
                         offset=record.offset,
                     )
+        # the requests behind the batch, so that a request can still be followed into every
+        # consumer at INFO (a bulk import's events share one)
+        correlation_ids = {e.correlation_id: None for e in envelopes if e and e.correlation_id}
         log.info(
             "events handled",
             consumer=self.name,
             events=len(records),
+            correlation_ids=list(correlation_ids),
             **Counter(outcomes),
         )
 

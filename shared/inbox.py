@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import dialect_insert
+from shared.db import RowsInsert, dialect_insert
 from shared.events.envelope import Envelope
 
 
@@ -57,18 +57,21 @@ async def claim_many(
     now: datetime,
 ) -> set[uuid.UUID]:
     """The ids of `envelopes` this consumer had not applied before (now claimed, processed
-    at `now`), in one INSERT … ON CONFLICT DO NOTHING RETURNING for the batch instead of one
-    statement per event. Envelopes must have distinct event ids.
+    at `now`), in one or two statements for the whole batch instead of one per event.
+    Envelopes must have distinct event ids.
 
-    Why the rows go as a parameter list and not as `.values([...])`: a statement with the
-    rows inside is a new statement for every batch, compiled anew (≈ 50 SQLAlchemy calls per
-    bound value); with a parameter list the statement is compiled once, cached, and sent
-    as multi-row VALUES pages by SQLAlchemy's "insertmanyvalues" (one round trip per page,
-    RETURNING kept).
+    On PostgreSQL: one INSERT … ON CONFLICT DO NOTHING RETURNING, so that of two instances
+    racing on a redelivered event exactly one gets it. On SQLite (cheaper: no RETURNING, so
+    the rows go straight to the driver's executemany through `RowsInsert`) the ids already
+    there are read, and the others inserted with a plain INSERT: the transaction holds the
+    file's write lock from BEGIN IMMEDIATE, and should a row appear in between anyway, the
+    INSERT fails the batch (which is then applied one by one) rather than skip the row.
+
+    Why the rows never go inside the statement (`.values([...])`): such a statement is new
+    for every batch and compiled anew (≈ 50 SQLAlchemy calls per bound value).
     """
     if not envelopes:
         return set()
-    stmt = dialect_insert(session)(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
     rows = [
         {
             "consumer": consumer,
@@ -78,4 +81,30 @@ async def claim_many(
         }
         for e in envelopes
     ]
-    return set((await session.execute(stmt, rows)).scalars())
+    if (await session.connection()).dialect.name != "sqlite":
+        stmt = dialect_insert(session)(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        return set((await session.execute(stmt, rows)).scalars())
+    ids = [e.event_id for e in envelopes]
+    known: set[uuid.UUID] = set()
+    for i in range(0, len(ids), _IN_CHUNK):
+        found = await session.execute(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == consumer, inbox.c.event_id.in_(ids[i : i + _IN_CHUNK])
+            )
+        )
+        known.update(found.scalars())
+    fresh = [r for r, e in zip(rows, envelopes, strict=True) if e.event_id not in known]
+    await _plain_insert(inbox).execute(session, fresh)
+    return {e.event_id for e in envelopes} - known
+
+
+#: ids per `IN (…)` list (SQLite allows 32,766 variables per statement)
+_IN_CHUNK = 1000
+
+
+def _plain_insert(inbox: Table) -> RowsInsert:
+    """The inbox's INSERT for the driver, compiled once per table (kept in its `info`)."""
+    insert = inbox.info.get("psm_rows_insert")
+    if not isinstance(insert, RowsInsert):
+        insert = inbox.info["psm_rows_insert"] = RowsInsert(inbox)
+    return insert

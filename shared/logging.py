@@ -11,7 +11,9 @@ import structlog
 
 from shared.pii import redact
 
-_SAFE_KEYS = frozenset({"timestamp", "level", "logger", "service", "event_id", "correlation_id"})
+_SAFE_KEYS = frozenset(
+    {"timestamp", "level", "logger", "service", "event_id", "correlation_id", "correlation_ids"}
+)
 
 
 def redact_pii(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
