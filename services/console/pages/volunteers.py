@@ -18,6 +18,8 @@ PAGE = 25
 STATUSES = ("candidate", "active", "inactive", "resigned", "revoked", "deceased")
 LEVELS = ("dasar", "lanjutan", "khusus")
 REGION = re.compile(r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")
+#: registry's list cursor (opaque; what its X-Next-Cursor gave)
+CURSOR = re.compile(r"^[0-9a-f]{32}$")
 
 
 def filters_of(values: Any) -> dict[str, str]:
@@ -33,27 +35,31 @@ def filters_of(values: Any) -> dict[str, str]:
     return found
 
 
-def _offset(value: Any) -> int:
-    try:
-        return max(0, min(int(value or 0), 1_000_000))
-    except (TypeError, ValueError):
-        return 0
+def _paging(after: Any) -> dict[str, Any]:
+    """Registry's paging parameters: the first page counts the total, a later one continues
+    after the cursor the previous page gave (`setelah`)."""
+    cursor = str(after or "")
+    return (
+        {"limit": PAGE, "after": cursor} if CURSOR.match(cursor) else {"limit": PAGE, "total": True}
+    )
 
 
 async def _list(request: Request, op: Operator, params: dict[str, Any]) -> dict[str, Any]:
-    page: dict[str, Any] = await state_of(request).api.json(
-        "registry", "/volunteers", token=op.token, language=op.language, params=params
+    """One page of registry's list, with the cursor of the next one (`next`, or None)."""
+    r = await state_of(request).api.send(
+        "registry", "GET", "/volunteers", token=op.token, language=op.language, params=params
     )
+    page: dict[str, Any] = r.json()
+    page["next"] = r.headers.get("x-next-cursor")
     return page
 
 
 @router.get("/psm")
 async def list_page(request: Request, op: SignedIn) -> Response:
     """The PSM of the operator's region, newest first; filters in the URL carry no
-    personal data (status, level, region code, offset)."""
+    personal data (status, level, region code, the next page's cursor)."""
     filters = filters_of(request.query_params)
-    offset = _offset(request.query_params.get("offset"))
-    page = await _list(request, op, {**filters, "limit": PAGE, "offset": offset})
+    page = await _list(request, op, {**filters, **_paging(request.query_params.get("setelah"))})
     return render(request, "psm_list.html", operator=op, page=page, filters=filters, search={})
 
 
@@ -65,7 +71,6 @@ async def search(request: Request, op: SignedIn) -> Response:
     filters = filters_of(form)
     name = str(form.get("name") or "").strip()
     nik = re.sub(r"\D", "", str(form.get("nik") or ""))
-    offset = _offset(form.get("offset"))
     errors: dict[str, str] = {}
     page: dict[str, Any] = {"items": [], "total": 0, "limit": PAGE, "offset": 0}
     try:
@@ -80,7 +85,7 @@ async def search(request: Request, op: SignedIn) -> Response:
             )
             page = r.json()
         else:
-            params = {**filters, "limit": PAGE, "offset": offset}
+            params = {**filters, **_paging(form.get("setelah"))}
             if name:
                 params["name"] = name
             page = await _list(request, op, params)

@@ -158,7 +158,6 @@ NEXT_CURSOR = "X-Next-Cursor"
 @raises(queries.InvalidCursor)
 async def list_volunteers(
     request: Request,
-    session: ReadSession,
     actor: OperatorActor,
     state: State,
     region: RegionParam = None,
@@ -194,7 +193,7 @@ async def list_volunteers(
     cursor = queries.cursor_of(after)
     # Read without the write lock (a read transaction); the audit row is then written in
     # a short write transaction of its own, before any row leaves the service.
-    async with session.begin():
+    async with state.runtime.read_sessionmaker() as session, session.begin():
         page = await queries.list_volunteers(
             session, actor, f, sort=sort, limit=limit, offset=offset, after=cursor, count=total
         )
