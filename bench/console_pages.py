@@ -82,14 +82,15 @@ def sign_in(console: str, email: str) -> httpx.Client:
     return client
 
 
-def measure(client: httpx.Client, path: str, n: int) -> dict[str, Any]:
-    """`n` requests of one page, one after another, after the warm-up."""
+def measure(client: httpx.Client, path: str, n: int, body: Any = None) -> dict[str, Any]:
+    """`n` requests of one page (a POST of `body` if given), one after another, after the
+    warm-up."""
     times: list[float] = []
     statuses: dict[int, int] = {}
     size = 0
     for i in range(WARMUP + n):
         t0 = time.perf_counter()
-        r = client.get(path)
+        r = client.get(path) if body is None else client.post(path, json=body)
         elapsed = time.perf_counter() - t0
         if i >= WARMUP:
             times.append(elapsed)
@@ -150,6 +151,7 @@ async def prepare(stack: BenchStack) -> dict[str, Any]:
         "certificate": str(holder["id"]),
         "code": holder["verification_code"],
         "participants_in_progress": len(places),
+        "participant_ids": group,
     }
 
 
@@ -213,6 +215,11 @@ def run_pages(stack: BenchStack, ids: dict[str, Any], n: int) -> dict[str, Any]:
         with httpx.Client(base_url=stack.url("registry"), timeout=30) as registry:
             registry.headers.update(_auth(token("regency_operator", "32.76")))
             api = measure(registry, "/volunteers?region=32.76&limit=50", n)
+            # what the pages with participants' names spend at registry: one audited read
+            # per participant now, against the one audited batch call registry also offers
+            one_name = measure(registry, f"/volunteers/{ids['participant_ids'][0]}", n)
+            batch = {"volunteer_ids": ids["participant_ids"], "purpose": "certificate_print"}
+            names = measure(registry, "/volunteers/holder-names", n, batch)
         health = measure(clients["public"], "/health", n)
     finally:
         for client in clients.values():
@@ -222,6 +229,9 @@ def run_pages(stack: BenchStack, ids: dict[str, Any], n: int) -> dict[str, Any]:
         "baseline": {
             "registry GET /volunteers (regency operator, 50 of Kota Depok)": api,
             "console GET /health": health,
+            "registry GET /volunteers/{id} (one participant's name, audited)": one_name,
+            f"registry POST /volunteers/holder-names ({len(ids['participant_ids'])} names, "
+            "one audited call)": names,
         },
     }
 
