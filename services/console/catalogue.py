@@ -15,7 +15,7 @@ LANG_COOKIE = "lang"
 
 LABELS: dict[str, Text] = {
     "app": t("Konsol PSM", "PSM console"),
-    "skip": t("Lompat ke isi", "Skip to content"),
+    "skip": t("Langsung ke isi", "Skip to content"),
     "nav.dashboard": t("Dasbor", "Dashboard"),
     "nav.psm": t("PSM", "PSM"),
     "nav.import": t("Impor", "Import"),
