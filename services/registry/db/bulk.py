@@ -86,13 +86,23 @@ def prepare_rows(
     converters = [
         (i, f) for i, k in enumerate(order) if (f := table.c[k].type.bind_processor(dialect))
     ]
+    # A value that is the same object as the previous row's (the import's time, status,
+    # dataset version, actor) is converted once: half of an import row's columns are.
+    last: list[Any] = [_UNSET] * len(converters)
+    done: list[Any] = [None] * len(converters)
     params = []
     for row in rows:
         values = list(get(row)) if len(order) > 1 else [get(row)]
-        for i, f in converters:
-            values[i] = f(values[i])
+        for j, (i, f) in enumerate(converters):
+            value = values[i]
+            if value is not last[j]:
+                last[j], done[j] = value, f(value)
+            values[i] = done[j]
         params.append(tuple(values))
     return PreparedRows(table.name, keys, params, compiled.string)
+
+
+_UNSET: Any = object()
 
 
 async def insert_prepared(session: AsyncSession, table: Table, prepared: PreparedRows) -> None:

@@ -177,7 +177,8 @@ def draft_of(row: SheetRow) -> VolunteerDraft:
 
 def _row_values(
     row: SheetRow, *, actor: Actor, vault: NikVault, now: datetime, today: date, settings: Settings
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], str]:
+    """The row's column values and its NIK (as hashed)."""
     draft = draft_of(row)
     values = volunteer_values(
         draft, vault=vault, now=now, today=today, minimum_age=settings.minimum_age
@@ -185,7 +186,21 @@ def _row_values(
     if not actor.sees(values["village_code"]):
         raise InvalidVolunteer("village_code", OUTSIDE_REGION)
     values["id"] = uuid7()
-    return values
+    return values, draft.nik.strip()
+
+
+def _older_hashes(vault: NikVault, nik: str, nik_hash: str, *, one_key: bool) -> list[str]:
+    """The hashes this NIK may be stored under besides `nik_hash` (`lookup_hashes[1:]`):
+    with one hash key that is only its version-1 form, the same MAC unprefixed, so
+    nothing is computed again (the keyed hash is one of the costliest steps of a row)."""
+    if one_key:
+        return [nik_hash.split(":", 1)[1]]
+    return vault.lookup_hashes(nik)[1:]
+
+
+def _one_hash_key(settings: Settings) -> bool:
+    """Whether the vault hashes with the active key only (no previous keys configured)."""
+    return all(kid == settings.nik_hash_key_id for kid in settings.nik_previous_hash_keys)
 
 
 def _event(v: dict[str, Any]) -> VolunteerRegistered:
@@ -236,6 +251,7 @@ def validate_chunk(
     import's start, from the service's clock).
     """
     vault = vault_for(settings)
+    one_key = _one_hash_key(settings)
     aliases: dict[str, str] = {}
     tally, seen = ImportTally(), set()
     valid: list[tuple[int, str]] = []
@@ -244,7 +260,7 @@ def validate_chunk(
     for row in chunk:
         tally.rows += 1
         try:
-            values = _row_values(
+            values, nik = _row_values(
                 row, actor=actor, vault=vault, now=now, today=today, settings=settings
             )
         except InvalidVolunteer as exc:
@@ -258,8 +274,8 @@ def validate_chunk(
         seen.add(values["nik_hash"])
         valid.append((row.number, values["nik_hash"]))
         # The hashes this NIK may be stored under with older keys (during a rotation)
-        nik = vault.decrypt(values["nik_encrypted"])
-        aliases |= dict.fromkeys(vault.lookup_hashes(nik)[1:], values["nik_hash"])
+        older = _older_hashes(vault, nik, values["nik_hash"], one_key=one_key)
+        aliases |= dict.fromkeys(older, values["nik_hash"])
         rows.append(values)
         events.append(
             outbox_row(_event(values), source=SOURCE, correlation_id=correlation_id, now=now)
