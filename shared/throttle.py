@@ -20,8 +20,12 @@ identical to a new one), and at most `max_clients` buckets are kept per applicat
 least recently used is dropped first, which only gives that client a full bucket again).
 
 The buckets live on the application (`app.state.throttles`), one process each: with several
-replicas a client gets up to `replicas × rate`. The client is `request.client.host`; behind
-a proxy, run uvicorn with `--proxy-headers` so that it is the real client's address.
+replicas a client gets up to `replicas × rate`. Why not shared through the database like the
+notification providers' limits: these guard public and login routes against one client's
+flood, where `replicas × rate` is still a bound; a shared bucket would put a database write
+(on SQLite, the file's single write lock) in front of every public request, which is the
+load they exist to keep off. The client is `request.client.host`; behind a proxy, run
+uvicorn with `--proxy-headers` so that it is the real client's address.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ DEFAULT_MAX_CLIENTS = 10_000
 class _Bucket:
     tokens: float
     at: float  # seconds (POSIX) when `tokens` was last computed
+    refill_s: float  # this bucket's own time from empty to full (burst / rate of its route)
 
 
 class TokenBuckets:
@@ -59,13 +64,14 @@ class TokenBuckets:
     def take(self, key: tuple[str, str], *, now: float, per_minute: float, burst: int) -> float:
         """Take one token for `key`; 0 if taken, else the seconds until one is available."""
         rate = max(per_minute, 1e-9) / 60.0
-        self._evict_idle(now, refill_s=burst / rate)
+        self._evict_idle(now)
         bucket = self._buckets.pop(key, None)
         if bucket is None:
-            bucket = _Bucket(tokens=float(burst), at=now)
+            bucket = _Bucket(tokens=float(burst), at=now, refill_s=burst / rate)
         elapsed = max(0.0, now - bucket.at)
         bucket.tokens = min(float(burst), bucket.tokens + elapsed * rate)
-        bucket.at = now
+        bucket.at = max(now, bucket.at)
+        bucket.refill_s = burst / rate
         self._buckets[key] = bucket  # most recently used last
         while len(self._buckets) > self.max_clients:
             self._buckets.popitem(last=False)
@@ -74,11 +80,16 @@ class TokenBuckets:
             return 0.0
         return (1.0 - bucket.tokens) / rate
 
-    def _evict_idle(self, now: float, *, refill_s: float) -> None:
+    def _evict_idle(self, now: float) -> None:
         # Least recently used first: stop at the first bucket that is not idle long enough.
+        # Why each bucket's own refill time: buckets of routes with different rates share
+        # this map; judged by the caller's (faster) route, a login bucket would be dropped
+        # before it had refilled, and its client would get a full burst early. A slow
+        # bucket at the front may keep faster idle ones behind it a little longer: only
+        # memory, which `max_clients` bounds anyway.
         while self._buckets:
             key, oldest = next(iter(self._buckets.items()))
-            if now - oldest.at < refill_s:
+            if now - oldest.at < oldest.refill_s:
                 return
             del self._buckets[key]
 

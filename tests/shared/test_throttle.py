@@ -102,3 +102,25 @@ def test_a_clock_moved_back_does_not_mint_tokens() -> None:
     key = ("r", "c")
     assert buckets.take(key, now=100.0, per_minute=60, burst=1) == 0
     assert buckets.take(key, now=50.0, per_minute=60, burst=1) > 0
+
+
+def test_an_idle_bucket_is_kept_until_its_own_route_has_refilled_it() -> None:
+    """Routes with different rates share the map: a fast route's request must not drop a
+    slow route's bucket that has not refilled yet (its client would get a full burst early)."""
+    buckets = TokenBuckets()
+    login = ("login", "10.0.0.1")
+    # login: 2 at once, then 6 a minute (one every 10 s): empty, it is full again after 20 s
+    assert [buckets.take(login, now=0.0, per_minute=6, burst=2) for _ in range(2)] == [0.0, 0.0]
+    # 5 s later another client on a fast route (60 a minute, burst 1: refilled after 1 s)
+    assert buckets.take(("regions", "10.0.0.2"), now=5.0, per_minute=60, burst=1) == 0.0
+    # the login client has earned half a token by now, not a full burst of 2
+    assert buckets.take(login, now=5.0, per_minute=6, burst=2) == pytest.approx(5.0)
+
+
+def test_a_bucket_idle_long_enough_for_its_own_route_is_forgotten() -> None:
+    buckets = TokenBuckets()
+    buckets.take(("login", "10.0.0.1"), now=0.0, per_minute=6, burst=2)  # full after 20 s
+    buckets.take(("regions", "10.0.0.2"), now=19.0, per_minute=60, burst=1)
+    assert len(buckets) == 2  # the login bucket is 19 s idle: not refilled, kept
+    buckets.take(("regions", "10.0.0.2"), now=20.0, per_minute=60, burst=1)
+    assert len(buckets) == 1  # 20 s: full again, identical to a new one, dropped
