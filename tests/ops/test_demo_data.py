@@ -170,19 +170,27 @@ async def test_a_start_interrupted_half_way_is_finished_by_the_next(services: Se
 @pytest.mark.parametrize(
     "variable", ["REGISTRY_ENVIRONMENT", "CONSOLE_ENVIRONMENT", "PSM_ENVIRONMENT"]
 )
-async def test_the_demo_seeding_is_refused_in_production_and_touches_nothing(
-    services: Services, variable: str
-):
-    before = await services.counts()
-    with pytest.raises(demo.DemoRefused, match="development only"):
-        await demo.seed(
-            services.registry,
-            services.training,
-            admin_token=operator_token(services.apps["registry"]),
-            today=TODAY,
-            environ={variable: "production"},
-        )
-    assert await services.counts() == before
+async def test_the_demo_seeding_is_refused_in_production_before_any_request(variable: str):
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(answer)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://registry") as registry,
+        httpx.AsyncClient(transport=transport, base_url="http://training") as training,
+    ):
+        with pytest.raises(demo.DemoRefused, match="development only"):
+            await demo.seed(
+                registry,
+                training,
+                admin_token="unused",
+                today=TODAY,
+                environ={variable: "production"},
+            )
+    assert requests == []
 
 
 def test_make_run_skips_the_demo_with_psm_demo_0_and_in_production(monkeypatch: pytest.MonkeyPatch):
