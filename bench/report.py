@@ -125,6 +125,7 @@ def summary(results: dict[str, Any]) -> str:
             "",
         ]
     out += _pipeline_pg(results)
+    out += _dispatcher(results.get("dispatcher"))
     if c:
         t, sk, n = c["training"], c["training_set_based_sketch"], c["notifications"]
         out += [
@@ -273,6 +274,23 @@ def _imports(r: dict[str, Any] | None) -> list[str]:
         f"- Baseline, the same rows already validated and prepared, inserted with the stdlib's "
         f"sqlite3 `executemany` into the same schema (chunks of the same size, one transaction "
         f"each): {_v(raw['rows_per_s'])} rows/s. **Ratio {_v(r['ratio'])}**.",
+        "",
+    ]
+
+
+def _dispatcher(d: dict[str, Any] | None) -> list[str]:
+    """The dispatcher's CPU per message (bench/dispatcher.py) against its target."""
+    if not d:
+        return []
+    return [
+        "## Dispatcher (development channel, no provider limit, SQLite, default logging)",
+        "",
+        f"- {d['messages']:,} welcome messages drained by `delivery.dispatch_once` in process "
+        f"(batches of {d['batch']}, contacts cached): {_v(d['messages_per_s'])} messages/s, "
+        f"{d['sql_statements_per_message']} SQL statements per message.",
+        f"- **{d['ms_cpu_per_message']} CPU-ms per message** (all threads; event loop's "
+        f"{d['ms_cpu_per_message_main_thread']}; least of runs {d.get('runs_ms_cpu_per_message')}). "
+        f"Target ≤ {d['target_ms_cpu_per_message']}: {_mark(d['met'])}.",
         "",
     ]
 

@@ -21,6 +21,7 @@ from bench import pg, report
 from bench.api import api
 from bench.console_pages import console_pages
 from bench.consumer_micro import measure
+from bench.dispatcher import dispatcher
 from bench.imports import imports
 from bench.latency import latency
 from bench.pipeline import pipeline
@@ -28,6 +29,7 @@ from bench.pipeline import pipeline
 STAGES = (
     "imports",
     "consumers",
+    "dispatcher",
     "pipeline",
     "pipeline_pg",
     "scaleout",
@@ -70,6 +72,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--console-requests", type=int, default=30, help="measured requests per console page"
     )
     p.add_argument("--consumer-events", type=int, default=4000, help="in-process consumer probe")
+    p.add_argument(
+        "--dispatcher-messages", type=int, default=5000, help="dispatcher probe's backlog"
+    )
     p.add_argument("--pg-volunteers", type=int, default=15_000, help="pipeline_pg size")
     p.add_argument(
         "--pg-timeout", type=float, default=120, help="s; pipeline_pg's partial rate after"
@@ -86,6 +91,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.volunteers, args.warmup, args.pipeline_timeout = 300, 20, 60
         args.consumer_events, args.pg_volunteers, args.scaleout_volunteers = 400, 300, 300
+        args.dispatcher_messages = 300
         args.import_rows = 2000
         args.pg_timeout = 60
         args.rate, args.latency_seconds = 20, 2
@@ -115,6 +121,8 @@ async def run_stage(
         results[stage] = await imports(work / stage, args.import_rows, province=args.province)
     elif stage == "consumers":
         results[stage] = await consumers(work / stage, args.consumer_events)
+    elif stage == "dispatcher":
+        results[stage] = await dispatcher(work / stage, args.dispatcher_messages, repeat=2)
     elif stage == "pipeline_pg":
         server = await pg.server_version()
         if server is None:
