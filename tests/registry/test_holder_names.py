@@ -1,4 +1,5 @@
-"""POST /volunteers/holder-names: names for printing certificates, in scope only, audited."""
+"""POST /volunteers/holder-names: names for a stated purpose (certificates, session rosters),
+in scope only, audited."""
 
 from __future__ import annotations
 
@@ -73,6 +74,27 @@ async def test_every_name_given_is_audited_with_the_purpose_and_never_the_name(d
         ]
         everything = " ".join(str(r) for r in await reg.sql("SELECT * FROM audit_log"))
         assert "Siti" not in everything and "Rahmat" not in everything
+
+
+async def test_a_session_roster_reads_its_participants_names_audited_as_a_participant_list(
+    database_url,
+):
+    async with registry_http(database_url) as reg:
+        siti = await register(reg, "Siti Aminah")
+        budi = await register(reg, "Budi Santoso")
+        r = await names(reg, [siti, budi], purpose="participant_list")
+        assert r.status_code == 200, r.text
+        got = {n["volunteer_id"]: n["full_name"] for n in r.json()["names"]}
+        assert got == {siti: "Siti Aminah", budi: "Budi Santoso"}
+        rows = await reg.sql(
+            "SELECT volunteer_id, detail FROM audit_log WHERE detail LIKE 'names for %'"
+        )
+        assert sorted((str(uuid.UUID(str(v))), d) for v, d in rows) == sorted(
+            [
+                (siti, "names for participant_list: 2 of 2 asked"),
+                (budi, "names for participant_list: 2 of 2 asked"),
+            ]
+        )
 
 
 async def test_a_call_that_finds_nobody_is_still_audited(database_url):

@@ -1,4 +1,5 @@
-"""POST /volunteers/holder-names: the names a printed certificate carries, read at print time.
+"""POST /volunteers/holder-names: names read for a stated purpose, at the moment they are shown
+(a printed certificate's holder, a session roster's participants), audited one row per name.
 
 POST, not GET: the ids asked for (and the names answered) stay out of URLs and access logs.
 """

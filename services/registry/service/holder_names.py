@@ -1,5 +1,6 @@
-"""Holders' names for a purpose from a closed list (a certificate printed with its holder's
-name), read in the operator's scope and audited: the console prints names it never keeps."""
+"""Volunteers' names for a purpose from a closed list (a certificate printed with its holder's
+name, a session's roster naming its participants), read in the operator's scope and audited:
+the console shows or prints names it never keeps."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from services.registry.service.access import Actor, audit, audit_each, in_scope
 class NamePurpose(enum.StrEnum):
     """Why names are read (the audit log says so); a new purpose is a new member."""
 
+    #: a certificate printed with its holder's name
     CERTIFICATE_PRINT = "certificate_print"
+    #: a Bimtek session's rosters (session page, attendance sheet, scores, completion
+    #: preview) naming their participants
+    PARTICIPANT_LIST = "participant_list"
 
 
 async def names_in_scope(
