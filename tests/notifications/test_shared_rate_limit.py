@@ -124,7 +124,7 @@ async def ledger_after(database_url: str) -> tuple[dict[str, int], list[datetime
     engine = make_engine(database_url)
     try:
         async with engine.connect() as conn:
-            statuses = dict(
+            statuses: dict[str, int] = dict(
                 (
                     await conn.execute(
                         text("SELECT status, count(*) FROM notifications GROUP BY status")
@@ -140,7 +140,7 @@ async def ledger_after(database_url: str) -> tuple[dict[str, int], list[datetime
                     )
                 ).scalars()
             )
-            attempts = dict(
+            attempts: dict[str, int] = dict(
                 (
                     await conn.execute(
                         text(

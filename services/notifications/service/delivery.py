@@ -51,7 +51,6 @@ from services.notifications.service.rate_limits import Allowance
 from services.notifications.service.recipients import (
     ContactProblem,
     Target,
-    own_quiet_hours,
     prefetch_contacts,
     resolve_target,
 )
@@ -153,16 +152,16 @@ async def deliver_due(state: NotificationsState, now: datetime) -> int:
     rows = await claim_due(state, now)
     if not rows:
         return 0
+    targets = await _targets_or_none(state, rows)
+    lacking = [r for r in rows if r.id not in targets]  # their contact is not cached here
     try:
-        problems = await prefetch_contacts(state, rows)
+        problems = await prefetch_contacts(state, lacking)
     except Exception as exc:  # only a shortcut: without it each row looks its contact up alone
         log.error("contact prefetch failed", error=type(exc).__name__)  # SQL errors echo values
         problems = {}
-    try:
-        targets = await targets_of(state, [r for r in rows if r.id not in problems])
-    except Exception as exc:  # a shortcut too: each row then reads its own
-        log.error("recipients lookup failed", error=type(exc).__name__)
-        targets = {}
+    fetched = [r for r in lacking if r.id not in problems]
+    if fetched:
+        targets.update(await _targets_or_none(state, fetched))
     allowance = Allowance(state, demand=len(rows))
     book = Book(state)
     try:
@@ -193,46 +192,70 @@ async def deliver_due(state: NotificationsState, now: datetime) -> int:
     return len(rows)
 
 
+async def _targets_or_none(
+    state: NotificationsState, rows: list[Notification]
+) -> dict[uuid.UUID, Target]:
+    try:
+        return await targets_of(state, rows)
+    except Exception as exc:  # a shortcut: each row then reads its own
+        log.error("recipients lookup failed", error=type(exc).__name__)  # SQL errors echo values
+        return {}
+
+
+_C = Contact.__table__  # type: ignore[attr-defined]
+_R = Recipient.__table__  # type: ignore[attr-defined]
+_O = OptOut.__table__  # type: ignore[attr-defined]
+
+
 async def targets_of(
     state: NotificationsState, rows: list[Notification]
 ) -> dict[uuid.UUID, Target]:
     """The targets of the batch's volunteers whose contact is cached here, in three queries
-    (contacts, read model, opt-outs); the others are left to `resolve_target`."""
-    volunteers = {r.recipient_id for r in rows if r.recipient_kind != RecipientKind.OPERATOR}
-    if not volunteers:
+    of plain columns (contacts, read model, opt-outs); the others are left to
+    `prefetch_contacts` and `resolve_target`."""
+    ids = list({r.recipient_id for r in rows if r.recipient_kind != RecipientKind.OPERATOR})
+    if not ids:
         return {}
-    ids = list(volunteers)
     async with state.read_sessionmaker() as session:
-        contacts = {
-            c.volunteer_id: c
-            for c in (
-                await session.execute(select(Contact).where(col(Contact.volunteer_id).in_(ids)))
-            ).scalars()
-        }
-        known = {
-            r.volunteer_id: r
-            for r in (
+        contacts = (
+            await session.execute(
+                select(_C.c.volunteer_id, _C.c.full_name, _C.c.phone, _C.c.email)
+                .add_columns(_C.c.province_code)
+                .where(_C.c.volunteer_id.in_(ids))
+            )
+        ).all()
+        known = [c[0] for c in contacts]
+        recipients = {
+            vid: (order, start, end)
+            for vid, order, start, end in (
                 await session.execute(
-                    select(Recipient).where(col(Recipient.volunteer_id).in_(list(contacts)))
+                    select(_R.c.volunteer_id, _R.c.channel_order)
+                    .add_columns(_R.c.quiet_start_hour, _R.c.quiet_end_hour)
+                    .where(_R.c.volunteer_id.in_(known))
                 )
-            ).scalars()
+            ).all()
         }
         outs: dict[uuid.UUID, set[tuple[str, str]]] = {}
-        query = select(OptOut).where(col(OptOut.volunteer_id).in_(list(contacts)))
-        for o in (await session.execute(query)).scalars():
-            outs.setdefault(o.volunteer_id, set()).add((o.category, o.channel))
+        query = select(_O.c.volunteer_id, _O.c.category, _O.c.channel)
+        for vid, category, channel in (
+            await session.execute(query.where(_O.c.volunteer_id.in_(known)))
+        ).all():
+            outs.setdefault(vid, set()).add((category, channel))
     default_order = state.notifications_settings.default_channel_order
+    orders: dict[str | None, list[str]] = {}
     by_volunteer: dict[uuid.UUID, Target] = {}
-    for vid, contact in contacts.items():
-        recipient = known.get(vid)
+    for vid, name, phone, email, province in contacts:
+        own, start, end = recipients.get(vid, (None, None, None))
+        if own not in orders:  # a handful of distinct orders: parsed once each
+            orders[own] = rules.parse_order(own, default_order)
         by_volunteer[vid] = Target(
-            name=contact.full_name,
-            phone=contact.phone,
-            email=contact.email,
-            province_code=contact.province_code,
-            order=rules.parse_order(recipient.channel_order if recipient else None, default_order),
+            name=name,
+            phone=phone,
+            email=email,
+            province_code=province,
+            order=list(orders[own]),
             opt_outs=outs.get(vid, set()),
-            quiet=own_quiet_hours(recipient),
+            quiet=(start, end) if start is not None and end is not None else None,
         )
     return {
         r.id: by_volunteer[r.recipient_id]
@@ -503,7 +526,7 @@ _RECORD = (
     update(_NOTES)
     .where(_NOTES.c.id == bindparam("b_id"), _NOTES.c.status == NotificationStatus.SENDING)
     .values(
-        status=bindparam("b_status"),
+        status=bindparam("b_status", type_=_NOTES.c.status.type),
         lease_until=None,
         next_attempt_at=bindparam("b_next", type_=_NOTES.c.next_attempt_at.type),
         last_error=bindparam("b_error", type_=_NOTES.c.last_error.type),
@@ -518,6 +541,44 @@ _RECORD = (
         sent_at=func.coalesce(bindparam("b_sent", type_=_NOTES.c.sent_at.type), _NOTES.c.sent_at),
     )
 )
+
+
+_NEW_ATTEMPT = insert(_ATTEMPTS).values(
+    {c.key: bindparam(c.key, type_=c.type) for c in _ATTEMPTS.c}
+)
+#: per statement: its SQL for SQLite, the order of its parameters and their converters
+_SQLITE_PLANS: dict[int, tuple[str, list[tuple[str, Any, Any]]]] = {}
+
+
+async def _executemany(session: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """`session.execute(stmt, rows)`; on SQLite straight to the driver's executemany, each
+    value converted by its parameter's type (what SQLAlchemy would do, without building
+    and checking every row's parameters in Python: most of the recording's CPU)."""
+    if not rows:
+        return
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        await session.execute(stmt, rows)
+        return
+    plan = _SQLITE_PLANS.get(id(stmt))
+    if plan is None:
+        dialect = conn.dialect
+        compiled = stmt.compile(dialect=dialect)
+        order = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]  # a row's value, else the statement's own (a literal)
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            order.append((name, convert, bind.value))
+        plan = _SQLITE_PLANS[id(stmt)] = (compiled.string, order)
+    sql, order = plan
+    params = [
+        tuple(
+            (convert(row.get(name, default)) if convert else row.get(name, default))
+            for name, convert, default in order
+        )
+        for row in rows
+    ]
+    await conn.exec_driver_sql(sql, params)
 
 
 async def record_many(state: NotificationsState, items: list[tuple[Notification, Outcome]]) -> None:
@@ -547,15 +608,13 @@ async def record_many(state: NotificationsState, items: list[tuple[Notification,
             if row.id in current
             for a in outcome.tried
         ]
-        if attempts:
-            await session.execute(insert(_ATTEMPTS), attempts)
+        await _executemany(session, _NEW_ATTEMPT, attempts)
         changes = [
             _change(state, row, outcome)
             for row, outcome in items
             if current.get(row.id) == NotificationStatus.SENDING
         ]
-        if changes:
-            await session.execute(_RECORD, changes)
+        await _executemany(session, _RECORD, changes)
     for row, outcome in items:
         state.count(outcome.channel, outcome.status)
         log.debug(
