@@ -18,7 +18,13 @@ import pytest_asyncio
 import zxingcpp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from services.console.certificate_pdf import PrintedCertificate, build_pdf, indonesian_date
+from services.console.certificate_pdf import (
+    FONT_DIR,
+    PrintedCertificate,
+    build_pdf,
+    fonts_for,
+    indonesian_date,
+)
 from services.console.config import Settings as ConsoleSettings
 from services.console.main import create_app as create_console
 from services.training.main import create_app as create_training
@@ -85,6 +91,24 @@ def test_each_certificate_gets_its_own_page_and_qr_code():
 def test_without_the_dejavu_font_names_are_transliterated_not_lost(tmp_path: Path):
     [page] = pages_of(build_pdf([sample()], font_dir=tmp_path))
     assert "Siti Nur'aini Hasanah" in page.extract_text()
+    assert qr_codes(page) == ["https://psm.kemensos.go.id/verifikasi/ABCDEFGHJK"]
+
+
+def test_indonesian_names_print_with_the_fonts_cut_down_once_per_process():
+    fonts = fonts_for([sample(), sample(holder_name="Dèwi Ǎyu Lestari “Ayu”")])
+    assert fonts.files is not None and fonts.letters is not None
+    assert all(f.parent != FONT_DIR and f.stat().st_size < 200_000 for f in fonts.files.values())
+    assert fonts_for([sample()]) is fonts  # cut once, then reused
+    assert {ord("Ṣ"), ord("Ḥ"), ord("·")} <= fonts.letters
+
+
+def test_a_name_in_another_script_prints_with_the_full_fonts():
+    name = "Δημήτρης Сергеевич Ṣiti"
+    fonts = fonts_for([sample(holder_name=name)])
+    assert fonts.files is not None
+    assert {f.parent for f in fonts.files.values()} == {FONT_DIR}
+    [page] = pages_of(build_pdf([sample(holder_name=name)]))
+    assert name in page.extract_text()
     assert qr_codes(page) == ["https://psm.kemensos.go.id/verifikasi/ABCDEFGHJK"]
 
 
