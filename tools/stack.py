@@ -113,7 +113,8 @@ class Stack:
         if service == "notifications":
             env["NOTIFICATIONS_REGISTRY_URL"] = self.url("registry")
             env["NOTIFICATIONS_TRAINING_URL"] = self.url("training")
-            env["NOTIFICATIONS_CONSOLE_URL"] = self.url("console")  # volunteers' page links
+            if "console" in self.ports:  # volunteers' page links (a stack may run without it)
+                env["NOTIFICATIONS_CONSOLE_URL"] = self.url("console")
         if service == "registry":  # a data-subject export gathers the other two's records
             env["REGISTRY_TRAINING_URL"] = self.url("training")
             env["REGISTRY_NOTIFICATIONS_URL"] = self.url("notifications")

@@ -14,7 +14,7 @@ from tests.builders import auth_headers, volunteer_payload
 from tests.foundation.helpers import RawProducer, registered_event
 from tests.support import eventually, header, read_topic
 from tools.broker import free_port
-from tools.services import SERVICES
+from tools.services import SERVICE_NAMES, SERVICES
 from tools.stack import Stack
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e, pytest.mark.fault]
@@ -149,7 +149,7 @@ async def test_registration_over_http_reaches_training_and_notifications_process
 
     records = await read_topic(broker.bootstrap, VOLUNTEERS_TOPIC, expect=1)
     assert header(records[0], "ce_correlationid") == request_id
-    logs = {n: (stack.var_dir / f"{n}.log").read_text() for n in SERVICES}
+    logs = {n: (stack.var_dir / f"{n}.log").read_text() for n in SERVICE_NAMES}
     assert request_id in logs["training"] + logs["notifications"]  # correlation reaches consumers
     for text in logs.values():  # personal data never reaches a log line
         assert payload["phone"] not in text and payload["full_name"] not in text
