@@ -6,9 +6,6 @@ import itertools
 from collections import deque
 
 from services.notifications.channels import OutgoingMessage
-from shared.logging import get_logger
-
-log = get_logger("notifications.dev")
 
 
 class DevChannel:
@@ -32,13 +29,6 @@ class DevChannel:
                 "body": message.body,
             }
         )
-        # Why no body or address in the log: they carry the person's name and phone. Why
-        # DEBUG: one line per message dominated the dispatcher's CPU; the dispatcher counts
-        # every outcome (psm_notifications_total) and logs one line per round instead.
-        log.debug(
-            "dev channel: message stored, not sent",
-            channel=self.name,
-            template=message.template,
-            notification_id=message.notification_id,
-        )
+        # No log line per message: the dispatcher counts every outcome by channel
+        # (psm_notifications_total) and logs one line per round (DEBUG: one per message).
         return provider_id
