@@ -140,8 +140,7 @@ BIMTEK_LABELS: dict[str, Text] = {
     "at.unrecorded": t("belum dicatat", "not recorded"),
     "at.some_unrecorded": t(
         "{count} peserta belum dicatat kehadirannya pada hari ini; kotaknya tidak dicentang.",
-        "{count} participants have no attendance recorded for this day; their boxes are "
-        "unticked.",
+        "{count} participants have no attendance recorded for this day; their boxes are unticked.",
     ),
     "at.status.late": t("terlambat", "late"),
     "at.status.left_early": t("pulang lebih awal", "left early"),

@@ -161,9 +161,7 @@ def test_production_notifications_needs_the_console_url_its_volunteer_links_poin
     del values["console_url"]
     with pytest.raises(ValidationError) as caught:
         settings_class("notifications")(**values)
-    assert "console_url (NOTIFICATIONS_CONSOLE_URL) is required in production" in str(
-        caught.value
-    )
+    assert "console_url (NOTIFICATIONS_CONSOLE_URL) is required in production" in str(caught.value)
 
 
 def test_production_registry_needs_the_training_and_notifications_urls():
