@@ -133,15 +133,13 @@ class VolunteerList:
 
 async def _position(
     session: AsyncSession, actor: Actor, after: uuid.UUID, column: Any
-) -> tuple[Any, uuid.UUID]:
-    """The sort value and id of the row a cursor names, if it lies in the actor's scope
-    (another region's id is refused like any made-up cursor: its position would tell
-    something about a person the operator may not see)."""
+) -> tuple[Any, uuid.UUID] | None:
+    """The sort value and id of the row a cursor names, if it lies in the actor's scope;
+    None otherwise (another region's id is answered like an unknown one, an empty page: its
+    position would tell something about a person the operator may not see)."""
     query = select(column).where(C.id == after, *_scope(actor))
     found = (await (await session.connection()).execute(query)).first()
-    if found is None:
-        raise InvalidCursor(INVALID_CURSOR, errors=[{"field": "after", "message": INVALID_CURSOR}])
-    return found[0], after
+    return None if found is None else (found[0], after)
 
 
 async def list_volunteers(
@@ -158,7 +156,7 @@ async def list_volunteers(
     """One page (summary columns) ordered by `sort` then id, so pages never overlap or skip.
 
     Keyset paging: `after` continues after the row it names (its sort value looked up,
-    in the actor's scope), read straight from the index that starts with the scope's code
+    in the actor's scope; an unknown or out-of-scope row: an empty page), read straight from the index that starts with the scope's code
     and the sort column (`ix_volunteers_<level>_registered`); `offset` still works but
     re-reads every skipped row. The total is counted only when `count` (a COUNT over the
     scope's covering index, `ix_volunteers_<level>_status`): a list of 500,000 rows does
@@ -176,7 +174,10 @@ async def list_volunteers(
         query = select(func.count()).select_from(Volunteer).where(and_(*conds))
         total = int((await conn.execute(query)).scalar_one())
     if after is not None:
-        value, last = await _position(session, actor, after, column)
+        position = await _position(session, actor, after, column)
+        if position is None:
+            return VolunteerList([], None, total)
+        value, last = position
         key, at = tuple_(column, ID), tuple_(literal(value, column.type), literal(last, ID.type))
         conds.append(key < at if descending else key > at)
     query = select(*SUMMARY_COLUMNS).where(and_(*conds)).order_by(*order).limit(limit + 1)

@@ -12,6 +12,8 @@ from weakref import WeakKeyDictionary
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlmodel import col
 
 from services.registry.db.tables import AuditEntry, StatusChange, Transfer, Volunteer, outbox
@@ -112,6 +114,11 @@ async def register_volunteer(
     row = {**COLUMN_DEFAULTS, **values, "id": uuid7()}
     await session.execute(insert(VOLUNTEERS), row)
     volunteer = Volunteer.model_construct(**row)
+    # Persistent in the session, as a flushed `session.add` would leave it: later changes
+    # of the caller's transaction (a status change) are flushed as UPDATEs.
+    manager_of_class(Volunteer)._new_state_if_none(volunteer)
+    make_transient_to_detached(volunteer)
+    session.add(volunteer)
     await stage_event(session, outbox, registered_event(volunteer), source=SOURCE, now=now)
     await session.execute(
         insert(AUDIT),
