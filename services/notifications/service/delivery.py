@@ -80,13 +80,20 @@ async def dispatch_once(state: NotificationsState) -> dict[str, int]:
 
 async def release_due_messages(state: NotificationsState, now: datetime) -> int:
     """Fan each due reminder out to the session's confirmed participants (one transaction)."""
+    due_now = and_(
+        col(ScheduledMessage.status) == ScheduledStatus.PENDING,
+        col(ScheduledMessage.due_at) <= now,
+    )
+    # Why look first without the write lock: most rounds have no reminder due, and a write
+    # transaction per round (BEGIN IMMEDIATE on SQLite) would queue behind the consumers.
+    async with state.read_sessionmaker() as session:
+        probe = select(col(ScheduledMessage.id)).where(due_now).limit(1)
+        if (await session.execute(probe)).first() is None:
+            return 0
     async with state.sessionmaker() as session, session.begin():
         stmt = (
             select(ScheduledMessage)
-            .where(
-                col(ScheduledMessage.status) == ScheduledStatus.PENDING,
-                col(ScheduledMessage.due_at) <= now,
-            )
+            .where(due_now)
             .order_by(col(ScheduledMessage.due_at))
             .limit(state.notifications_settings.dispatch_batch_size)
             .with_for_update(skip_locked=True)
@@ -256,8 +263,8 @@ _O = OptOut.__table__  # type: ignore[attr-defined]
 async def targets_of(
     state: NotificationsState, rows: list[Due] | list[Notification]
 ) -> dict[uuid.UUID, Target]:
-    """The targets of the batch's volunteers whose contact is cached here, in three queries
-    of plain columns (contacts, read model, opt-outs); the others are left to
+    """The targets of the batch's volunteers whose contact is cached here, in two queries
+    of plain columns (contacts with their read-model row, opt-outs); the others are left to
     `prefetch_contacts` and `resolve_target`."""
     ids = list({r.recipient_id for r in rows if r.recipient_kind != RecipientKind.OPERATOR})
     if not ids:
@@ -266,21 +273,13 @@ async def targets_of(
         contacts = (
             await session.execute(
                 select(_C.c.volunteer_id, _C.c.full_name, _C.c.phone, _C.c.email)
-                .add_columns(_C.c.province_code)
+                .add_columns(_C.c.province_code, _R.c.channel_order)
+                .add_columns(_R.c.quiet_start_hour, _R.c.quiet_end_hour)
+                .select_from(_C.outerjoin(_R, _R.c.volunteer_id == _C.c.volunteer_id))
                 .where(_C.c.volunteer_id.in_(ids))
             )
         ).all()
         known = [c[0] for c in contacts]
-        recipients = {
-            vid: (order, start, end)
-            for vid, order, start, end in (
-                await session.execute(
-                    select(_R.c.volunteer_id, _R.c.channel_order)
-                    .add_columns(_R.c.quiet_start_hour, _R.c.quiet_end_hour)
-                    .where(_R.c.volunteer_id.in_(known))
-                )
-            ).all()
-        }
         outs: dict[uuid.UUID, set[tuple[str, str]]] = {}
         query = select(_O.c.volunteer_id, _O.c.category, _O.c.channel)
         for vid, category, channel in (
@@ -290,8 +289,7 @@ async def targets_of(
     default_order = state.notifications_settings.default_channel_order
     orders: dict[str | None, list[str]] = {}
     by_volunteer: dict[uuid.UUID, Target] = {}
-    for vid, name, phone, email, province in contacts:
-        own, start, end = recipients.get(vid, (None, None, None))
+    for vid, name, phone, email, province, own, start, end in contacts:
         if own not in orders:  # a handful of distinct orders: parsed once each
             orders[own] = rules.parse_order(own, default_order)
         by_volunteer[vid] = Target(
