@@ -658,10 +658,11 @@ async def record_many(state: NotificationsState, items: list[tuple[Row, Outcome]
             if current.get(row.id) == NotificationStatus.SENDING
         ]
         await _executemany(session, _RECORD, changes)
-    debug = _debug_enabled()  # asked once: a filtered-out call still builds a logger
-    for row, outcome in items:
-        state.count(outcome.channel, outcome.status)
-        if debug:
+    tally = Counter((outcome.channel, str(outcome.status)) for _, outcome in items)
+    for (channel, status), n in tally.items():  # psm_notifications_total, once per kind
+        state.notifications_total.labels(channel, status).inc(n)
+    if _debug_enabled():  # asked once: a filtered-out call still builds a logger
+        for row, outcome in items:
             log.debug(
                 "notification " + outcome.status,
                 notification_id=str(row.id),
