@@ -108,9 +108,18 @@ def test_holidays_warn_and_missing_calendars_are_said_out_loud():
         "2026-08-17 is a public holiday"
     )
     assert schedule.holiday_warnings(date(2026, 8, 18), date(2026, 8, 19)) == []
-    assert [str(w) for w in schedule.holiday_warnings(date(2022, 12, 1), date(2022, 12, 1))] == [
-        "kalender hari libur 2022 belum tersedia; tanggal tidak diperiksa"
+    # a year no calendar covers (before the open calendar's first year) warns, never refuses
+    assert [str(w) for w in schedule.holiday_warnings(date(1900, 12, 1), date(1900, 12, 1))] == [
+        "kalender hari libur 1900 belum tersedia; tanggal tidak diperiksa"
     ]
+
+
+def test_years_lokal_does_not_cover_are_checked_against_the_open_holiday_calendar():
+    # seed 001's batches were held in 2022: Idul Fitri and its cuti bersama are known
+    warnings = [str(w) for w in schedule.holiday_warnings(date(2022, 5, 2), date(2022, 5, 4))]
+    assert warnings[0] == "2022-05-02 adalah hari libur nasional: Hari Raya Idul Fitri"
+    assert len(warnings) == 3  # the second day of Idul Fitri and a cuti bersama follow
+    assert schedule.holiday_warnings(date(2022, 11, 30), date(2022, 12, 1)) == []
 
 
 def test_verification_codes_use_an_unambiguous_alphabet():

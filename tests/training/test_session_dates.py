@@ -126,13 +126,13 @@ async def test_holiday_calendar_file_covers_a_year_lokal_does_not(database_url, 
         ]
 
 
-async def test_a_year_without_holiday_calendar_warns_and_is_not_refused(database_url):
+async def test_a_year_whose_decree_is_not_out_yet_is_checked_against_estimated_holidays(
+    database_url,
+):
     async with training_app(database_url, clock=FrozenClock(TODAY)) as t:
-        r = await t.post("/sessions", session_body(start_date="2029-03-01", end_date="2029-03-02"))
+        r = await t.post("/sessions", session_body(start_date="2029-03-15", end_date="2029-03-16"))
         assert r.status_code == 201, r.text
-        assert r.json()["warnings"] == [
-            "kalender hari libur 2029 belum tersedia; tanggal tidak diperiksa"
-        ]
+        assert r.json()["warnings"] == ["2029-03-15 adalah hari libur nasional: Hari Suci Nyepi"]
 
 
 def test_a_broken_holiday_calendar_stops_start_up(tmp_path):

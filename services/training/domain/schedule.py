@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
+import holidays
 import lokal
 
 from services.training.domain.enums import SessionStatus as S
@@ -83,14 +85,34 @@ def session_days(start: date, end: date) -> list[date]:
 def holidays_on(day: date, extra: ExtraHolidays) -> list[str] | None:
     """Names of the public holidays on `day`; None when no calendar covers its year.
 
-    A year a data file provides wins over lokal's (a corrected decree replaces the package's).
+    Sources, first that covers the year: a data file (a corrected decree replaces the
+    packages'), lokal-id (the SKB 3 Menteri of 2026–2027), then the `holidays` package's
+    Indonesian calendar (libur nasional and cuti bersama, 1946–2100; days of years whose
+    decree is not out yet are its estimates, named "(perkiraan)").
     """
     if day.year in extra:
         return list(extra[day.year].get(day, ()))
     try:
         return [h.name for h in lokal.holidays_on(day)]
     except ValueError:
+        pass
+    calendar = _open_world_calendar(day.year)
+    if calendar is None:
         return None
+    names = calendar.get_list(day)
+    return [str(n) for n in names]
+
+
+@lru_cache(maxsize=64)
+def _open_world_calendar(year: int) -> holidays.HolidayBase | None:
+    """The `holidays` package's calendar of Indonesia for `year` in Indonesian (public
+    holidays and the government's cuti bersama), or None outside the years it knows."""
+    cls = holidays.country_holidays("ID").__class__
+    if not cls.start_year <= year <= cls.end_year:
+        return None
+    return holidays.country_holidays(
+        "ID", years=year, categories=("public", "government"), language="id"
+    )
 
 
 def holiday_warnings(start: date, end: date, extra: ExtraHolidays | None = None) -> list[Text]:
