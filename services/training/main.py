@@ -15,6 +15,7 @@ from services.training.api import (
     session_results,
     sessions,
     subject_records,
+    volunteer_enrolments,
     volunteers,
 )
 from services.training.config import Settings
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             reports.router,
             volunteers.router,
             subject_records.router,
+            volunteer_enrolments.router,
             internal.router,
             me.router,
         ],
