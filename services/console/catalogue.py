@@ -142,7 +142,16 @@ LABELS: dict[str, Text] = {
     "psm.transfer_to": t("Kode desa/kelurahan tujuan", "Destination village code"),
     "psm.transfers": t("Perpindahan", "Transfers"),
     "psm.certificates": t("Sertifikat", "Certificates"),
-    "psm.enrolments": t("Keikutsertaan Bimtek", "Bimtek enrolments"),
+    "psm.enrolments": t("Bimtek yang diikuti", "Bimtek attended"),
+    "psm.course": t("Kursus", "Course"),
+    "psm.enrol_status": t("Status pendaftaran", "Enrolment status"),
+    "psm.outcome": t("Hasil", "Outcome"),
+    "psm.enrol.confirmed": t("Terkonfirmasi", "Confirmed"),
+    "psm.enrol.waitlisted": t("Daftar tunggu", "Waitlisted"),
+    "psm.enrol.cancelled": t("Dibatalkan", "Cancelled"),
+    "psm.enrolments_unavailable": t(
+        "Data Bimtek tidak dapat dibaca saat ini.", "Bimtek records cannot be read right now."
+    ),
     "psm.messages": t("Pesan", "Messages"),
     "psm.nothing": t("Belum ada.", "None yet."),
     "psm.updated": t("Perubahan disimpan.", "Change saved."),

@@ -154,6 +154,27 @@ async def test_a_regency_operator_runs_a_bimtek_dasar_to_certificates_for_the_pa
         await screenshot(page, "bimtek-daftar")
 
 
+async def test_a_viewer_sees_the_persons_bimtek_on_the_person_page(stack: BimtekStack):
+    from services.console.certificate_pdf import MONTHS
+
+    if not DONE:
+        pytest.skip("the Bimtek scenario did not complete")
+    viewer = "depok-peninjau@dinsos.go.id"
+    await stack.account(viewer, "viewer", "32.76")
+    async with stack.page() as page:
+        await stack.sign_in(page, viewer)
+        await page.goto(f"{stack.url}/psm/{DONE['volunteer_id']}")
+        region = page.locator("div.table-wrap[role=region][aria-label='Bimtek yang diikuti']")
+        row = region.locator("#enrolments tbody tr")
+        assert await row.count() == 1
+        text = await row.inner_text()
+        assert "Terkonfirmasi" in text and "Lulus" in text and "Dasar" in text, text
+        assert any(f" {month} " in text for month in MONTHS), text
+        session_path = DONE["session_url"].removeprefix(stack.url)
+        assert await row.locator("a").get_attribute("href") == session_path
+        await screenshot(page, "psm-bimtek-diikuti")
+
+
 async def test_a_broadcast_shows_its_recipients_before_it_is_sent(stack: BimtekStack):
     await stack.register(volunteer_payload(full_name="Dewi Anggraini"), scope="32.76")
     async with stack.page() as page:

@@ -1,15 +1,18 @@
-"""A person's page (masked NIK, status history, transfers, certificates, messages),
+"""A person's page (masked NIK, status history, transfers, Bimtek enrolments, certificates,
+messages),
 status changes and moves. The person is named by registry's opaque id only."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from services.console.certificate_pdf import date_span
 from services.console.client import ApiProblem, NotFound, Refused, Service, Unavailable
 from services.console.web import Operator, SignedIn, form_of, render, state_of
 
@@ -41,9 +44,11 @@ async def _page(
     request: Request, op: Operator, volunteer_id: uuid.UUID, *, status: int = 200, **values: Any
 ) -> Response:
     person = await _person(request, op, volunteer_id)
-    history, transfers, certificates, messages = await asyncio.gather(
+    history, transfers, enrolments, certificates, messages = await asyncio.gather(
         _optional(request, op, "registry", f"/volunteers/{volunteer_id}/history"),
         _optional(request, op, "registry", "/transfers", limit=1000),
+        # any operator role, viewers too (training's /records is for writers only)
+        _optional(request, op, "training", f"/volunteers/{volunteer_id}/enrolments"),
         _optional(request, op, "training", "/certificates", volunteer_id=str(volunteer_id)),
         _optional(request, op, "notifications", "/notifications", volunteer_id=str(volunteer_id)),
     )
@@ -56,6 +61,7 @@ async def _page(
         person=person,
         history=history or [],
         transfers=own_transfers,
+        enrolments=_dated(enrolments, op.language),
         certificates=certificates,
         messages=messages,
         statuses=STATUSES,
@@ -117,6 +123,22 @@ async def _change(
         errors = exc.field_errors or {"": exc.detail}
         return await _page(request, op, vid, status=422, errors={form: errors})
     return RedirectResponse(f"/psm/{vid}?ok=1", status_code=303)
+
+
+def _dated(enrolments: list[dict[str, Any]] | None, language: str) -> list[dict[str, Any]] | None:
+    """Training's enrolments with their dates as `30 November s.d. 1 Desember 2022` (None:
+    training could not be read, and the page says so)."""
+    if enrolments is None:
+        return None
+    return [
+        {
+            **e,
+            "dates": date_span(
+                date.fromisoformat(e["start_date"]), date.fromisoformat(e["end_date"]), language
+            ),
+        }
+        for e in enrolments
+    ]
 
 
 def _id(value: str) -> uuid.UUID:
