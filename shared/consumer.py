@@ -30,11 +30,13 @@ from shared.dead_letters import DeadLetterWriter, describe_error
 from shared.events.base import Event
 from shared.events.envelope import Envelope, EnvelopeError
 from shared.faststream_adapter import (
+    KafkaConsumer,
     Message,
     Record,
     commit_past,
     manual_ack_subscriber,
     records_of,
+    running_consumer,
 )
 from shared.inbox import claim_many
 from shared.logging import get_logger, is_enabled_for
@@ -165,6 +167,39 @@ class EventConsumer:
         records = records_of(msg)
         await self.process_batch(records)
         await _commit(msg, records)
+        # the message's `consumer`, like its subscriber's, is the running aiokafka consumer
+        # (see commit_past); None under TestKafkaBroker's fake
+        client = running_consumer(msg)
+        if client is not None:
+            await self.record_lag(client)
+
+    async def record_lag(self, client: KafkaConsumer, timeout_s: float = 0.5) -> dict[str, int]:
+        """Set `psm_consumer_lag` per handled topic and return it: over this member's
+        assigned partitions, the log end (aiokafka's `highwater`, cached from the last fetch
+        response) minus the position (the next record it hands out; after the batch's commit,
+        the committed offset). A partition not fetched yet (no highwater) is skipped; a topic
+        with no partition assigned here counts 0 (another member of the group reports it).
+
+        Why it never holds the batch loop up: no broker round trip, `position` answers at once
+        for a fetched partition, and the whole is bounded by `timeout_s`; a failure (e.g. a
+        partition revoked meanwhile) leaves the previous values. Not set on idle polls: the
+        handler only runs for a non-empty batch, and the last batch already left 0 behind.
+        """
+        lag = dict.fromkeys(self.topics, 0)
+        try:
+            async with asyncio.timeout(timeout_s):
+                for tp in client.assignment():
+                    end = client.highwater(tp)
+                    if end is None or tp.topic not in lag:
+                        continue
+                    position = await client.position(tp)
+                    lag[tp.topic] += max(int(end) - int(position), 0)
+        except Exception as exc:  # a diagnostic never fails the batch
+            log.debug("consumer lag not measured", consumer=self.name, error=describe_error(exc))
+            return {}
+        for topic, n in lag.items():
+            self._metrics.consumer_lag.labels(self.name, topic).set(n)
+        return lag
 
     async def process(self, record: Record) -> str:
         """Apply one record; returns the outcome. Never raises (except on cancellation)."""

@@ -67,3 +67,11 @@ class ServiceMetrics:
             ["consumer", "topic", "partition"],
             registry=r,
         )
+        self.consumer_lag = Gauge(
+            "psm_consumer_lag",
+            "Records on the consumer's assigned partitions not yet handled and committed: the "
+            "log end known from the last fetch minus the consumer's position, summed per topic "
+            "(set after every committed batch; the scrape adds the service label)",
+            ["consumer", "topic"],
+            registry=r,
+        )

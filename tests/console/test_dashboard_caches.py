@@ -17,10 +17,10 @@ from services.console.pages import dashboard
 METRICS = "# TYPE psm_dead_lettered_messages gauge\npsm_dead_lettered_messages 2.0\n"
 
 
-def dasbor_request(scrapes: list[str]) -> Request:
+def dasbor_request(scrapes: list[str], metrics: str = METRICS) -> Request:
     def service(request: httpx.Request) -> httpx.Response:
         scrapes.append(request.url.host)
-        return httpx.Response(200, text=METRICS)
+        return httpx.Response(200, text=metrics)
 
     transport = httpx.MockTransport(service)
     api = Api(
@@ -50,6 +50,25 @@ async def test_platform_health_is_scraped_once_per_service_within_its_time_to_li
     other_console = dasbor_request(scrapes)  # another app: its own cache
     await dashboard._health(other_console, "registry")
     assert scrapes == ["r", "t", "r", "r"]
+
+
+async def test_platform_health_sums_the_consumer_lag_of_every_consumer_and_topic():
+    scraped = (
+        "# TYPE psm_consumer_lag gauge\n"
+        'psm_consumer_lag{consumer="training",topic="registry.volunteers"} 7.0\n'
+        'psm_consumer_lag{consumer="training",topic="registry.regions"} 0.0\n'
+        'psm_consumer_lag{consumer="training-reports",topic="training.sessions"} 5.0\n'
+        "# TYPE psm_outbox_pending_events gauge\npsm_outbox_pending_events 3.0\n"
+    )
+    health = await dashboard._health(dasbor_request([], scraped), "training")
+    assert health is not None
+    assert health["lag"] == 12.0
+    assert health["outbox"] == 3.0
+
+
+async def test_platform_health_reports_no_lag_for_a_service_without_consumers():
+    health = await dashboard._health(dasbor_request([]), "registry")
+    assert health is not None and health["lag"] == 0.0
 
 
 def test_a_chart_is_drawn_once_for_the_same_figures_and_again_when_they_change(

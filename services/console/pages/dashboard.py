@@ -89,7 +89,7 @@ async def _training(request: Request, op: Operator, year: int) -> dict[str, Any]
 
 
 async def _health(request: Request, service: Service) -> dict[str, float] | None:
-    """A service's outbox and dead letters, scraped at most every `HEALTH_TTL_S` seconds per
+    """A service's outbox, dead letters and consumer lag, scraped at most every `HEALTH_TTL_S` seconds per
     console process (an answer within that time is reused, a failed scrape too)."""
     cache: dict[Service, tuple[float, dict[str, float] | None]] | None = getattr(
         request.app.state, "dasbor_health", None
@@ -114,8 +114,9 @@ async def _scrape(request: Request, service: Service) -> dict[str, float] | None
         "psm_outbox_pending_events": "outbox",
         "psm_outbox_oldest_pending_age_seconds": "outbox_age",
         "psm_dead_lettered_messages": "dead",
+        "psm_consumer_lag": "lag",  # summed over the service's consumers and topics
     }
-    found = {"outbox": 0.0, "outbox_age": 0.0, "dead": 0.0}
+    found = {"outbox": 0.0, "outbox_age": 0.0, "dead": 0.0, "lag": 0.0}
     for family in text_string_to_metric_families(r.text):
         key = wanted.get(family.name)
         if key is None:
