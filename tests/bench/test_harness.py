@@ -26,7 +26,7 @@ def test_quick_pipeline_run_reaches_every_service_and_writes_results(tmp_path):
     assert p["baseline_raw_kafka"]["messages"] == 300
     assert p["baseline_raw_kafka"]["messages_per_s"] > 0
     assert p["ratio_to_raw_kafka"] > 0
-    assert set(p["peak_rss_mb"]) == {"registry", "training", "notifications"}
+    assert {"registry", "training", "notifications"} <= set(p["peak_rss_mb"])
     assert all(mb > 0 for mb in p["peak_rss_mb"].values())
     imports = results["imports"]
     assert imports["importer"]["imported"] == imports["importer"]["outbox_events"] == 2000

@@ -44,6 +44,7 @@ class Relay:
 
     apps: dict[str, FastAPI]
     delivered: int = 0
+    stopping: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def once(self) -> int:
@@ -80,10 +81,22 @@ class Relay:
             return count
 
     async def run(self, every_s: float = 0.2) -> None:
-        """Deliver in the background, as the relay and the broker would."""
-        while True:
+        """Deliver in the background, as the relay and the broker would, until `stop`."""
+        while not self.stopping:
             await self.once()
             await asyncio.sleep(every_s)
+
+    async def stop(self, task: asyncio.Task[None], timeout_s: float = 30.0) -> None:
+        """End `task` (running `run`) between two rounds, never in the middle of a
+        transaction: a task cancelled inside one can leave SQLite's in-process write gate
+        to the pool's clean-up, and a teardown that disposes the engine then waits on it."""
+        self.stopping = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout_s)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def _record(row: Any) -> ConsumerRecord[bytes, bytes]:
@@ -200,9 +213,7 @@ async def bimtek_stack(tmp: Path) -> AsyncIterator[BimtekStack]:
             finally:
                 await browser.close()
     finally:
-        relaying.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relaying
+        await relay.stop(relaying)
         server.should_exit = True
         await serving
         for app in apps.values():

@@ -89,7 +89,7 @@ def serve(
 
     thread = threading.Thread(target=run, name=f"fuzz-{service}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # seeding runs first; a loaded CI host is slow
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"{service} did not start for fuzzing")

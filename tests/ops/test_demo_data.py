@@ -8,7 +8,6 @@ registry's candidates and registry training's certificates through their real co
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -86,7 +85,8 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
         "notifications": create_notifications(settings("notifications"), run_dispatcher=False),
     }
     await seed_courses(apps["training"].state.service)
-    relaying = asyncio.create_task(Relay(apps).run(every_s=0.05))
+    relay = Relay(apps)
+    relaying = asyncio.create_task(relay.run(every_s=0.05))
     try:
         async with (
             httpx.AsyncClient(
@@ -98,9 +98,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
         ):
             yield Services(apps, registry, training)
     finally:
-        relaying.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relaying
+        await relay.stop(relaying)
         for app in apps.values():
             await app.state.runtime.engine.dispose()
 

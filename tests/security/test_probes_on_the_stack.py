@@ -168,6 +168,7 @@ def _no_principal(api: Client, probe: Probe) -> list[bool]:
         "/auth/login",
         "/auth/refresh",
         "/auth/token",
+        "/auth/volunteer-link",  # a one-time code authenticates itself (like a refresh token)
         "/certificates/verify/{code}",
         "/certificates/public-key",
         "/regions",
