@@ -212,7 +212,7 @@ def assert_each_volunteer_once(runner: Runner, label: str) -> None:
         c = counts(runner)
         return c["training"] >= ROWS and c["ledger"] >= ROWS
 
-    until(caught_up, timeout=60, message=f"the consumers caught up: {counts(runner)}")
+    until(caught_up, timeout=180, message=f"the consumers caught up: {counts(runner)}")
     training = ids(runner.db("training"), "select volunteer_id from known_volunteers")
     ledger = ids(
         runner.db("notifications"),
